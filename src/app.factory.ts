@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { JsonErrorFilter } from './common/filters/json-error.filter.js';
+import { RedirectErrorFilter } from './common/filters/redirect-error.filter.js';
+import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import { issuerPath } from './common/urls.js';
+import type { AppConfig } from './config/app-config.js';
+
+/** Generous for OAuth forms and JWTs; anything larger is refused with 413 before parsing. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the provider, ready to listen. Shared by `main` and the end-to-end tests. */
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Take a caller's request id when it is sane, so logs correlate across services.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+  });
+  adapter.getInstance().addHook('onRequest', (req, reply, done) => {
+    void reply.headers({ 'x-request-id': req.id, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+    done();
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  // Filters are tried last-registered first: the redirect surface before the JSON default.
+  app.useGlobalFilters(new JsonErrorFilter(), new RedirectErrorFilter());
+  const prefix = issuerPath(config);
+  if (prefix) app.setGlobalPrefix(prefix, { exclude: ['health/live', 'health/ready'] });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('OpenID Provider')
+      .setDescription('OpenID Connect 1.0 Provider and OAuth 2.0 Authorization Server')
+      .setVersion('0.1.0')
+      .addServer(config.issuer)
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'OpenID Provider API' });
+  return app;
+}

@@ -1,0 +1,108 @@
+import { Logger } from '@nestjs/common';
+import { createClient, type RedisClientType } from 'redis';
+import { ShortLivedStore } from './short-lived-store.js';
+
+// INCR, and start the window only on the first increment, in one round trip and atomically.
+const INCREMENT_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+/**
+ * Redis (`redis` v6 client). Keys carry a prefix so several deployments can share a server.
+ * The offline queue is off: while Redis is away, calls fail at once instead of piling up,
+ * and readiness reports it.
+ */
+export class RedisStore extends ShortLivedStore {
+  private readonly logger = new Logger('Redis');
+  private readonly client: RedisClientType;
+  private subscriber?: RedisClientType;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
+    super();
+    this.client = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: 5_000,
+        reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000),
+      },
+    });
+    let down = false;
+    this.client.on('error', (err: Error) => {
+      if (!down) this.logger.warn(`Redis connection error: ${err.message}`);
+      down = true;
+    });
+    this.client.on('ready', () => {
+      if (down) this.logger.log('Redis connection restored');
+      down = false;
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.client.connect();
+    this.subscriber = this.client.duplicate();
+    this.subscriber.on('error', () => {
+      // Reconnects by itself; the main client already logs the outage.
+    });
+    await this.subscriber.connect();
+  }
+
+  async put(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.client.set(this.prefix + key, value, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } });
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.client.get(this.prefix + key);
+  }
+
+  async take(key: string): Promise<string | null> {
+    return this.client.getDel(this.prefix + key);
+  }
+
+  async putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.client.set(this.prefix + key, value, {
+      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+      condition: 'NX',
+    });
+    return reply === 'OK';
+  }
+
+  async increment(key: string, ttlMs: number): Promise<number> {
+    const reply = await this.client.eval(INCREMENT_SCRIPT, {
+      keys: [this.prefix + key],
+      arguments: [String(Math.max(1, Math.ceil(ttlMs)))],
+    });
+    return Number(reply);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.del(this.prefix + key);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(this.prefix + channel, message);
+  }
+
+  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+    const subscriber = this.subscriber;
+    if (!subscriber) throw new Error('RedisStore.connect() was not called');
+    const name = this.prefix + channel;
+    const listener = (message: string) => handler(message);
+    await subscriber.subscribe(name, listener);
+    return async () => {
+      await subscriber.unsubscribe(name, listener);
+    };
+  }
+
+  async ping(): Promise<void> {
+    if (!this.client.isReady) throw new Error('Redis is not connected');
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.subscriber?.close(), this.client.close()]);
+  }
+}

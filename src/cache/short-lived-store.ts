@@ -1,0 +1,25 @@
+/**
+ * Short-lived, shared state: codes, interactions, replay caches, deny lists, rate limits and
+ * change notifications. Redis in a deployment; process memory on the embedded default.
+ * Values are strings: callers serialise what they store.
+ */
+export abstract class ShortLivedStore {
+  /** Stores a value that expires after `ttlMs`. */
+  abstract put(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Reads a value without consuming it. */
+  abstract get(key: string): Promise<string | null>;
+  /** Atomically reads and deletes: of concurrent takers across instances, at most one gets the value. */
+  abstract take(key: string): Promise<string | null>;
+  /** Stores only if the key is absent; true if this call stored it (replay detection). */
+  abstract putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Increments a counter; the first increment starts its `ttlMs` window. Returns the new count. */
+  abstract increment(key: string, ttlMs: number): Promise<number>;
+  abstract delete(key: string): Promise<void>;
+  /** Sends a message to every instance subscribed to the channel, this one included. */
+  abstract publish(channel: string, message: string): Promise<void>;
+  /** Listens to a channel; returns a function that stops listening. */
+  abstract subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  /** Throws when the store cannot serve requests (readiness). */
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+}

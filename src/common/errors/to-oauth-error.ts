@@ -1,0 +1,49 @@
+import { HttpException, type Logger } from '@nestjs/common';
+import { NotFound, OAuthError, ServerError } from './oauth-error.js';
+
+/** Messages for the framework's own 4xx errors; the parser's text is never echoed. */
+const FRAMEWORK_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_ERR_CTP_EMPTY_TYPE: 'Content type is missing',
+  FST_ERR_CTP_INVALID_TYPE: 'Content type is invalid',
+  FST_ERR_BAD_URL: 'Malformed URL',
+};
+
+function isClientStatus(status: unknown): status is number {
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
+ * Maps anything thrown into the OAuth error family. Client errors keep their status with a
+ * safe description; anything else is logged and becomes `server_error`, without details.
+ */
+export function toOAuthError(exception: unknown, logger: Logger): OAuthError {
+  if (exception instanceof OAuthError) {
+    if (exception.status >= 500) logger.error(exception);
+    return exception;
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status === 404) return new NotFound('The requested resource does not exist');
+    if (isClientStatus(status)) {
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'object' && response !== null && 'message' in response
+          ? ([] as unknown[]).concat((response as { message: unknown }).message).join('; ')
+          : exception.message;
+      return new OAuthError('invalid_request', message, status);
+    }
+  }
+  const e = exception as { statusCode?: unknown; code?: unknown } | null;
+  if (e && isClientStatus(e.statusCode)) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    const description = FRAMEWORK_ERRORS[code] ?? (e.statusCode === 400 ? 'Malformed request' : 'Request rejected');
+    if (e.statusCode === 404) return new NotFound('The requested resource does not exist');
+    return new OAuthError('invalid_request', description, e.statusCode);
+  }
+  logger.error(exception instanceof Error ? exception : new Error(String(exception)));
+  return new ServerError('An unexpected error occurred');
+}

@@ -1,0 +1,20 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { toOAuthError } from '../errors/to-oauth-error.js';
+
+/** The default surface: RFC 6749 §5.2 JSON bodies with the error's status and headers. */
+@Catch()
+export class JsonErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const error = toOAuthError(exception, this.logger);
+    if (reply.sent) return;
+    void reply
+      .status(error.status)
+      .headers({ ...error.headers, 'cache-control': 'no-store', pragma: 'no-cache' })
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(error.toJSON()));
+  }
+}

@@ -1,0 +1,37 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
+}
+
+const PAGE_STYLE =
+  'body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2933}' +
+  'h1{font-size:1.4rem}code{background:#f0f4f8;padding:.1rem .3rem;border-radius:3px}';
+const STYLE_HASH = `'sha256-${createHash('sha256').update(PAGE_STYLE).digest('base64')}'`;
+
+/** A strict policy for the server-rendered pages: nothing loads but the page's own style. */
+export const PAGE_CSP = `default-src 'none'; style-src ${STYLE_HASH}; img-src https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+
+export function renderPage(title: string, bodyHtml: string, lang = 'en'): string {
+  return `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body>${bodyHtml}</body></html>`;
+}
+
+/**
+ * OAuth 2.0 Form Post Response Mode: an auto-submitting form that also works without script
+ * (the button). Returns the page and the CSP that allows exactly its inline script.
+ */
+export function renderFormPost(action: string, params: Record<string, string>): { html: string; csp: string } {
+  const nonce = randomBytes(16).toString('base64');
+  const inputs = Object.entries(params)
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .join('');
+  const html = renderPage(
+    'Submit this form',
+    `<form method="post" action="${escapeHtml(action)}">${inputs}<noscript><p>Script is disabled: press the button to continue.</p></noscript><button type="submit">Continue</button></form><script nonce="${nonce}">document.forms[0].submit()</script>`,
+  );
+  const origin = new URL(action).origin;
+  const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${STYLE_HASH}; form-action ${origin}; frame-ancestors 'none'; base-uri 'none'`;
+  return { html, csp };
+}

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { REDACT_PATHS, redactUrl } from './logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: pino({ redact: { paths: REDACT_PATHS, censor: '[Redacted]' } }, stream), lines };
+}
+
+test('authorization headers, cookies and secret fields are redacted', () => {
+  const { logger, lines } = capture();
+  logger.info({
+    req: { headers: { authorization: 'Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW', cookie: 'sid=abc123' } },
+    body: { client_secret: 'hunter2-secret', grant_type: 'client_credentials' },
+    user: { password: 'p@ssw0rd' },
+    refresh_token: 'rt-value',
+  });
+  const line = lines.join('');
+  for (const secret of ['czZCaGRSa3F0MzpnWDFmQmF0M2JW', 'abc123', 'hunter2-secret', 'p@ssw0rd', 'rt-value']) {
+    assert.ok(!line.includes(secret), `${secret} leaked: ${line}`);
+  }
+  assert.ok(line.includes('client_credentials'));
+});
+
+test('secret query parameters are redacted from logged URLs', () => {
+  assert.equal(redactUrl('/authorize?client_id=a&id_token_hint=eyJabc'), '/authorize?client_id=a&id_token_hint=%5BRedacted%5D');
+  assert.equal(redactUrl('/health/live'), '/health/live');
+  assert.ok(!redactUrl('/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=x').includes('SplxlOBeZQQYbYS6WxSbIA'));
+});

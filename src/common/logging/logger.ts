@@ -1,0 +1,113 @@
+import type { LoggerService, LogLevel } from '@nestjs/common';
+import { pino, type Logger } from 'pino';
+
+/**
+ * Field names whose values are secrets wherever they appear. pino's redaction needs concrete
+ * paths, so each name is listed at the depths where our log objects carry them.
+ */
+const SECRET_FIELDS = [
+  'password',
+  'secret',
+  'client_secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'id_token_hint',
+  'logout_token',
+  'client_assertion',
+  'code',
+  'code_verifier',
+  'assertion',
+  'subject_token',
+  'actor_token',
+  'private_key',
+  'privateKey',
+  'encryptionSecret',
+  'KEYS_ENCRYPTION_SECRET',
+];
+const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'dpop', 'proxy-authorization'];
+
+export const REDACT_PATHS = [
+  ...SECRET_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `res.headers["${h}"]`, `headers["${h}"]`]),
+  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `body.${f}`, `req.body.${f}`]),
+];
+
+/** Query parameters that carry credentials or tokens; their values never reach a log line. */
+const SECRET_QUERY = new Set(SECRET_FIELDS);
+
+/** Replaces secret query values in a logged URL. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  let changed = false;
+  for (const key of [...params.keys()]) {
+    if (SECRET_QUERY.has(key)) {
+      params.set(key, '[Redacted]');
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'openid-provider' },
+    redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    serializers: {
+      req(req: { id?: string; method?: string; url?: string; ip?: string }) {
+        return { id: req.id, method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.ip };
+      },
+      res(res: { statusCode?: number }) {
+        return { statusCode: res.statusCode };
+      },
+      err: pino.stdSerializers.err,
+    },
+  });
+}
+
+/** Nest's logger interface on top of pino, so framework and application logs share one stream. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]) {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]) {
+    this.write('fatal', message, rest);
+  }
+  setLogLevels(_levels: LogLevel[]) {
+    // pino's level comes from LOG_LEVEL.
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]) {
+    // Nest passes the context (class name) last, and for errors a stack before it.
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const fields: Record<string, unknown> = context ? { context } : {};
+    if (message instanceof Error) {
+      this.logger[level]({ ...fields, err: message }, message.message);
+      return;
+    }
+    const stack = rest.find((r) => typeof r === 'string');
+    if (stack) fields.stack = stack;
+    if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ ...fields, ...(message as object) });
+    } else {
+      this.logger[level](fields, String(message));
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { resolve } from 'node:path';
+import { parseDuration } from '../common/duration.js';
+import {
+  ConfigurationError,
+  validateEnvironment,
+  type SigningAlg,
+} from './environment.js';
+
+/** Development-only default; refused in production. */
+export const DEVELOPMENT_KEYS_ENCRYPTION_SECRET = 'development-only-keys-encryption-secret-not-for-production';
+const MIN_SECRET_LENGTH = 32;
+const PLACEHOLDER = /change[-_ ]?me|changeme|placeholder|example|^x+$|^(.)\1+$|development-only|insecure|replace/i;
+
+/** The typed settings every module reads. Durations are in milliseconds. */
+export interface AppConfig {
+  production: boolean;
+  issuer: string;
+  host: string;
+  port: number;
+  database: { url?: string; poolSize: number; dataDir: string };
+  redis: { url?: string; keyPrefix: string };
+  keys: {
+    encryptionSecret: string;
+    algorithms: SigningAlg[];
+    rsaModulusLength: number;
+    rotationCron: string;
+    rotationPeriod: number;
+    prepublishPeriod: number;
+    retentionPeriod: number;
+    reloadInterval: number;
+  };
+  lifespans: { accessToken: number; idToken: number; authorizeCode: number; refreshToken: number };
+  logLevel: string;
+  shutdownTimeout: number;
+  /** Settings that took a development default; logged as warnings at boot. */
+  warnings: string[];
+}
+
+/**
+ * Reads and checks the environment. A bad value throws a `ConfigurationError` naming every
+ * variable at fault, so start-up stops with one clear message.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = validateEnvironment(env);
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const ms = (v: string) => parseDuration(v)!;
+
+  let issuer = e.ISSUER;
+  if (issuer === undefined) {
+    if (production) problems.push('ISSUER is required in production (the https URL clients use to reach the provider)');
+    issuer = `http://localhost:${e.PORT}`;
+    warnings.push(`ISSUER is not set; using ${issuer} (development only)`);
+  } else {
+    const url = new URL(issuer);
+    // OpenID Connect Discovery §3: an https URL with no query or fragment.
+    if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
+      problems.push(`ISSUER must not contain a query or fragment (got "${issuer}")`);
+    }
+    if (production && url.protocol !== 'https:') {
+      problems.push(`ISSUER must use https in production (got "${issuer}")`);
+    }
+  }
+
+  let secret = e.KEYS_ENCRYPTION_SECRET;
+  if (secret === undefined) {
+    if (production) {
+      problems.push(`KEYS_ENCRYPTION_SECRET is required in production: a random string of at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 48)`);
+    } else {
+      warnings.push('KEYS_ENCRYPTION_SECRET is not set; using a development default that must never protect real keys');
+    }
+    secret = DEVELOPMENT_KEYS_ENCRYPTION_SECRET;
+  } else if (secret.length < MIN_SECRET_LENGTH) {
+    problems.push(`KEYS_ENCRYPTION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (got ${secret.length})`);
+  } else if (production && PLACEHOLDER.test(secret)) {
+    problems.push('KEYS_ENCRYPTION_SECRET looks like a placeholder; set a random value in production (e.g. openssl rand -base64 48)');
+  }
+
+  const algorithms = [...new Set(e.SIGNING_ALGS.split(',').map((a) => a.trim() as SigningAlg))];
+  if (!algorithms.includes('RS256')) {
+    // OpenID Connect Core §15.1: RS256 must be supported for ID tokens.
+    algorithms.unshift('RS256');
+    warnings.push('SIGNING_ALGS did not include RS256, which OpenID Connect requires; it was added');
+  }
+
+  const lifespans = {
+    accessToken: ms(e.ACCESS_TOKEN_LIFESPAN),
+    idToken: ms(e.ID_TOKEN_LIFESPAN),
+    authorizeCode: ms(e.AUTHORIZE_CODE_LIFESPAN),
+    refreshToken: ms(e.REFRESH_TOKEN_LIFESPAN),
+  };
+  const keys = {
+    encryptionSecret: secret,
+    algorithms,
+    rsaModulusLength: e.RSA_KEY_BITS,
+    rotationCron: e.KEY_ROTATION_CRON,
+    rotationPeriod: ms(e.KEY_ROTATION_PERIOD),
+    prepublishPeriod: ms(e.KEY_PREPUBLISH_PERIOD),
+    retentionPeriod: ms(e.KEY_RETENTION_PERIOD),
+    reloadInterval: ms(e.KEY_RELOAD_INTERVAL),
+  };
+  if (keys.prepublishPeriod >= keys.rotationPeriod) {
+    problems.push('KEY_PREPUBLISH_PERIOD must be shorter than KEY_ROTATION_PERIOD');
+  }
+  const longestJwt = Math.max(lifespans.accessToken, lifespans.idToken);
+  if (keys.retentionPeriod < longestJwt) {
+    problems.push('KEY_RETENTION_PERIOD must be at least as long as ACCESS_TOKEN_LIFESPAN and ID_TOKEN_LIFESPAN, so every token a retired key signed can still be verified');
+  }
+  for (const [name, value] of Object.entries(lifespans)) {
+    if (value <= 0) problems.push(`${name} lifespan must be positive`);
+  }
+  if (keys.reloadInterval < 1000) problems.push('KEY_RELOAD_INTERVAL must be at least 1s');
+
+  if (problems.length > 0) throw new ConfigurationError(problems);
+
+  if (e.DATABASE_URL === undefined) warnings.push('DATABASE_URL is not set; using the embedded Postgres in DATA_DIR: for development and a single instance only');
+  if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is not set; using the in-memory store: for development and a single instance only');
+
+  return {
+    production,
+    issuer,
+    host: e.HOST,
+    port: e.PORT,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    keys,
+    lifespans,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeout: ms(e.SHUTDOWN_TIMEOUT),
+    warnings,
+  };
+}
+
+export { ConfigurationError };

@@ -1,0 +1,211 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  registerDecorator,
+  validateSync,
+  type ValidationArguments,
+  type ValidationError,
+} from 'class-validator';
+import { Type } from 'class-transformer';
+import { CronTime } from 'cron';
+import { parseDuration } from '../common/duration.js';
+
+/** Algorithms the provider can sign with (RFC 7518 §3.1, RFC 8037). */
+export const SUPPORTED_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export type SigningAlg = (typeof SUPPORTED_SIGNING_ALGS)[number];
+
+function IsDuration() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isDuration',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parseDuration(value) !== undefined,
+        defaultMessage: (a?: ValidationArguments) =>
+          `${a?.property} must be a duration such as 90m, 1h or 7d (got "${String(a?.value)}")`,
+      },
+    });
+}
+
+function IsAbsoluteUrl(protocols: string[]) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isAbsoluteUrl',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || !URL.canParse(value)) return false;
+          return protocols.includes(new URL(value).protocol);
+        },
+        defaultMessage: (a?: ValidationArguments) =>
+          `${a?.property} must be an absolute URL with scheme ${protocols.join(' or ')} (got "${String(a?.value)}")`,
+      },
+    });
+}
+
+function IsSigningAlgList() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isSigningAlgList',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          value.split(',').every((a) => (SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a.trim())),
+        defaultMessage: (a?: ValidationArguments) =>
+          `${a?.property} must be a comma-separated list of ${SUPPORTED_SIGNING_ALGS.join(', ')} (got "${String(a?.value)}")`,
+      },
+    });
+}
+
+function IsCron() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isCron',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          try {
+            new CronTime(value);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: (a?: ValidationArguments) =>
+          `${a?.property} must be a cron expression with 5 or 6 fields (got "${String(a?.value)}")`,
+      },
+    });
+}
+
+/**
+ * The environment as the provider reads it. Every variable is documented in `.env.example`
+ * and `docs/configuration.md`; the defaults here are the ones those files state.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV = 'development';
+
+  /** Defaults to http://localhost:PORT outside production; required in production. */
+  @IsOptional()
+  @IsAbsoluteUrl(['https:', 'http:'])
+  ISSUER?: string;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  @IsOptional()
+  @IsAbsoluteUrl(['postgres:', 'postgresql:'])
+  DATABASE_URL?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @IsOptional()
+  @IsAbsoluteUrl(['redis:', 'rediss:'])
+  REDIS_URL?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9:_-]{0,32}$/, { message: 'REDIS_KEY_PREFIX must be up to 32 of [A-Za-z0-9:_-]' })
+  REDIS_KEY_PREFIX = 'op:';
+
+  @IsString()
+  DATA_DIR = './.data';
+
+  @IsOptional()
+  @IsString()
+  KEYS_ENCRYPTION_SECRET?: string;
+
+  @IsSigningAlgList()
+  SIGNING_ALGS = 'RS256,ES256';
+
+  @Type(() => Number)
+  @IsIn([2048, 3072, 4096], { message: 'RSA_KEY_BITS must be 2048, 3072 or 4096' })
+  RSA_KEY_BITS = 2048;
+
+  @IsCron()
+  KEY_ROTATION_CRON = '*/5 * * * *';
+
+  @IsDuration()
+  KEY_ROTATION_PERIOD = '30d';
+
+  @IsDuration()
+  KEY_PREPUBLISH_PERIOD = '1d';
+
+  @IsDuration()
+  KEY_RETENTION_PERIOD = '1d';
+
+  @IsDuration()
+  KEY_RELOAD_INTERVAL = '1m';
+
+  @IsDuration()
+  ACCESS_TOKEN_LIFESPAN = '1h';
+
+  @IsDuration()
+  ID_TOKEN_LIFESPAN = '1h';
+
+  @IsDuration()
+  AUTHORIZE_CODE_LIFESPAN = '1m';
+
+  @IsDuration()
+  REFRESH_TOKEN_LIFESPAN = '90m';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsDuration()
+  SHUTDOWN_TIMEOUT = '10s';
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    e.constraints ? Object.values(e.constraints) : flatten(e.children ?? []),
+  );
+}
+
+/** Validates the raw environment; empty strings count as unset. */
+export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
+  const known = Object.keys(new EnvironmentVariables()).concat(
+    'ISSUER',
+    'DATABASE_URL',
+    'REDIS_URL',
+    'KEYS_ENCRYPTION_SECRET',
+  );
+  const raw: Record<string, string> = {};
+  for (const name of known) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const parsed = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const problems = flatten(validateSync(parsed, { forbidUnknownValues: false }));
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return parsed;
+}

@@ -1,0 +1,82 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { EmbeddedPostgres } from './embedded-postgres.js';
+import { ENTITIES } from './entities.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/** Arbitrary, fixed advisory-lock ids; one per job that must run on one instance at a time. */
+export const ADVISORY_LOCKS = { migrations: 7_301_001, keyRotation: 7_301_002 } as const;
+
+/** The provider's database: a TypeORM data source and, on the embedded default, its server. */
+export class Database {
+  private readonly logger = new Logger('Database');
+
+  private constructor(
+    readonly dataSource: DataSource,
+    private readonly embedded?: EmbeddedPostgres,
+  ) {}
+
+  get isEmbedded(): boolean {
+    return this.embedded !== undefined;
+  }
+
+  static async open(config: AppConfig): Promise<Database> {
+    const embedded = config.database.url ? undefined : await EmbeddedPostgres.start(config.database.dataDir);
+    const common = {
+      type: 'postgres' as const,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      migrationsTableName: 'migrations',
+      synchronize: false,
+      uuidExtension: 'pgcrypto' as const,
+      connectTimeoutMS: 5_000,
+      applicationName: 'openid-provider',
+      logging: ['error'],
+    } satisfies Partial<DataSourceOptions> & { type: 'postgres' };
+    const options: DataSourceOptions = embedded
+      ? { ...common, host: embedded.socketDir, port: 5432, username: 'postgres', database: 'postgres', extra: { max: 1 } }
+      : { ...common, url: config.database.url, extra: { max: config.database.poolSize } };
+    const dataSource = new DataSource(options);
+    try {
+      await dataSource.initialize();
+    } catch (e) {
+      await embedded?.stop();
+      throw e;
+    }
+    return new Database(dataSource, embedded);
+  }
+
+  /** Runs pending migrations; across instances, one at a time (advisory lock). */
+  async migrate(): Promise<string[]> {
+    const run = async () => (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+    // The embedded database has one connection and one process: no lock needed (nor possible).
+    const applied = this.embedded ? await run() : await this.withSessionLock(ADVISORY_LOCKS.migrations, run);
+    if (applied.length > 0) this.logger.log(`Applied migrations: ${applied.join(', ')}`);
+    return applied;
+  }
+
+  async revertLast(): Promise<void> {
+    await this.dataSource.undoLastMigration({ transaction: 'each' });
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.embedded?.stop();
+  }
+
+  private async withSessionLock<T>(lockId: number, work: () => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [lockId]);
+      try {
+        return await work();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [lockId]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { SigningKey } from '../keys/signing-key.entity.js';
+
+/** Every entity, listed once for the data source and the migration generator. */
+export const ENTITIES = [SigningKey];

@@ -1,0 +1,4 @@
+import { SigningKeys1764000000000 } from './1764000000000-signing-keys.js';
+
+/** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
+export const MIGRATIONS = [SigningKeys1764000000000];

@@ -1,0 +1,26 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ProviderMetadataService } from './discovery.service.js';
+
+@ApiTags('discovery')
+@Controller('.well-known')
+export class DiscoveryController {
+  constructor(@Inject(ProviderMetadataService) private readonly metadata: ProviderMetadataService) {}
+
+  @Get('openid-configuration')
+  @ApiOperation({ summary: 'OpenID Connect Discovery 1.0 §4' })
+  @ApiOkResponse({ description: 'Provider metadata' })
+  @Header('cache-control', 'public, max-age=300')
+  openidConfiguration(@Res() reply: FastifyReply): void {
+    void reply.type('application/json; charset=utf-8').send(this.metadata.json);
+  }
+
+  @Get('oauth-authorization-server')
+  @ApiOperation({ summary: 'RFC 8414 §3: authorization server metadata' })
+  @ApiOkResponse({ description: 'Authorization server metadata' })
+  @Header('cache-control', 'public, max-age=300')
+  oauthAuthorizationServer(@Res() reply: FastifyReply): void {
+    void reply.type('application/json; charset=utf-8').send(this.metadata.json);
+  }
+}

@@ -1,0 +1,49 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { ShortLivedStore } from '../cache/short-lived-store.js';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process is serving requests' })
+  @ApiOkResponse({ description: 'Alive' })
+  live(@Res() reply: FastifyReply): void {
+    void reply.header('cache-control', 'no-store').send({ status: 'ok' });
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: Postgres and the short-lived store both answer' })
+  @ApiOkResponse({ description: 'Ready' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
+  async ready(@Res() reply: FastifyReply): Promise<void> {
+    const [database, cache] = await Promise.all([
+      within(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS).then(() => 'up' as const, () => 'down' as const),
+      within(this.store.ping(), CHECK_TIMEOUT_MS).then(() => 'up' as const, () => 'down' as const),
+    ]);
+    const ok = database === 'up' && cache === 'up';
+    void reply
+      .status(ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ok ? 'ok' : 'unavailable', checks: { database, cache } });
+  }
+}

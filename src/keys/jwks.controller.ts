@@ -1,0 +1,22 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { KeysService } from './keys.service.js';
+
+export const JWKS_PATH = '/jwks';
+
+@ApiTags('keys')
+@Controller()
+export class JwksController {
+  constructor(@Inject(KeysService) private readonly keys: KeysService) {}
+
+  @Get(JWKS_PATH)
+  @ApiOperation({ summary: 'The public signing keys (RFC 7517): next, active and retired' })
+  @ApiOkResponse({ description: 'A JWK Set with public members only' })
+  jwks(@Res() reply: FastifyReply): void {
+    void reply
+      .header('cache-control', `public, max-age=${this.keys.jwksMaxAge}`)
+      .type('application/jwk-set+json; charset=utf-8')
+      .send(this.keys.ring.jwksJson);
+  }
+}

@@ -1,0 +1,192 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { SigningAlg } from '../config/environment.js';
+import { ADVISORY_LOCKS } from '../database/database.js';
+import { KeyEncryption } from './key-encryption.js';
+import { generateKeyMaterial, KeyImportError, type KeyMaterial } from './key-material.js';
+import { SigningKey } from './signing-key.entity.js';
+
+/** What one pass of the rotation changed, by key id. */
+export interface RotationOutcome {
+  created: string[];
+  promoted: string[];
+  retired: string[];
+  removed: string[];
+}
+
+export const noChange = (o: RotationOutcome) =>
+  o.created.length + o.promoted.length + o.retired.length + o.removed.length === 0;
+
+/**
+ * Owns the `signing_keys` table. Every change of state runs in a transaction holding one
+ * advisory lock, and decides from what the database says at that moment, so instances that
+ * run it at the same time do the work once. Partial unique indexes back this up: never two
+ * active or two next keys for one algorithm.
+ */
+@Injectable()
+export class KeyStore {
+  private readonly logger = new Logger('Keys');
+  private readonly encryption: KeyEncryption;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.encryption = new KeyEncryption(config.keys.encryptionSecret);
+  }
+
+  /** Keys that may appear in the JWKS or sign: every key not revoked (removed ones are gone). */
+  async listUsable(): Promise<SigningKey[]> {
+    return this.dataSource.getRepository(SigningKey).find({
+      where: { status: In(['next', 'active', 'retired']) },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  async listAll(): Promise<SigningKey[]> {
+    return this.dataSource.getRepository(SigningKey).find({ order: { alg: 'ASC', createdAt: 'ASC' } });
+  }
+
+  decryptPrivateKey(key: SigningKey): Buffer {
+    if (!key.privateKeyEncrypted) throw new Error(`Signing key ${key.kid} has no private key`);
+    return this.encryption.decrypt(key.privateKeyEncrypted, key.kid);
+  }
+
+  /**
+   * The scheduled pass, for every configured algorithm: make sure there is an active key
+   * (first boot, or after a revocation), promote `next` once the active key is due and `next`
+   * has been published long enough, keep one `next`, and remove retired keys past retention.
+   */
+  async rotate(options: { force?: boolean; algorithms?: SigningAlg[] } = {}): Promise<RotationOutcome> {
+    const algorithms = options.algorithms ?? this.config.keys.algorithms;
+    return this.locked(async (em, now) => {
+      const outcome: RotationOutcome = { created: [], promoted: [], retired: [], removed: [] };
+      for (const alg of algorithms) {
+        const keys = await em.find(SigningKey, { where: { alg, status: In(['next', 'active']) } });
+        let active = keys.find((k) => k.status === 'active');
+        let next = keys.find((k) => k.status === 'next');
+
+        if (!active) {
+          // Nothing signs for this algorithm: promote `next` at once, or create a key.
+          active = next ?? (await this.insert(em, await this.material(alg), 'active', now, outcome));
+          if (next) {
+            await this.promote(em, next, now, outcome);
+            next = undefined;
+          }
+        } else if (next) {
+          const due = now.getTime() - active.activatedAt!.getTime() >= this.config.keys.rotationPeriod;
+          const published = now.getTime() - next.createdAt.getTime() >= this.config.keys.prepublishPeriod;
+          if (options.force || (due && published)) {
+            await this.retire(em, active, now, outcome);
+            await this.promote(em, next, now, outcome);
+            next = undefined;
+          } else if (due) {
+            this.logger.warn(`The ${alg} key ${active.kid} is due for rotation; waiting until ${next.kid} has been published for KEY_PREPUBLISH_PERIOD`);
+          }
+        }
+        if (!next) await this.insert(em, await this.material(alg), 'next', now, outcome);
+      }
+      const expired = await em
+        .createQueryBuilder(SigningKey, 'k')
+        .where('k.status = :status AND k.removeAfter <= :now', { status: 'retired', now })
+        .getMany();
+      if (expired.length > 0) {
+        await em.delete(SigningKey, { id: In(expired.map((k) => k.id)) });
+        outcome.removed.push(...expired.map((k) => k.kid));
+      }
+      return outcome;
+    });
+  }
+
+  /**
+   * Stores an operator's key. As `next` (the default) it is published now and signs from the
+   * next rotation; with `activate` it signs at once and the active key retires.
+   */
+  async import(material: KeyMaterial, activate: boolean): Promise<RotationOutcome> {
+    if (!this.config.keys.algorithms.includes(material.alg)) {
+      throw new KeyImportError(`${material.alg} is not in SIGNING_ALGS (${this.config.keys.algorithms.join(',')})`);
+    }
+    return this.locked(async (em, now) => {
+      const outcome: RotationOutcome = { created: [], promoted: [], retired: [], removed: [] };
+      if (await em.findOne(SigningKey, { where: { kid: material.kid } })) {
+        throw new KeyImportError(`This key is already stored (kid ${material.kid})`);
+      }
+      const current = await em.findOne(SigningKey, { where: { alg: material.alg, status: activate ? 'active' : 'next' } });
+      if (current && activate) await this.retire(em, current, now, outcome);
+      // A replaced `next` key never signed anything: it can go at once.
+      if (current && !activate) {
+        await em.delete(SigningKey, { id: current.id });
+        outcome.removed.push(current.kid);
+      }
+      await this.insert(em, material, activate ? 'active' : 'next', now, outcome, 'imported');
+      return outcome;
+    });
+  }
+
+  /**
+   * Revokes a compromised key: it leaves the JWKS and stops verifying at once, and its private
+   * key is erased. If it was the active key, `next` takes over immediately.
+   */
+  async revoke(kid: string): Promise<RotationOutcome> {
+    const alg = await this.locked(async (em, now) => {
+      const key = await em.findOne(SigningKey, { where: { kid } });
+      if (!key) throw new KeyImportError(`No signing key has kid ${kid}`);
+      if (key.status === 'revoked') throw new KeyImportError(`Signing key ${kid} is already revoked`);
+      await em.update(SigningKey, { id: key.id }, { status: 'revoked', revokedAt: now, privateKeyEncrypted: null });
+      return key.alg;
+    });
+    if (!this.config.keys.algorithms.includes(alg)) return { created: [], promoted: [], retired: [kid], removed: [] };
+    // Fill the gap the revoked key left: a new active and/or next key.
+    const refill = await this.rotate({ algorithms: [alg] });
+    return { ...refill, retired: [kid, ...refill.retired] };
+  }
+
+  private material(alg: SigningAlg): Promise<KeyMaterial> {
+    return generateKeyMaterial(alg, this.config.keys.rsaModulusLength);
+  }
+
+  private locked<T>(work: (em: EntityManager, now: Date) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (em) => {
+      await em.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.keyRotation]);
+      return work(em, new Date());
+    });
+  }
+
+  private async insert(
+    em: EntityManager,
+    material: KeyMaterial,
+    status: 'next' | 'active',
+    now: Date,
+    outcome: RotationOutcome,
+    origin: 'generated' | 'imported' = 'generated',
+  ): Promise<SigningKey> {
+    const key = em.create(SigningKey, {
+      kid: material.kid,
+      alg: material.alg,
+      status,
+      origin,
+      publicJwk: material.publicJwk,
+      privateKeyEncrypted: this.encryption.encrypt(material.privateKeyDer, material.kid),
+      x5c: material.x5c,
+      createdAt: now,
+      activatedAt: status === 'active' ? now : null,
+    });
+    const saved = await em.save(key);
+    outcome.created.push(material.kid);
+    if (status === 'active') outcome.promoted.push(material.kid);
+    return saved;
+  }
+
+  private async promote(em: EntityManager, key: SigningKey, now: Date, outcome: RotationOutcome) {
+    await em.update(SigningKey, { id: key.id }, { status: 'active', activatedAt: now });
+    outcome.promoted.push(key.kid);
+  }
+
+  private async retire(em: EntityManager, key: SigningKey, now: Date, outcome: RotationOutcome) {
+    const removeAfter = new Date(now.getTime() + this.config.keys.retentionPeriod);
+    await em.update(SigningKey, { id: key.id }, { status: 'retired', retiredAt: now, removeAfter });
+    outcome.retired.push(key.kid);
+  }
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { ShortLivedStore } from '../cache/short-lived-store.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { SigningAlg } from '../config/environment.js';
+import { importKeyMaterial } from './key-material.js';
+import { KeyRing } from './key-ring.js';
+import { KeyStore, noChange, type RotationOutcome } from './key-store.js';
+import type { SigningKey } from './signing-key.entity.js';
+
+const CHANGED_CHANNEL = 'keys:changed';
+export const KEYS_OPTIONS = Symbol('KEYS_OPTIONS');
+export interface KeysOptions {
+  /** Run the rotation job and follow other instances' changes (the server, not the CLI). */
+  serve: boolean;
+}
+
+/**
+ * The lifecycle of signing keys on this instance: creates the first keys, runs the rotation
+ * job, and keeps the in-memory key ring in step with the database. Changes are announced on
+ * the store's pub/sub channel; a periodic reload covers a missed message.
+ */
+@Injectable()
+export class KeysService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Keys');
+  private current: KeyRing = KeyRing.empty;
+  private reloading?: Promise<void>;
+  private reloadAgain = false;
+  private rotating = false;
+  private unsubscribe?: () => Promise<void>;
+  private reloadTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(KeyStore) private readonly store: KeyStore,
+    @Inject(ShortLivedStore) private readonly cache: ShortLivedStore,
+    @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(KEYS_OPTIONS) private readonly options: KeysOptions,
+  ) {}
+
+  get ring(): KeyRing {
+    return this.current;
+  }
+
+  /** Seconds a JWKS may be cached: shorter than the pre-publication period, at most 10 min. */
+  get jwksMaxAge(): number {
+    return Math.min(600, Math.floor(this.config.keys.prepublishPeriod / 2_000));
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.options.serve) {
+      await this.reload();
+      return;
+    }
+    await this.runRotation();
+    this.unsubscribe = await this.cache.subscribe(CHANGED_CHANNEL, () => this.scheduleReload());
+    this.reloadTimer = setInterval(() => this.scheduleReload(), this.config.keys.reloadInterval).unref();
+    const job = CronJob.from({
+      cronTime: this.config.keys.rotationCron,
+      onTick: () => void this.runRotation(),
+      start: true,
+    });
+    this.scheduler.addCronJob('key-rotation', job);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.reloadTimer) clearInterval(this.reloadTimer);
+    if (this.scheduler.doesExist('cron', 'key-rotation')) this.scheduler.deleteCronJob('key-rotation');
+    await this.unsubscribe?.();
+  }
+
+  /**
+   * One pass of the rotation job. Safe to run on every instance at once: the store serialises
+   * passes with an advisory lock and each decides from the database.
+   */
+  async runRotation(): Promise<RotationOutcome | undefined> {
+    if (this.rotating) return undefined;
+    this.rotating = true;
+    try {
+      const outcome = await this.store.rotate();
+      await this.afterChange(outcome, 'Key rotation');
+      return outcome;
+    } catch (e) {
+      this.logger.error(e);
+      return undefined;
+    } finally {
+      this.rotating = false;
+    }
+  }
+
+  /** Operator action: promote `next` now (for the given algorithms, or all). */
+  async rotateNow(algorithms?: SigningAlg[]): Promise<RotationOutcome> {
+    const outcome = await this.store.rotate({ force: true, algorithms });
+    await this.afterChange(outcome, 'Rotation requested by an operator');
+    return outcome;
+  }
+
+  async importKey(input: { privateKeyPem: string; chainPem?: string; alg?: SigningAlg; activate?: boolean }): Promise<RotationOutcome> {
+    const material = await importKeyMaterial(input.privateKeyPem, { alg: input.alg, chainPem: input.chainPem });
+    const outcome = await this.store.import(material, input.activate ?? false);
+    await this.afterChange(outcome, 'Key imported');
+    return outcome;
+  }
+
+  async revoke(kid: string): Promise<RotationOutcome> {
+    const outcome = await this.store.revoke(kid);
+    await this.afterChange(outcome, 'Key revoked');
+    return outcome;
+  }
+
+  list(): Promise<SigningKey[]> {
+    return this.store.listAll();
+  }
+
+  /** Re-reads the keys from the database; concurrent calls share one read and queue one more. */
+  async reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        const rows = await this.store.listUsable();
+        this.current = await KeyRing.build(rows, (row) => this.store.decryptPrivateKey(row), this.current);
+      } while (this.reloadAgain);
+    })().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private scheduleReload(): void {
+    this.reload().catch((e: unknown) => this.logger.error(e));
+  }
+
+  private async afterChange(outcome: RotationOutcome, what: string): Promise<void> {
+    if (!noChange(outcome)) {
+      this.logger.log({ ...outcome, msg: what });
+      // Every instance reloads; this one at once, so the caller sees the change.
+      await this.cache.publish(CHANGED_CHANNEL, JSON.stringify(outcome)).catch((e: unknown) => this.logger.warn(`Could not announce key change: ${String(e)}`));
+    }
+    await this.reload();
+  }
+}

@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { ConfigurationError, loadConfig } from './config/app-config.js';
+import { createApp } from './app.factory.js';
+import { createLogger } from './common/logging/logger.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigurationError) {
+      process.stderr.write(`${e.message}\nSee .env.example and docs/configuration.md.\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
+
+  let app;
+  try {
+    app = await createApp(config, logger);
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    logger.fatal({ err: e }, `Start-up failed: ${e instanceof Error ? e.message : String(e)}`);
+    await app?.close().catch(() => undefined);
+    process.exit(1);
+  }
+  const shutdownTimeout = config.shutdownTimeout;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info(`${signal} received: finishing in-flight requests, then stopping`);
+      // Nest closes the server and every module; if something hangs, leave anyway.
+      setTimeout(() => process.exit(1), shutdownTimeout).unref();
+    });
+  }
+  logger.info(`OpenID Provider listening on http://${config.host}:${config.port} with issuer ${config.issuer}`);
+}
+
+void main();
