@@ -20,19 +20,30 @@ async function main(): Promise<void> {
   let app;
   try {
     app = await createApp(config, logger);
-    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     logger.fatal({ err: e }, `Start-up failed: ${e instanceof Error ? e.message : String(e)}`);
     await app?.close().catch(() => undefined);
     process.exit(1);
   }
+  const running = app;
   const shutdownTimeout = config.shutdownTimeout;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info(`${signal} received: finishing in-flight requests, then stopping`);
-      // Nest closes the server and every module; if something hangs, leave anyway.
+      // If something hangs, leave anyway once SHUTDOWN_TIMEOUT has passed.
       setTimeout(() => process.exit(1), shutdownTimeout).unref();
+      // Closes the HTTP server (in-flight requests finish, new ones get 503), then every module.
+      running.close().then(
+        () => {
+          logger.info('Stopped');
+          process.exit(0);
+        },
+        (e: unknown) => {
+          logger.error({ err: e }, 'Shutdown failed');
+          process.exit(1);
+        },
+      );
     });
   }
   logger.info(`OpenID Provider listening on http://${config.host}:${config.port} with issuer ${config.issuer}`);
