@@ -15,8 +15,8 @@ import type { AppConfig } from './config/app-config.js';
 const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Builds the provider, ready to listen. Shared by `main` and the end-to-end tests. */
-export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
+/** The Fastify adapter with the provider's logging, request ids, limits and default headers. */
+export function createAdapter(logger: Logger): FastifyAdapter {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -32,13 +32,22 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     void reply.headers({ 'x-request-id': req.id, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
     done();
   });
+  return adapter;
+}
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+/** The error surfaces every endpoint shares. */
+export function applyErrorFilters(app: NestFastifyApplication): void {
+  // Filters are tried last-registered first: the redirect surface before the JSON default.
+  app.useGlobalFilters(new JsonErrorFilter(), new RedirectErrorFilter());
+}
+
+/** Builds the provider, ready to listen. Shared by `main` and the end-to-end tests. */
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(logger), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
-  // Filters are tried last-registered first: the redirect surface before the JSON default.
-  app.useGlobalFilters(new JsonErrorFilter(), new RedirectErrorFilter());
+  applyErrorFilters(app);
   const prefix = issuerPath(config);
   if (prefix) app.setGlobalPrefix(prefix, { exclude: ['health/live', 'health/ready'] });
 
