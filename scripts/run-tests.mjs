@@ -29,12 +29,25 @@ const services = {
 };
 
 const passes = [];
-if (mode === 'unit' || mode === 'all') passes.push({ name: 'unit', files: find('dist/src', '.spec.js'), env: {} });
+if (mode === 'unit' || mode === 'all')
+  passes.push({ name: 'unit', files: find('dist/src', '.spec.js'), env: {} });
 if (mode === 'e2e' || mode === 'all') {
   const e2e = find('dist/test', '.e2e-spec.js');
-  passes.push({ name: 'e2e on Postgres + Redis', files: e2e, env: { ...services, E2E_TARGET: 'services' } });
-  passes.push({ name: 'e2e on the embedded default', files: e2e, env: { ...services, E2E_TARGET: 'embedded' } });
-  passes.push({ name: 'integration', files: find('dist/test', '.int-spec.js'), env: { ...services, E2E_TARGET: 'services' } });
+  passes.push({
+    name: 'e2e on Postgres + Redis',
+    files: e2e,
+    env: { ...services, E2E_TARGET: 'services' },
+  });
+  passes.push({
+    name: 'e2e on the embedded default',
+    files: e2e,
+    env: { ...services, E2E_TARGET: 'embedded' },
+  });
+  passes.push({
+    name: 'integration',
+    files: find('dist/test', '.int-spec.js'),
+    env: { ...services, E2E_TARGET: 'services' },
+  });
 }
 
 let passed = 0;

@@ -29,7 +29,11 @@ export function createAdapter(logger: Logger): FastifyAdapter {
     return503OnClosing: true,
   });
   adapter.getInstance().addHook('onRequest', (req, reply, done) => {
-    void reply.headers({ 'x-request-id': req.id, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+    void reply.headers({
+      'x-request-id': req.id,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
     done();
   });
   return adapter;
@@ -42,11 +46,18 @@ export function applyErrorFilters(app: NestFastifyApplication): void {
 }
 
 /** Builds the provider, ready to listen. Shared by `main` and the end-to-end tests. */
-export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createAdapter(logger), {
-    logger: new PinoNestLogger(logger),
-    abortOnError: false,
-  });
+export async function createApp(
+  config: AppConfig,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createAdapter(logger),
+    {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    },
+  );
   applyErrorFilters(app);
   const prefix = issuerPath(config);
   if (prefix) app.setGlobalPrefix(prefix, { exclude: ['health/live', 'health/ready'] });
@@ -60,6 +71,9 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       .addServer(config.issuer)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'OpenID Provider API' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'OpenID Provider API',
+  });
   return app;
 }

@@ -39,7 +39,12 @@ class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, CacheModule, KeysModule.forRoot({ serve: false })],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        CacheModule,
+        KeysModule.forRoot({ serve: false }),
+      ],
     };
   }
 }
@@ -53,8 +58,10 @@ function algOption(value: string | undefined): SigningAlg | undefined {
 }
 
 function printOutcome(outcome: RotationOutcome): void {
-  for (const [what, kids] of Object.entries(outcome)) for (const kid of kids as string[]) console.log(`${what}: ${kid}`);
-  if (Object.values(outcome).every((k: string[]) => k.length === 0)) console.log('nothing to change');
+  for (const [what, kids] of Object.entries(outcome))
+    for (const kid of kids as string[]) console.log(`${what}: ${kid}`);
+  if (Object.values(outcome).every((k: string[]) => k.length === 0))
+    console.log('nothing to change');
 }
 
 async function withKeys<T>(config: AppConfig, work: (keys: KeysService) => Promise<T>): Promise<T> {
@@ -112,7 +119,17 @@ async function run(argv: string[]): Promise<void> {
         x5c: k.x5c ? k.x5c.length : 0,
       }));
       if (values.json) console.log(JSON.stringify(rows, null, 2));
-      else console.table(rows.map(({ kid, alg, status, origin, created, activated }) => ({ kid, alg, status, origin, created, activated })));
+      else
+        console.table(
+          rows.map(({ kid, alg, status, origin, created, activated }) => ({
+            kid,
+            alg,
+            status,
+            origin,
+            created,
+            activated,
+          })),
+        );
       return;
     }
     case 'keys:rotate': {
@@ -125,7 +142,11 @@ async function run(argv: string[]): Promise<void> {
       const privateKeyPem = readFileSync(values.key, 'utf8');
       const chainPem = values.chain ? readFileSync(values.chain, 'utf8') : undefined;
       const alg = algOption(values.alg);
-      printOutcome(await withKeys(config, (k) => k.importKey({ privateKeyPem, chainPem, alg, activate: values.activate })));
+      printOutcome(
+        await withKeys(config, (k) =>
+          k.importKey({ privateKeyPem, chainPem, alg, activate: values.activate }),
+        ),
+      );
       return;
     }
     case 'keys:revoke': {
@@ -145,7 +166,8 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'migration:generate': {
       const name = positionals[0];
-      if (!name || !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new UsageError('migration:generate needs a name in PascalCase');
+      if (!name || !/^[A-Za-z][A-Za-z0-9]*$/.test(name))
+        throw new UsageError('migration:generate needs a name in PascalCase');
       const file = await withDatabase(config, async (db) => {
         await db.migrate();
         const sql = await db.dataSource.driver.createSchemaBuilder().log();
@@ -153,15 +175,27 @@ async function run(argv: string[]): Promise<void> {
         const stamp = Date.now();
         const quote = (q: string) => '`' + q.replace(/`/g, '\\`') + '`';
         const up = sql.upQueries.map((q) => `    await q.query(${quote(q.query)});`).join('\n');
-        const down = sql.downQueries.reverse().map((q) => `    await q.query(${quote(q.query)});`).join('\n');
-        const path = join('src', 'database', 'migrations', `${stamp}-${name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}.ts`);
+        const down = sql.downQueries
+          .reverse()
+          .map((q) => `    await q.query(${quote(q.query)});`)
+          .join('\n');
+        const path = join(
+          'src',
+          'database',
+          'migrations',
+          `${stamp}-${name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}.ts`,
+        );
         writeFileSync(
           path,
           `import type { MigrationInterface, QueryRunner } from 'typeorm';\n\nexport class ${name}${stamp} implements MigrationInterface {\n  name = '${name}${stamp}';\n\n  async up(q: QueryRunner): Promise<void> {\n${up}\n  }\n\n  async down(q: QueryRunner): Promise<void> {\n${down}\n  }\n}\n`,
         );
         return path;
       });
-      console.log(file ? `wrote ${file}: add it to src/database/migrations/index.ts` : 'the entities match the database: nothing to generate');
+      console.log(
+        file
+          ? `wrote ${file}: add it to src/database/migrations/index.ts`
+          : 'the entities match the database: nothing to generate',
+      );
       return;
     }
     default:
@@ -176,8 +210,12 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`${e.message}\n`);
       process.exit(78);
     }
-    if (e instanceof UsageError || e instanceof KeyImportError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`${(e as Error).message}\n`);
+    if (
+      e instanceof UsageError ||
+      e instanceof KeyImportError ||
+      (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+    ) {
+      process.stderr.write(`${e.message}\n`);
       process.exit(64);
     }
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

@@ -46,7 +46,9 @@ async function main(): Promise<void> {
       );
     });
   }
-  logger.info(`OpenID Provider listening on http://${config.host}:${config.port} with issuer ${config.issuer}`);
+  logger.info(
+    `OpenID Provider listening on http://${config.host}:${config.port} with issuer ${config.issuer}`,
+  );
 }
 
 void main();

@@ -4,7 +4,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { KeysService } from '../src/keys/keys.service.js';
-import { createStorage, eventually, getJwks, sleep, startProvider, TEST_SECRET, type RunningProvider, type Storage } from './support/provider.js';
+import {
+  createStorage,
+  eventually,
+  getJwks,
+  sleep,
+  startProvider,
+  TEST_SECRET,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +36,10 @@ describe('two instances on one Postgres and one Redis', { timeout: 120_000 }, ()
   before(async () => {
     storage = await createStorage('services');
     // Booting both at once races the first key creation: still one active and one next.
-    [a, b] = await Promise.all([startProvider({ ...storage.env, ...SETTINGS }), startProvider({ ...storage.env, ...SETTINGS })]);
+    [a, b] = await Promise.all([
+      startProvider({ ...storage.env, ...SETTINGS }),
+      startProvider({ ...storage.env, ...SETTINGS }),
+    ]);
   });
   after(async () => {
     await Promise.allSettled([a?.close(), b?.close()]);
@@ -35,9 +47,11 @@ describe('two instances on one Postgres and one Redis', { timeout: 120_000 }, ()
   });
 
   async function countByStatus(): Promise<Record<string, number>> {
-    const rows = (await a.app.get(DataSource).query(
-      `SELECT alg || ':' || status AS k, count(*)::int AS n FROM signing_keys GROUP BY 1`,
-    )) as { k: string; n: number }[];
+    const rows = await a.app
+      .get(DataSource)
+      .query<{ k: string; n: number }[]>(
+        `SELECT alg || ':' || status AS k, count(*)::int AS n FROM signing_keys GROUP BY 1`,
+      );
     return Object.fromEntries(rows.map((r) => [r.k, r.n]));
   }
 
@@ -59,7 +73,10 @@ describe('two instances on one Postgres and one Redis', { timeout: 120_000 }, ()
   test('the rotation job run on both at the same moment creates exactly one new key per algorithm', async () => {
     await sleep(2_100); // the active keys are now due
     const beforeRows = (await a.app.get(KeysService).list()).map((k) => k.kid);
-    const [ra, rb] = await Promise.all([a.app.get(KeysService).runRotation(), b.app.get(KeysService).runRotation()]);
+    const [ra, rb] = await Promise.all([
+      a.app.get(KeysService).runRotation(),
+      b.app.get(KeysService).runRotation(),
+    ]);
     const created = [...(ra?.created ?? []), ...(rb?.created ?? [])];
     assert.equal(created.length, 3, `one new key per algorithm, got ${JSON.stringify({ ra, rb })}`);
     const afterRows = await a.app.get(KeysService).list();
@@ -77,25 +94,45 @@ describe('two instances on one Postgres and one Redis', { timeout: 120_000 }, ()
     });
   });
 
-  test('a rotation by one instance is in the other one\'s JWKS within 5 s', async () => {
+  test("a rotation by one instance is in the other one's JWKS within 5 s", async () => {
     const started = Date.now();
     const outcome = await a.app.get(KeysService).rotateNow(['RS256']);
     assert.equal(outcome.created.length, 1);
     const newKid = outcome.created[0];
     const promoted = outcome.promoted[0];
-    await eventually(async () => ((await getJwks(b.url)).keys.some((k) => k.kid === newKid) ? true : undefined), 5_000, 'the new key on instance B');
+    await eventually(
+      async () => ((await getJwks(b.url)).keys.some((k) => k.kid === newKid) ? true : undefined),
+      5_000,
+      'the new key on instance B',
+    );
     const elapsed = Date.now() - started;
     assert.ok(elapsed < 5_000, `seen after ${elapsed} ms`);
-    assert.equal(b.app.get(KeysService).ring.active('RS256')?.kid, promoted, 'B signs with the promoted key');
+    assert.equal(
+      b.app.get(KeysService).ring.active('RS256')?.kid,
+      promoted,
+      'B signs with the promoted key',
+    );
   });
 
   test('the CLI, as a third process, revokes a key; both instances follow within 5 s', async () => {
-    const env = { ...process.env, ...storage.env, ...SETTINGS, KEYS_ENCRYPTION_SECRET: TEST_SECRET, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
+    const env = {
+      ...process.env,
+      ...storage.env,
+      ...SETTINGS,
+      KEYS_ENCRYPTION_SECRET: TEST_SECRET,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+    };
     const victim = a.app.get(KeysService).ring.active('ES256')!.kid;
     const revoke = await run(process.execPath, ['dist/src/cli.js', 'keys:revoke', victim], { env });
     assert.match(revoke.stdout, new RegExp(`retired: ${victim}`));
     for (const instance of [a, b]) {
-      await eventually(async () => ((await getJwks(instance.url)).keys.some((k) => k.kid === victim) ? undefined : true), 5_000, 'revocation seen');
+      await eventually(
+        async () =>
+          (await getJwks(instance.url)).keys.some((k) => k.kid === victim) ? undefined : true,
+        5_000,
+        'revocation seen',
+      );
       assert.notEqual(instance.app.get(KeysService).ring.active('ES256')?.kid, victim);
     }
     const list = await run(process.execPath, ['dist/src/cli.js', 'keys:list', '--json'], { env });

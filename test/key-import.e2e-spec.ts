@@ -10,7 +10,15 @@ import { decodeProtectedHeader } from 'jose';
 import { KeysService } from '../src/keys/keys.service.js';
 import { SigningService } from '../src/keys/signing.service.js';
 import { makeCertificates, type CertificateFixtures } from './support/certificates.js';
-import { createStorage, getJwks, startProvider, target, TEST_SECRET, type RunningProvider, type Storage } from './support/provider.js';
+import {
+  createStorage,
+  getJwks,
+  startProvider,
+  target,
+  TEST_SECRET,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
 
 const run = promisify(execFile);
 
@@ -36,7 +44,11 @@ describe(`importing a key with its certificate chain on ${target}`, { timeout: 1
 
   test('a PEM with a matching chain is published with x5c and x5t#S256 and, activated, signs', async () => {
     const keys = provider.app.get(KeysService);
-    const outcome = await keys.importKey({ privateKeyPem: certs.leafKeyPem, chainPem: certs.chainPem, activate: true });
+    const outcome = await keys.importKey({
+      privateKeyPem: certs.leafKeyPem,
+      chainPem: certs.chainPem,
+      activate: true,
+    });
     const kid = outcome.created[0];
     const published = (await getJwks(provider.url)).keys.find((k) => k.kid === kid);
     assert.ok(published, 'the imported key is in the JWKS');
@@ -60,8 +72,21 @@ describe(`importing a key with its certificate chain on ${target}`, { timeout: 1
   });
 
   test('from the command line', async () => {
-    const env = { ...process.env, ...storage.env, KEYS_ENCRYPTION_SECRET: TEST_SECRET, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
-    const args = ['dist/src/cli.js', 'keys:import', '--key', join(files, 'key.pem'), '--chain', join(files, 'other.pem')];
+    const env = {
+      ...process.env,
+      ...storage.env,
+      KEYS_ENCRYPTION_SECRET: TEST_SECRET,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+    };
+    const args = [
+      'dist/src/cli.js',
+      'keys:import',
+      '--key',
+      join(files, 'key.pem'),
+      '--chain',
+      join(files, 'other.pem'),
+    ];
     const failure = await run(process.execPath, args, { env }).then(
       () => assert.fail('the CLI accepted a bad import'),
       (e: { code: number; stderr: string }) => e,
@@ -72,7 +97,10 @@ describe(`importing a key with its certificate chain on ${target}`, { timeout: 1
       assert.match(failure.stderr, /The embedded database in .* is in use by process \d+/);
     } else {
       assert.equal(failure.code, 64);
-      assert.equal(failure.stderr.trim(), 'The first certificate of the chain does not match the private key');
+      assert.equal(
+        failure.stderr.trim(),
+        'The first certificate of the chain does not match the private key',
+      );
     }
   });
 });

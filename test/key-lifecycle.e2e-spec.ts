@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { decodeProtectedHeader } from 'jose';
 import { KeysService } from '../src/keys/keys.service.js';
 import { SigningService } from '../src/keys/signing.service.js';
-import { createStorage, eventually, getJwks, sleep, startProvider, target, type RunningProvider, type Storage } from './support/provider.js';
+import {
+  createStorage,
+  eventually,
+  getJwks,
+  sleep,
+  startProvider,
+  target,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
 
 /**
  * The whole life of a key with periods of seconds: rotation every 4 s, a next key published
@@ -41,7 +50,10 @@ describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
     const next = keys.ring.keys.find((k) => k.alg === 'RS256' && k.status === 'next')!;
     assert.ok(next, 'a next key exists');
     const jwks = await getJwks(provider.url);
-    assert.ok(jwks.keys.some((k) => k.kid === next.kid), 'the next key is in the JWKS');
+    assert.ok(
+      jwks.keys.some((k) => k.kid === next.kid),
+      'the next key is in the JWKS',
+    );
     // Sign shortly before the promotion is due (at 4 to 5 s), so the token outlives it.
     const activatedAt = keys.ring.active('RS256')!.activatedAt!.getTime();
     await sleep(Math.max(0, activatedAt + 3_000 - Date.now()));
@@ -50,10 +62,18 @@ describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(decodeProtectedHeader(early).kid, firstActive, 'the next key does not sign yet');
 
     // The job promotes it once the active key is 4 s old.
-    await eventually(async () => (signing.activeKid('RS256') === next.kid ? true : undefined), 10_000, 'promotion of the next key');
+    await eventually(
+      () => Promise.resolve(signing.activeKid('RS256') === next.kid ? true : undefined),
+      10_000,
+      'promotion of the next key',
+    );
     const promotedAt = Date.now();
     const late = await signing.sign({ sub: 'late' });
-    assert.equal(decodeProtectedHeader(late).kid, next.kid, 'new signatures carry the promoted kid');
+    assert.equal(
+      decodeProtectedHeader(late).kid,
+      next.kid,
+      'new signatures carry the promoted kid',
+    );
 
     // The old key is retired: still published, and the token it signed still verifies.
     const retired = keys.ring.published(firstActive);
@@ -66,12 +86,16 @@ describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
 
     // After the 4 s retention the retired key leaves the JWKS and verifies nothing more.
     await eventually(
-      async () => ((await getJwks(provider.url)).keys.some((k) => k.kid === firstActive) ? undefined : true),
+      async () =>
+        (await getJwks(provider.url)).keys.some((k) => k.kid === firstActive) ? undefined : true,
       10_000,
       'removal of the retired key',
     );
     assert.ok(Date.now() - promotedAt >= 3_500, 'the retired key stayed for its retention period');
-    await assert.rejects(signing.verify(early, { currentDate: new Date(Date.now() - 2_000) }), /no applicable key|JWKSNoMatchingKey/i);
+    await assert.rejects(
+      signing.verify(early, { currentDate: new Date(Date.now() - 2_000) }),
+      /no applicable key|JWKSNoMatchingKey/i,
+    );
   });
 
   test('revoking a key removes it from the JWKS at once; revoking the active key promotes next', async () => {
@@ -87,7 +111,10 @@ describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
     assert.ok(!jwks.keys.some((k) => k.kid === active), 'the revoked key left the JWKS');
     await assert.rejects(signing.verify(token), /no applicable key|JWKSNoMatchingKey/i);
     assert.equal(signing.activeKid('ES256'), next.kid, 'next took over at once');
-    assert.ok(keys.ring.keys.some((k) => k.alg === 'ES256' && k.status === 'next' && k.kid !== next.kid), 'a new next key exists');
+    assert.ok(
+      keys.ring.keys.some((k) => k.alg === 'ES256' && k.status === 'next' && k.kid !== next.kid),
+      'a new next key exists',
+    );
     const listed = (await keys.list()).find((k) => k.kid === active)!;
     assert.equal(listed.status, 'revoked');
     assert.equal(listed.privateKeyEncrypted, null, 'the private key of a revoked key is erased');

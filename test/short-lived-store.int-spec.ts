@@ -36,7 +36,9 @@ function contract(name: string, make: () => Promise<ShortLivedStore>) {
 
     test('putIfAbsent stores once; again after expiry', async () => {
       const k = key('jti');
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.putIfAbsent(k, String(i), 300)));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.putIfAbsent(k, String(i), 300)),
+      );
       assert.equal(results.filter(Boolean).length, 1);
       await sleep(400);
       assert.equal(await store.putIfAbsent(k, 'again', 300), true);

@@ -14,7 +14,9 @@ interface Exit {
 
 /** Runs the built server as an operator would, with only the given environment. */
 function runServer(env: Record<string, string>): { exited: Promise<Exit>; stop(): void } {
-  const child = spawn(process.execPath, ['dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
   const exited = new Promise<Exit>((resolve) => {
     let stdout = '';
     let stderr = '';
@@ -29,50 +31,91 @@ function runServer(env: Record<string, string>): { exited: Promise<Exit>; stop()
   return { exited, stop: () => child.kill('SIGTERM') };
 }
 
-describe('start-up refuses a bad configuration with a message that names it', { timeout: 120_000 }, () => {
-  const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.org', KEYS_ENCRYPTION_SECRET: 'Vt8kq2N4mZ7xR1pL6sW9yB3dF5hJ0cQe' };
-  const cases: [string, Record<string, string>, RegExp][] = [
-    ['a non-URL ISSUER', { ISSUER: 'id.example.org' }, /ISSUER must be an absolute URL with scheme https: or http: \(got "id\.example\.org"\)/],
-    ['an unknown algorithm', { SIGNING_ALGS: 'RS256,HS256' }, /SIGNING_ALGS must be a comma-separated list of RS256, PS256, ES256, EdDSA \(got "RS256,HS256"\)/],
-    ['a missing KEYS_ENCRYPTION_SECRET in production', { ...production, KEYS_ENCRYPTION_SECRET: '' }, /KEYS_ENCRYPTION_SECRET is required in production/],
-    ['a short KEYS_ENCRYPTION_SECRET in production', { ...production, KEYS_ENCRYPTION_SECRET: 'too-short' }, /KEYS_ENCRYPTION_SECRET must be at least 32 characters \(got 9\)/],
-    ['a placeholder KEYS_ENCRYPTION_SECRET in production', { ...production, KEYS_ENCRYPTION_SECRET: 'changeme-changeme-changeme-changeme' }, /KEYS_ENCRYPTION_SECRET looks like a placeholder/],
-  ];
-  for (const [name, env, message] of cases) {
-    test(name, async () => {
-      const exit = await runServer(env).exited;
-      assert.equal(exit.code, 78, exit.stderr);
-      assert.match(exit.stderr, /^Invalid configuration:/);
-      assert.match(exit.stderr, message);
-      assert.doesNotMatch(exit.stderr, /\n\s+at /, 'no stack trace');
-      if (env.KEYS_ENCRYPTION_SECRET) assert.ok(!exit.stderr.includes(env.KEYS_ENCRYPTION_SECRET), 'the secret is not echoed');
-    });
-  }
-
-  test('a development start from an empty DATA_DIR warns, serves, and stops cleanly on SIGTERM', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'op-start-'));
-    const port = await freePort();
-    try {
-      const server = runServer({ DATA_DIR: join(dir, 'data'), PORT: String(port) });
-      let discovery: Record<string, unknown> | undefined;
-      for (let i = 0; i < 150 && !discovery; i++) {
-        await sleep(100);
-        discovery = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`).then(
-          (r) => r.json() as Promise<Record<string, unknown>>,
-          () => undefined,
-        );
-      }
-      assert.equal(discovery?.issuer, `http://localhost:${port}`);
-      server.stop();
-      const exit = await server.exited;
-      assert.equal(exit.code, 0, exit.stderr);
-      const lines = exit.stdout.trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string });
-      assert.ok(lines.some((l) => l.level === 40 && /DATABASE_URL is not set; using the embedded Postgres/.test(l.msg)));
-      assert.ok(lines.some((l) => l.level === 40 && /REDIS_URL is not set; using the in-memory store/.test(l.msg)));
-      assert.ok(lines.some((l) => /SIGTERM received/.test(l.msg)));
-      assert.equal(lines.at(-1)?.msg, 'Stopped');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+describe(
+  'start-up refuses a bad configuration with a message that names it',
+  { timeout: 120_000 },
+  () => {
+    const production = {
+      NODE_ENV: 'production',
+      ISSUER: 'https://id.example.org',
+      KEYS_ENCRYPTION_SECRET: 'Vt8kq2N4mZ7xR1pL6sW9yB3dF5hJ0cQe',
+    };
+    const cases: [string, Record<string, string>, RegExp][] = [
+      [
+        'a non-URL ISSUER',
+        { ISSUER: 'id.example.org' },
+        /ISSUER must be an absolute URL with scheme https: or http: \(got "id\.example\.org"\)/,
+      ],
+      [
+        'an unknown algorithm',
+        { SIGNING_ALGS: 'RS256,HS256' },
+        /SIGNING_ALGS must be a comma-separated list of RS256, PS256, ES256, EdDSA \(got "RS256,HS256"\)/,
+      ],
+      [
+        'a missing KEYS_ENCRYPTION_SECRET in production',
+        { ...production, KEYS_ENCRYPTION_SECRET: '' },
+        /KEYS_ENCRYPTION_SECRET is required in production/,
+      ],
+      [
+        'a short KEYS_ENCRYPTION_SECRET in production',
+        { ...production, KEYS_ENCRYPTION_SECRET: 'too-short' },
+        /KEYS_ENCRYPTION_SECRET must be at least 32 characters \(got 9\)/,
+      ],
+      [
+        'a placeholder KEYS_ENCRYPTION_SECRET in production',
+        { ...production, KEYS_ENCRYPTION_SECRET: 'changeme-changeme-changeme-changeme' },
+        /KEYS_ENCRYPTION_SECRET looks like a placeholder/,
+      ],
+    ];
+    for (const [name, env, message] of cases) {
+      test(name, async () => {
+        const exit = await runServer(env).exited;
+        assert.equal(exit.code, 78, exit.stderr);
+        assert.match(exit.stderr, /^Invalid configuration:/);
+        assert.match(exit.stderr, message);
+        assert.doesNotMatch(exit.stderr, /\n\s+at /, 'no stack trace');
+        if (env.KEYS_ENCRYPTION_SECRET)
+          assert.ok(!exit.stderr.includes(env.KEYS_ENCRYPTION_SECRET), 'the secret is not echoed');
+      });
     }
-  });
-});
+
+    test('a development start from an empty DATA_DIR warns, serves, and stops cleanly on SIGTERM', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'op-start-'));
+      const port = await freePort();
+      try {
+        const server = runServer({ DATA_DIR: join(dir, 'data'), PORT: String(port) });
+        let discovery: Record<string, unknown> | undefined;
+        for (let i = 0; i < 150 && !discovery; i++) {
+          await sleep(100);
+          discovery = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`).then(
+            (r) => r.json() as Promise<Record<string, unknown>>,
+            () => undefined,
+          );
+        }
+        assert.equal(discovery?.issuer, `http://localhost:${port}`);
+        server.stop();
+        const exit = await server.exited;
+        assert.equal(exit.code, 0, exit.stderr);
+        const lines = exit.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { level: number; msg: string });
+        assert.ok(
+          lines.some(
+            (l) =>
+              l.level === 40 && /DATABASE_URL is not set; using the embedded Postgres/.test(l.msg),
+          ),
+        );
+        assert.ok(
+          lines.some(
+            (l) => l.level === 40 && /REDIS_URL is not set; using the in-memory store/.test(l.msg),
+          ),
+        );
+        assert.ok(lines.some((l) => /SIGTERM received/.test(l.msg)));
+        assert.equal(lines.at(-1)?.msg, 'Stopped');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -39,7 +39,10 @@ export class MemoryStore extends ShortLivedStore {
   increment(key: string, ttlMs: number): Promise<number> {
     const entry = this.live(key);
     const count = entry ? Number(entry.value) + 1 : 1;
-    this.entries.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? Date.now() + ttlMs });
+    this.entries.set(key, {
+      value: String(count),
+      expiresAt: entry?.expiresAt ?? Date.now() + ttlMs,
+    });
     return Promise.resolve(count);
   }
 

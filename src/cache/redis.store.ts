@@ -51,7 +51,9 @@ export class RedisStore extends ShortLivedStore {
   }
 
   async put(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.set(this.prefix + key, value, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } });
+    await this.client.set(this.prefix + key, value, {
+      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+    });
   }
 
   async get(key: string): Promise<string | null> {
@@ -86,7 +88,10 @@ export class RedisStore extends ShortLivedStore {
     await this.client.publish(this.prefix + channel, message);
   }
 
-  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+  async subscribe(
+    channel: string,
+    handler: (message: string) => void,
+  ): Promise<() => Promise<void>> {
     const subscriber = this.subscriber;
     if (!subscriber) throw new Error('RedisStore.connect() was not called');
     const name = this.prefix + channel;

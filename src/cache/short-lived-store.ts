@@ -18,7 +18,10 @@ export abstract class ShortLivedStore {
   /** Sends a message to every instance subscribed to the channel, this one included. */
   abstract publish(channel: string, message: string): Promise<void>;
   /** Listens to a channel; returns a function that stops listening. */
-  abstract subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  abstract subscribe(
+    channel: string,
+    handler: (message: string) => void,
+  ): Promise<() => Promise<void>>;
   /** Throws when the store cannot serve requests (readiness). */
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;

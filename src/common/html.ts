@@ -1,6 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
@@ -22,7 +29,10 @@ export function renderPage(title: string, bodyHtml: string, lang = 'en'): string
  * OAuth 2.0 Form Post Response Mode: an auto-submitting form that also works without script
  * (the button). Returns the page and the CSP that allows exactly its inline script.
  */
-export function renderFormPost(action: string, params: Record<string, string>): { html: string; csp: string } {
+export function renderFormPost(
+  action: string,
+  params: Record<string, string>,
+): { html: string; csp: string } {
   const nonce = randomBytes(16).toString('base64');
   const inputs = Object.entries(params)
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)

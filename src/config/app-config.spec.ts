@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigurationError, loadConfig } from './app-config.js';
 
-const good = { KEYS_ENCRYPTION_SECRET: 'k'.repeat(20) + 'Zq8v0aLx3mW1pT9r2Yd', ISSUER: 'https://id.example.org' };
+const good = {
+  KEYS_ENCRYPTION_SECRET: 'k'.repeat(20) + 'Zq8v0aLx3mW1pT9r2Yd',
+  ISSUER: 'https://id.example.org',
+};
 
 function problemsOf(env: NodeJS.ProcessEnv): string {
   try {
@@ -18,44 +21,86 @@ test('defaults follow Authelia and need no environment outside production', () =
   const c = loadConfig({});
   assert.equal(c.issuer, 'http://localhost:8080');
   assert.deepEqual(c.keys.algorithms, ['RS256', 'ES256']);
-  assert.deepEqual(c.lifespans, { accessToken: 3_600_000, idToken: 3_600_000, authorizeCode: 60_000, refreshToken: 5_400_000 });
+  assert.deepEqual(c.lifespans, {
+    accessToken: 3_600_000,
+    idToken: 3_600_000,
+    authorizeCode: 60_000,
+    refreshToken: 5_400_000,
+  });
   assert.ok(c.warnings.some((w) => w.includes('KEYS_ENCRYPTION_SECRET')));
   assert.ok(c.warnings.some((w) => w.includes('DATABASE_URL')));
 });
 
 test('a non-URL ISSUER names the variable', () => {
   assert.match(problemsOf({ ISSUER: 'not a url' }), /ISSUER must be an absolute URL/);
-  assert.match(problemsOf({ ISSUER: 'https://id.example.org/?x=1' }), /ISSUER must not contain a query/);
+  assert.match(
+    problemsOf({ ISSUER: 'https://id.example.org/?x=1' }),
+    /ISSUER must not contain a query/,
+  );
 });
 
 test('an unknown algorithm names the variable and the choices', () => {
-  assert.match(problemsOf({ SIGNING_ALGS: 'RS256,HS256' }), /SIGNING_ALGS must be a comma-separated list of RS256, PS256, ES256, EdDSA/);
+  assert.match(
+    problemsOf({ SIGNING_ALGS: 'RS256,HS256' }),
+    /SIGNING_ALGS must be a comma-separated list of RS256, PS256, ES256, EdDSA/,
+  );
 });
 
 test('RS256 is always present', () => {
-  assert.deepEqual(loadConfig({ SIGNING_ALGS: 'ES256,EdDSA' }).keys.algorithms, ['RS256', 'ES256', 'EdDSA']);
+  assert.deepEqual(loadConfig({ SIGNING_ALGS: 'ES256,EdDSA' }).keys.algorithms, [
+    'RS256',
+    'ES256',
+    'EdDSA',
+  ]);
 });
 
 test('production refuses missing, short and placeholder secrets', () => {
   const prod = { NODE_ENV: 'production', ISSUER: 'https://id.example.org' };
   assert.match(problemsOf(prod), /KEYS_ENCRYPTION_SECRET is required in production/);
-  assert.match(problemsOf({ ...prod, KEYS_ENCRYPTION_SECRET: 'short' }), /KEYS_ENCRYPTION_SECRET must be at least 32 characters \(got 5\)/);
-  assert.match(problemsOf({ ...prod, KEYS_ENCRYPTION_SECRET: 'change-me-change-me-change-me-change-me' }), /looks like a placeholder/);
+  assert.match(
+    problemsOf({ ...prod, KEYS_ENCRYPTION_SECRET: 'short' }),
+    /KEYS_ENCRYPTION_SECRET must be at least 32 characters \(got 5\)/,
+  );
+  assert.match(
+    problemsOf({ ...prod, KEYS_ENCRYPTION_SECRET: 'change-me-change-me-change-me-change-me' }),
+    /looks like a placeholder/,
+  );
   assert.equal(loadConfig({ ...prod, ...good }).production, true);
 });
 
 test('production requires an https issuer', () => {
-  assert.match(problemsOf({ NODE_ENV: 'production', ...good, ISSUER: 'http://id.example.org' }), /ISSUER must use https/);
-  assert.match(problemsOf({ NODE_ENV: 'production', KEYS_ENCRYPTION_SECRET: good.KEYS_ENCRYPTION_SECRET }), /ISSUER is required in production/);
+  assert.match(
+    problemsOf({ NODE_ENV: 'production', ...good, ISSUER: 'http://id.example.org' }),
+    /ISSUER must use https/,
+  );
+  assert.match(
+    problemsOf({ NODE_ENV: 'production', KEYS_ENCRYPTION_SECRET: good.KEYS_ENCRYPTION_SECRET }),
+    /ISSUER is required in production/,
+  );
 });
 
 test('durations, cron and key periods are checked', () => {
-  assert.match(problemsOf({ ACCESS_TOKEN_LIFESPAN: 'forever' }), /ACCESS_TOKEN_LIFESPAN must be a duration/);
-  assert.match(problemsOf({ KEY_ROTATION_CRON: 'every day' }), /KEY_ROTATION_CRON must be a cron expression/);
-  assert.match(problemsOf({ KEY_PREPUBLISH_PERIOD: '40d' }), /KEY_PREPUBLISH_PERIOD must be shorter/);
-  assert.match(problemsOf({ KEY_RETENTION_PERIOD: '30m' }), /KEY_RETENTION_PERIOD must be at least as long/);
+  assert.match(
+    problemsOf({ ACCESS_TOKEN_LIFESPAN: 'forever' }),
+    /ACCESS_TOKEN_LIFESPAN must be a duration/,
+  );
+  assert.match(
+    problemsOf({ KEY_ROTATION_CRON: 'every day' }),
+    /KEY_ROTATION_CRON must be a cron expression/,
+  );
+  assert.match(
+    problemsOf({ KEY_PREPUBLISH_PERIOD: '40d' }),
+    /KEY_PREPUBLISH_PERIOD must be shorter/,
+  );
+  assert.match(
+    problemsOf({ KEY_RETENTION_PERIOD: '30m' }),
+    /KEY_RETENTION_PERIOD must be at least as long/,
+  );
   assert.match(problemsOf({ PORT: 'eighty' }), /PORT/);
-  assert.match(problemsOf({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL must be an absolute URL with scheme postgres:/);
+  assert.match(
+    problemsOf({ DATABASE_URL: 'mysql://x' }),
+    /DATABASE_URL must be an absolute URL with scheme postgres:/,
+  );
 });
 
 test('several problems are reported together', () => {

@@ -1,15 +1,13 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../common/duration.js';
-import {
-  ConfigurationError,
-  validateEnvironment,
-  type SigningAlg,
-} from './environment.js';
+import { ConfigurationError, validateEnvironment, type SigningAlg } from './environment.js';
 
 /** Development-only default; refused in production. */
-export const DEVELOPMENT_KEYS_ENCRYPTION_SECRET = 'development-only-keys-encryption-secret-not-for-production';
+export const DEVELOPMENT_KEYS_ENCRYPTION_SECRET =
+  'development-only-keys-encryption-secret-not-for-production';
 const MIN_SECRET_LENGTH = 32;
-const PLACEHOLDER = /change[-_ ]?me|changeme|placeholder|example|^x+$|^(.)\1+$|development-only|insecure|replace/i;
+const PLACEHOLDER =
+  /change[-_ ]?me|changeme|placeholder|example|^x+$|^(.)\1+$|development-only|insecure|replace/i;
 
 /** The typed settings every module reads. Durations are in milliseconds. */
 export interface AppConfig {
@@ -49,7 +47,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   let issuer = e.ISSUER;
   if (issuer === undefined) {
-    if (production) problems.push('ISSUER is required in production (the https URL clients use to reach the provider)');
+    if (production)
+      problems.push(
+        'ISSUER is required in production (the https URL clients use to reach the provider)',
+      );
     issuer = `http://localhost:${e.PORT}`;
     warnings.push(`ISSUER is not set; using ${issuer} (development only)`);
   } else {
@@ -66,22 +67,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   let secret = e.KEYS_ENCRYPTION_SECRET;
   if (secret === undefined) {
     if (production) {
-      problems.push(`KEYS_ENCRYPTION_SECRET is required in production: a random string of at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 48)`);
+      problems.push(
+        `KEYS_ENCRYPTION_SECRET is required in production: a random string of at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 48)`,
+      );
     } else {
-      warnings.push('KEYS_ENCRYPTION_SECRET is not set; using a development default that must never protect real keys');
+      warnings.push(
+        'KEYS_ENCRYPTION_SECRET is not set; using a development default that must never protect real keys',
+      );
     }
     secret = DEVELOPMENT_KEYS_ENCRYPTION_SECRET;
   } else if (secret.length < MIN_SECRET_LENGTH) {
-    problems.push(`KEYS_ENCRYPTION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (got ${secret.length})`);
+    problems.push(
+      `KEYS_ENCRYPTION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (got ${secret.length})`,
+    );
   } else if (production && PLACEHOLDER.test(secret)) {
-    problems.push('KEYS_ENCRYPTION_SECRET looks like a placeholder; set a random value in production (e.g. openssl rand -base64 48)');
+    problems.push(
+      'KEYS_ENCRYPTION_SECRET looks like a placeholder; set a random value in production (e.g. openssl rand -base64 48)',
+    );
   }
 
   const algorithms = [...new Set(e.SIGNING_ALGS.split(',').map((a) => a.trim() as SigningAlg))];
   if (!algorithms.includes('RS256')) {
     // OpenID Connect Core §15.1: RS256 must be supported for ID tokens.
     algorithms.unshift('RS256');
-    warnings.push('SIGNING_ALGS did not include RS256, which OpenID Connect requires; it was added');
+    warnings.push(
+      'SIGNING_ALGS did not include RS256, which OpenID Connect requires; it was added',
+    );
   }
 
   const lifespans = {
@@ -105,7 +116,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const longestJwt = Math.max(lifespans.accessToken, lifespans.idToken);
   if (keys.retentionPeriod < longestJwt) {
-    problems.push('KEY_RETENTION_PERIOD must be at least as long as ACCESS_TOKEN_LIFESPAN and ID_TOKEN_LIFESPAN, so every token a retired key signed can still be verified');
+    problems.push(
+      'KEY_RETENTION_PERIOD must be at least as long as ACCESS_TOKEN_LIFESPAN and ID_TOKEN_LIFESPAN, so every token a retired key signed can still be verified',
+    );
   }
   for (const [name, value] of Object.entries(lifespans)) {
     if (value <= 0) problems.push(`${name} lifespan must be positive`);
@@ -114,8 +127,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   if (problems.length > 0) throw new ConfigurationError(problems);
 
-  if (e.DATABASE_URL === undefined) warnings.push('DATABASE_URL is not set; using the embedded Postgres in DATA_DIR: for development and a single instance only');
-  if (e.REDIS_URL === undefined) warnings.push('REDIS_URL is not set; using the in-memory store: for development and a single instance only');
+  if (e.DATABASE_URL === undefined)
+    warnings.push(
+      'DATABASE_URL is not set; using the embedded Postgres in DATA_DIR: for development and a single instance only',
+    );
+  if (e.REDIS_URL === undefined)
+    warnings.push(
+      'REDIS_URL is not set; using the in-memory store: for development and a single instance only',
+    );
 
   return {
     production,

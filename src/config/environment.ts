@@ -28,7 +28,8 @@ function IsDuration() {
       target: target.constructor,
       propertyName,
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && parseDuration(value) !== undefined,
+        validate: (value: unknown) =>
+          typeof value === 'string' && parseDuration(value) !== undefined,
         defaultMessage: (a?: ValidationArguments) =>
           `${a?.property} must be a duration such as 90m, 1h or 7d (got "${String(a?.value)}")`,
       },
@@ -61,7 +62,9 @@ function IsSigningAlgList() {
       validator: {
         validate: (value: unknown) =>
           typeof value === 'string' &&
-          value.split(',').every((a) => (SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a.trim())),
+          value
+            .split(',')
+            .every((a) => (SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a.trim())),
         defaultMessage: (a?: ValidationArguments) =>
           `${a?.property} must be a comma-separated list of ${SUPPORTED_SIGNING_ALGS.join(', ')} (got "${String(a?.value)}")`,
       },
@@ -127,7 +130,9 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
 
   @IsString()
-  @Matches(/^[A-Za-z0-9:_-]{0,32}$/, { message: 'REDIS_KEY_PREFIX must be up to 32 of [A-Za-z0-9:_-]' })
+  @Matches(/^[A-Za-z0-9:_-]{0,32}$/, {
+    message: 'REDIS_KEY_PREFIX must be up to 32 of [A-Za-z0-9:_-]',
+  })
   REDIS_KEY_PREFIX = 'op:';
 
   @IsString()

@@ -22,7 +22,9 @@ export class Database {
   }
 
   static async open(config: AppConfig): Promise<Database> {
-    const embedded = config.database.url ? undefined : await EmbeddedPostgres.start(config.database.dataDir);
+    const embedded = config.database.url
+      ? undefined
+      : await EmbeddedPostgres.start(config.database.dataDir);
     const common = {
       type: 'postgres' as const,
       entities: ENTITIES,
@@ -35,7 +37,14 @@ export class Database {
       logging: ['error'],
     } satisfies Partial<DataSourceOptions> & { type: 'postgres' };
     const options: DataSourceOptions = embedded
-      ? { ...common, host: embedded.socketDir, port: 5432, username: 'postgres', database: 'postgres', extra: { max: 1 } }
+      ? {
+          ...common,
+          host: embedded.socketDir,
+          port: 5432,
+          username: 'postgres',
+          database: 'postgres',
+          extra: { max: 1 },
+        }
       : { ...common, url: config.database.url, extra: { max: config.database.poolSize } };
     const dataSource = new DataSource(options);
     try {
@@ -49,9 +58,12 @@ export class Database {
 
   /** Runs pending migrations; across instances, one at a time (advisory lock). */
   async migrate(): Promise<string[]> {
-    const run = async () => (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+    const run = async () =>
+      (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
     // The embedded database has one connection and one process: no lock needed (nor possible).
-    const applied = this.embedded ? await run() : await this.withSessionLock(ADVISORY_LOCKS.migrations, run);
+    const applied = this.embedded
+      ? await run()
+      : await this.withSessionLock(ADVISORY_LOCKS.migrations, run);
     if (applied.length > 0) this.logger.log(`Applied migrations: ${applied.join(', ')}`);
     return applied;
   }

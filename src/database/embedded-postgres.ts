@@ -24,7 +24,10 @@ export class EmbeddedPostgres {
     const lockFile = join(dataDir, 'embedded.pid');
     claimLock(lockFile, dataDir);
     try {
-      const db = await PGlite.create({ dataDir: join(dataDir, 'pgdata'), extensions: { pgcrypto } });
+      const db = await PGlite.create({
+        dataDir: join(dataDir, 'pgdata'),
+        extensions: { pgcrypto },
+      });
       const socketDir = join(dataDir, 'run');
       mkdirSync(socketDir, { recursive: true, mode: 0o700 });
       const socketPath = join(socketDir, '.s.PGSQL.5432');

@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ContributesMetadata, type MetadataContributor, type ProviderMetadata } from './discovery-contributor.js';
+import {
+  ContributesMetadata,
+  type MetadataContributor,
+  type ProviderMetadata,
+} from './discovery-contributor.js';
 
 /** Members that belong to no single feature module. */
 @Injectable()

@@ -6,7 +6,9 @@ import { ProviderMetadataService } from './discovery.service.js';
 @ApiTags('discovery')
 @Controller('.well-known')
 export class DiscoveryController {
-  constructor(@Inject(ProviderMetadataService) private readonly metadata: ProviderMetadataService) {}
+  constructor(
+    @Inject(ProviderMetadataService) private readonly metadata: ProviderMetadataService,
+  ) {}
 
   @Get('openid-configuration')
   @ApiOperation({ summary: 'OpenID Connect Discovery 1.0 §4' })

@@ -12,5 +12,8 @@ test('issuer comes first and lists are united without duplicates', () => {
 });
 
 test('a scalar contributed twice with different values is refused', () => {
-  assert.throws(() => mergeMetadata('https://x', [{ jwks_uri: 'a' }, { jwks_uri: 'b' }]), /jwks_uri is contributed twice/);
+  assert.throws(
+    () => mergeMetadata('https://x', [{ jwks_uri: 'a' }, { jwks_uri: 'b' }]),
+    /jwks_uri is contributed twice/,
+  );
 });

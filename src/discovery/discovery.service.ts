@@ -2,7 +2,11 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { DiscoveryService } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ContributesMetadata, type MetadataContributor, type ProviderMetadata } from './discovery-contributor.js';
+import {
+  ContributesMetadata,
+  type MetadataContributor,
+  type ProviderMetadata,
+} from './discovery-contributor.js';
 
 @Injectable()
 export class ProviderMetadataService implements OnApplicationBootstrap {
@@ -19,7 +23,10 @@ export class ProviderMetadataService implements OnApplicationBootstrap {
     const contributors = this.discovery
       .getProviders({ metadataKey: ContributesMetadata.KEY })
       .map((wrapper) => wrapper.instance as MetadataContributor);
-    this.document = mergeMetadata(this.config.issuer, contributors.map((c) => c.contribute()));
+    this.document = mergeMetadata(
+      this.config.issuer,
+      contributors.map((c) => c.contribute()),
+    );
     this.serialized = JSON.stringify(this.document);
   }
 

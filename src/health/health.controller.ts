@@ -1,5 +1,10 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
@@ -37,8 +42,14 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
   async ready(@Res() reply: FastifyReply): Promise<void> {
     const [database, cache] = await Promise.all([
-      within(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS).then(() => 'up' as const, () => 'down' as const),
-      within(this.store.ping(), CHECK_TIMEOUT_MS).then(() => 'up' as const, () => 'down' as const),
+      within(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      ),
+      within(this.store.ping(), CHECK_TIMEOUT_MS).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      ),
     ]);
     const ok = database === 'up' && cache === 'up';
     void reply

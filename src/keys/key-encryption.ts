@@ -15,7 +15,9 @@ export class KeyEncryption {
   private readonly key: Buffer;
 
   constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'openid-provider/signing-keys', 'aes-256-gcm v1', 32));
+    this.key = Buffer.from(
+      hkdfSync('sha256', secret, 'openid-provider/signing-keys', 'aes-256-gcm v1', 32),
+    );
   }
 
   encrypt(plaintext: Buffer, kid: string): Buffer {
@@ -36,7 +38,10 @@ export class KeyEncryption {
     decipher.setAAD(Buffer.from(kid));
     decipher.setAuthTag(tag);
     try {
-      return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
+      return Buffer.concat([
+        decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]);
     } catch {
       throw new KeyDecryptionError(
         `Signing key ${kid} cannot be decrypted: KEYS_ENCRYPTION_SECRET differs from the one it was stored under`,

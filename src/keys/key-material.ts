@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { SigningAlg } from '../config/environment.js';
@@ -17,7 +24,10 @@ export interface KeyMaterial {
   x5c: string[] | null;
 }
 
-export async function generateKeyMaterial(alg: SigningAlg, rsaModulusLength: number): Promise<KeyMaterial> {
+export async function generateKeyMaterial(
+  alg: SigningAlg,
+  rsaModulusLength: number,
+): Promise<KeyMaterial> {
   let privateKey: KeyObject;
   if (alg === 'RS256' || alg === 'PS256') {
     ({ privateKey } = await generate('rsa', { modulusLength: rsaModulusLength }));
@@ -34,16 +44,20 @@ function algorithmsFor(key: KeyObject): SigningAlg[] {
   const type = key.asymmetricKeyType;
   if (type === 'rsa') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < 2048) throw new KeyImportError(`RSA keys must have at least 2048 bits (this one has ${bits})`);
+    if (bits < 2048)
+      throw new KeyImportError(`RSA keys must have at least 2048 bits (this one has ${bits})`);
     return ['RS256', 'PS256'];
   }
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve !== 'prime256v1') throw new KeyImportError(`EC keys must be on P-256 for ES256 (this one is on ${curve})`);
+    if (curve !== 'prime256v1')
+      throw new KeyImportError(`EC keys must be on P-256 for ES256 (this one is on ${curve})`);
     return ['ES256'];
   }
   if (type === 'ed25519') return ['EdDSA'];
-  throw new KeyImportError(`Unsupported key type ${type}: use RSA (2048 bits or more), EC P-256 or Ed25519`);
+  throw new KeyImportError(
+    `Unsupported key type ${type}: use RSA (2048 bits or more), EC P-256 or Ed25519`,
+  );
 }
 
 /**
@@ -64,9 +78,13 @@ export async function importKeyMaterial(
   const allowed = algorithmsFor(privateKey);
   const alg = options.alg ?? allowed[0];
   if (!allowed.includes(alg)) {
-    throw new KeyImportError(`A ${privateKey.asymmetricKeyType} key cannot sign ${alg}; it can sign ${allowed.join(', ')}`);
+    throw new KeyImportError(
+      `A ${privateKey.asymmetricKeyType} key cannot sign ${alg}; it can sign ${allowed.join(', ')}`,
+    );
   }
-  const x5c = options.chainPem ? verifyChain(privateKey, options.chainPem, options.now ?? new Date()) : null;
+  const x5c = options.chainPem
+    ? verifyChain(privateKey, options.chainPem, options.now ?? new Date())
+    : null;
   return describe(alg, privateKey, x5c);
 }
 
@@ -76,7 +94,8 @@ function splitPem(pem: string): string[] {
 
 function verifyChain(privateKey: KeyObject, chainPem: string, now: Date): string[] {
   const blocks = splitPem(chainPem);
-  if (blocks.length === 0) throw new KeyImportError('The certificate chain holds no PEM certificate');
+  if (blocks.length === 0)
+    throw new KeyImportError('The certificate chain holds no PEM certificate');
   const certs = blocks.map((block, i) => {
     try {
       return new X509Certificate(block);
@@ -97,20 +116,28 @@ function verifyChain(privateKey: KeyObject, chainPem: string, now: Date): string
     }
     const issuer = certs[i + 1];
     if (issuer && !(cert.checkIssued(issuer) && cert.verify(issuer.publicKey))) {
-      throw new KeyImportError(`Certificate ${i + 1} of the chain is not issued by certificate ${i + 2}`);
+      throw new KeyImportError(
+        `Certificate ${i + 1} of the chain is not issued by certificate ${i + 2}`,
+      );
     }
   });
   return certs.map((c) => c.raw.toString('base64'));
 }
 
-async function describe(alg: SigningAlg, privateKey: KeyObject, x5c: string[] | null): Promise<KeyMaterial> {
+async function describe(
+  alg: SigningAlg,
+  privateKey: KeyObject,
+  x5c: string[] | null,
+): Promise<KeyMaterial> {
   const exported = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(exported, 'sha256');
   const publicJwk: JWK = { ...exported, kid, use: 'sig', alg };
   if (x5c) {
     publicJwk.x5c = x5c;
     // RFC 7517 §4.9
-    publicJwk['x5t#S256'] = createHash('sha256').update(Buffer.from(x5c[0], 'base64')).digest('base64url');
+    publicJwk['x5t#S256'] = createHash('sha256')
+      .update(Buffer.from(x5c[0], 'base64'))
+      .digest('base64url');
   }
   return {
     alg,

@@ -66,8 +66,13 @@ export class KeyRing {
   }
 }
 
-async function importKeyPair(row: SigningKey, pkcs8: Buffer): Promise<Omit<LoadedKey, 'status' | 'activatedAt'>> {
-  const privateJwk = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }) as JWK;
+async function importKeyPair(
+  row: SigningKey,
+  pkcs8: Buffer,
+): Promise<Omit<LoadedKey, 'status' | 'activatedAt'>> {
+  const privateJwk = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({
+    format: 'jwk',
+  }) as JWK;
   const [privateKey, publicKey] = await Promise.all([
     importJWK(privateJwk, row.alg) as Promise<CryptoKey>,
     importJWK({ ...row.publicJwk, x5c: undefined }, row.alg) as Promise<CryptoKey>,

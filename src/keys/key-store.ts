@@ -46,7 +46,9 @@ export class KeyStore {
   }
 
   async listAll(): Promise<SigningKey[]> {
-    return this.dataSource.getRepository(SigningKey).find({ order: { alg: 'ASC', createdAt: 'ASC' } });
+    return this.dataSource
+      .getRepository(SigningKey)
+      .find({ order: { alg: 'ASC', createdAt: 'ASC' } });
   }
 
   decryptPrivateKey(key: SigningKey): Buffer {
@@ -59,31 +61,38 @@ export class KeyStore {
    * (first boot, or after a revocation), promote `next` once the active key is due and `next`
    * has been published long enough, keep one `next`, and remove retired keys past retention.
    */
-  async rotate(options: { force?: boolean; algorithms?: SigningAlg[] } = {}): Promise<RotationOutcome> {
+  async rotate(
+    options: { force?: boolean; algorithms?: SigningAlg[] } = {},
+  ): Promise<RotationOutcome> {
     const algorithms = options.algorithms ?? this.config.keys.algorithms;
     return this.locked(async (em, now) => {
       const outcome: RotationOutcome = { created: [], promoted: [], retired: [], removed: [] };
       for (const alg of algorithms) {
         const keys = await em.find(SigningKey, { where: { alg, status: In(['next', 'active']) } });
-        let active = keys.find((k) => k.status === 'active');
+        const active = keys.find((k) => k.status === 'active');
         let next = keys.find((k) => k.status === 'next');
 
         if (!active) {
           // Nothing signs for this algorithm: promote `next` at once, or create a key.
-          active = next ?? (await this.insert(em, await this.material(alg), 'active', now, outcome));
           if (next) {
             await this.promote(em, next, now, outcome);
             next = undefined;
+          } else {
+            await this.insert(em, await this.material(alg), 'active', now, outcome);
           }
         } else if (next) {
-          const due = now.getTime() - active.activatedAt!.getTime() >= this.config.keys.rotationPeriod;
-          const published = now.getTime() - next.createdAt.getTime() >= this.config.keys.prepublishPeriod;
+          const due =
+            now.getTime() - active.activatedAt!.getTime() >= this.config.keys.rotationPeriod;
+          const published =
+            now.getTime() - next.createdAt.getTime() >= this.config.keys.prepublishPeriod;
           if (options.force || (due && published)) {
             await this.retire(em, active, now, outcome);
             await this.promote(em, next, now, outcome);
             next = undefined;
           } else if (due) {
-            this.logger.warn(`The ${alg} key ${active.kid} is due for rotation; waiting until ${next.kid} has been published for KEY_PREPUBLISH_PERIOD`);
+            this.logger.warn(
+              `The ${alg} key ${active.kid} is due for rotation; waiting until ${next.kid} has been published for KEY_PREPUBLISH_PERIOD`,
+            );
           }
         }
         if (!next) await this.insert(em, await this.material(alg), 'next', now, outcome);
@@ -106,14 +115,18 @@ export class KeyStore {
    */
   async import(material: KeyMaterial, activate: boolean): Promise<RotationOutcome> {
     if (!this.config.keys.algorithms.includes(material.alg)) {
-      throw new KeyImportError(`${material.alg} is not in SIGNING_ALGS (${this.config.keys.algorithms.join(',')})`);
+      throw new KeyImportError(
+        `${material.alg} is not in SIGNING_ALGS (${this.config.keys.algorithms.join(',')})`,
+      );
     }
     return this.locked(async (em, now) => {
       const outcome: RotationOutcome = { created: [], promoted: [], retired: [], removed: [] };
       if (await em.findOne(SigningKey, { where: { kid: material.kid } })) {
         throw new KeyImportError(`This key is already stored (kid ${material.kid})`);
       }
-      const current = await em.findOne(SigningKey, { where: { alg: material.alg, status: activate ? 'active' : 'next' } });
+      const current = await em.findOne(SigningKey, {
+        where: { alg: material.alg, status: activate ? 'active' : 'next' },
+      });
       if (current && activate) await this.retire(em, current, now, outcome);
       // A replaced `next` key never signed anything: it can go at once.
       if (current && !activate) {
@@ -133,11 +146,17 @@ export class KeyStore {
     const alg = await this.locked(async (em, now) => {
       const key = await em.findOne(SigningKey, { where: { kid } });
       if (!key) throw new KeyImportError(`No signing key has kid ${kid}`);
-      if (key.status === 'revoked') throw new KeyImportError(`Signing key ${kid} is already revoked`);
-      await em.update(SigningKey, { id: key.id }, { status: 'revoked', revokedAt: now, privateKeyEncrypted: null });
+      if (key.status === 'revoked')
+        throw new KeyImportError(`Signing key ${kid} is already revoked`);
+      await em.update(
+        SigningKey,
+        { id: key.id },
+        { status: 'revoked', revokedAt: now, privateKeyEncrypted: null },
+      );
       return key.alg;
     });
-    if (!this.config.keys.algorithms.includes(alg)) return { created: [], promoted: [], retired: [kid], removed: [] };
+    if (!this.config.keys.algorithms.includes(alg))
+      return { created: [], promoted: [], retired: [kid], removed: [] };
     // Fill the gap the revoked key left: a new active and/or next key.
     const refill = await this.rotate({ algorithms: [alg] });
     return { ...refill, retired: [kid, ...refill.retired] };

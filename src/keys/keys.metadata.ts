@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ContributesMetadata, type MetadataContributor, type ProviderMetadata } from '../discovery/discovery-contributor.js';
+import {
+  ContributesMetadata,
+  type MetadataContributor,
+  type ProviderMetadata,
+} from '../discovery/discovery-contributor.js';
 import { endpointUrl } from '../common/urls.js';
 import { JWKS_PATH } from './jwks.controller.js';
 

@@ -14,7 +14,13 @@ export class KeysModule {
       global: true,
       imports: [ScheduleModule.forRoot()],
       controllers: options.serve ? [JwksController] : [],
-      providers: [{ provide: KEYS_OPTIONS, useValue: options }, KeyStore, KeysService, SigningService, KeysMetadata],
+      providers: [
+        { provide: KEYS_OPTIONS, useValue: options },
+        KeyStore,
+        KeysService,
+        SigningService,
+        KeysMetadata,
+      ],
       exports: [KeysService, SigningService],
     };
   }

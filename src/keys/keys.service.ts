@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
@@ -56,7 +62,10 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     }
     await this.runRotation();
     this.unsubscribe = await this.cache.subscribe(CHANGED_CHANNEL, () => this.scheduleReload());
-    this.reloadTimer = setInterval(() => this.scheduleReload(), this.config.keys.reloadInterval).unref();
+    this.reloadTimer = setInterval(
+      () => this.scheduleReload(),
+      this.config.keys.reloadInterval,
+    ).unref();
     const job = CronJob.from({
       cronTime: this.config.keys.rotationCron,
       onTick: () => void this.runRotation(),
@@ -67,7 +76,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.reloadTimer) clearInterval(this.reloadTimer);
-    if (this.scheduler.doesExist('cron', 'key-rotation')) this.scheduler.deleteCronJob('key-rotation');
+    if (this.scheduler.doesExist('cron', 'key-rotation'))
+      this.scheduler.deleteCronJob('key-rotation');
     await this.unsubscribe?.();
   }
 
@@ -97,8 +107,16 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return outcome;
   }
 
-  async importKey(input: { privateKeyPem: string; chainPem?: string; alg?: SigningAlg; activate?: boolean }): Promise<RotationOutcome> {
-    const material = await importKeyMaterial(input.privateKeyPem, { alg: input.alg, chainPem: input.chainPem });
+  async importKey(input: {
+    privateKeyPem: string;
+    chainPem?: string;
+    alg?: SigningAlg;
+    activate?: boolean;
+  }): Promise<RotationOutcome> {
+    const material = await importKeyMaterial(input.privateKeyPem, {
+      alg: input.alg,
+      chainPem: input.chainPem,
+    });
     const outcome = await this.store.import(material, input.activate ?? false);
     await this.afterChange(outcome, 'Key imported');
     return outcome;
@@ -124,7 +142,11 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       do {
         this.reloadAgain = false;
         const rows = await this.store.listUsable();
-        this.current = await KeyRing.build(rows, (row) => this.store.decryptPrivateKey(row), this.current);
+        this.current = await KeyRing.build(
+          rows,
+          (row) => this.store.decryptPrivateKey(row),
+          this.current,
+        );
       } while (this.reloadAgain);
     })().finally(() => {
       this.reloading = undefined;
@@ -140,7 +162,9 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     if (!noChange(outcome)) {
       this.logger.log({ ...outcome, msg: what });
       // Every instance reloads; this one at once, so the caller sees the change.
-      await this.cache.publish(CHANGED_CHANNEL, JSON.stringify(outcome)).catch((e: unknown) => this.logger.warn(`Could not announce key change: ${String(e)}`));
+      await this.cache
+        .publish(CHANGED_CHANNEL, JSON.stringify(outcome))
+        .catch((e: unknown) => this.logger.warn(`Could not announce key change: ${String(e)}`));
     }
     await this.reload();
   }

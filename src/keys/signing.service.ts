@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
+import {
+  errors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+} from 'jose';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SigningAlg } from '../config/environment.js';
@@ -14,7 +21,10 @@ export class SigningService {
   ) {}
 
   /** Signs the claims as given; callers set `iss`, `iat`, `exp` and the rest. */
-  async sign(payload: JWTPayload, options: { alg?: SigningAlg; typ?: string } = {}): Promise<string> {
+  async sign(
+    payload: JWTPayload,
+    options: { alg?: SigningAlg; typ?: string } = {},
+  ): Promise<string> {
     const alg = options.alg ?? 'RS256';
     const key = this.keys.ring.active(alg);
     if (!key) throw new Error(`No active ${alg} signing key (is ${alg} in SIGNING_ALGS?)`);

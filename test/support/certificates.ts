@@ -19,9 +19,13 @@ export interface CertificateFixtures {
 export function makeCertificates(kind: 'rsa' | 'ec' = 'rsa'): CertificateFixtures {
   const dir = mkdtempSync(join(tmpdir(), 'op-certs-'));
   const f = (name: string) => join(dir, name);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ssl = (...args: string[]) =>
+    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const newKey = (name: string, algo: string[]) => ssl('genpkey', ...algo, '-out', f(name));
-  const keyAlgo = kind === 'rsa' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+  const keyAlgo =
+    kind === 'rsa'
+      ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
+      : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   try {
     newKey('ca.key', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
     newKey('ca2.key', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
@@ -29,14 +33,51 @@ export function makeCertificates(kind: 'rsa' | 'ec' = 'rsa'): CertificateFixture
     newKey('other.key', keyAlgo);
     newKey('rsa1024.key', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024']);
     newKey('p384.key', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384']);
-    writeFileSync(f('ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
-    writeFileSync(f('leaf.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n');
+    writeFileSync(
+      f('ca.ext'),
+      'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n',
+    );
+    writeFileSync(
+      f('leaf.ext'),
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n',
+    );
     for (const ca of ['ca', 'ca2']) {
-      ssl('req', '-x509', '-new', '-key', f(`${ca}.key`), '-out', f(`${ca}.pem`), '-days', '30', '-subj', `/CN=Test ${ca}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+      ssl(
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        f(`${ca}.key`),
+        '-out',
+        f(`${ca}.pem`),
+        '-days',
+        '30',
+        '-subj',
+        `/CN=Test ${ca}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign',
+      );
     }
     const issue = (key: string, out: string, days: string[]) => {
       ssl('req', '-new', '-key', f(key), '-out', f(`${out}.csr`), '-subj', `/CN=${out}`);
-      ssl('x509', '-req', '-in', f(`${out}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${out}.pem`), '-extfile', f('leaf.ext'), ...days);
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        f(`${out}.csr`),
+        '-CA',
+        f('ca.pem'),
+        '-CAkey',
+        f('ca.key'),
+        '-CAcreateserial',
+        '-out',
+        f(`${out}.pem`),
+        '-extfile',
+        f('leaf.ext'),
+        ...days,
+      );
     };
     issue('leaf.key', 'leaf', ['-days', '30']);
     issue('other.key', 'other', ['-days', '30']);

@@ -11,7 +11,8 @@ import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 
 /** `services` (real Postgres + Redis) or `embedded` (PGlite + memory), chosen by the runner. */
 export const target = process.env.E2E_TARGET === 'embedded' ? 'embedded' : 'services';
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TEST_SECRET = 'test-keys-encryption-secret-' + 'Q7v2mX9pL4sR8tW1';
 
@@ -93,12 +94,17 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
 }

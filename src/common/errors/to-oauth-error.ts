@@ -32,7 +32,7 @@ export function toOAuthError(exception: unknown, logger: Logger): OAuthError {
       const response = exception.getResponse();
       const message =
         typeof response === 'object' && response !== null && 'message' in response
-          ? ([] as unknown[]).concat((response as { message: unknown }).message).join('; ')
+          ? ([] as unknown[]).concat(response.message).join('; ')
           : exception.message;
       return new OAuthError('invalid_request', message, status);
     }
@@ -40,7 +40,8 @@ export function toOAuthError(exception: unknown, logger: Logger): OAuthError {
   const e = exception as { statusCode?: unknown; code?: unknown } | null;
   if (e && isClientStatus(e.statusCode)) {
     const code = typeof e.code === 'string' ? e.code : '';
-    const description = FRAMEWORK_ERRORS[code] ?? (e.statusCode === 400 ? 'Malformed request' : 'Request rejected');
+    const description =
+      FRAMEWORK_ERRORS[code] ?? (e.statusCode === 400 ? 'Malformed request' : 'Request rejected');
     if (e.statusCode === 404) return new NotFound('The requested resource does not exist');
     return new OAuthError('invalid_request', description, e.statusCode);
   }

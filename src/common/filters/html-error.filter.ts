@@ -20,7 +20,11 @@ export class HtmlErrorFilter implements ExceptionFilter {
       (error.description ? `<p>${escapeHtml(error.description)}</p>` : '');
     void reply
       .status(error.status)
-      .headers({ 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff' })
+      .headers({
+        'cache-control': 'no-store',
+        'content-security-policy': PAGE_CSP,
+        'x-content-type-options': 'nosniff',
+      })
       .type('text/html; charset=utf-8')
       .send(renderPage('Error', body));
   }

@@ -13,7 +13,11 @@ export function redirectErrorParams(e: OAuthRedirectError): Record<string, strin
 }
 
 /** Appends parameters to a redirect URI's query, or puts them in its fragment. */
-export function buildRedirect(uri: string, params: Record<string, string>, mode: 'query' | 'fragment'): string {
+export function buildRedirect(
+  uri: string,
+  params: Record<string, string>,
+  mode: 'query' | 'fragment',
+): string {
   const url = new URL(uri);
   if (mode === 'query') {
     for (const [k, v] of Object.entries(params)) url.searchParams.append(k, v);
@@ -32,9 +36,16 @@ export class RedirectErrorFilter implements ExceptionFilter {
     void reply.header('cache-control', 'no-store');
     if (e.redirect.responseMode === 'form_post') {
       const { html, csp } = renderFormPost(e.redirect.redirectUri, params);
-      void reply.status(200).header('content-security-policy', csp).type('text/html; charset=utf-8').send(html);
+      void reply
+        .status(200)
+        .header('content-security-policy', csp)
+        .type('text/html; charset=utf-8')
+        .send(html);
       return;
     }
-    void reply.redirect(buildRedirect(e.redirect.redirectUri, params, e.redirect.responseMode), 303);
+    void reply.redirect(
+      buildRedirect(e.redirect.redirectUri, params, e.redirect.responseMode),
+      303,
+    );
   }
 }

@@ -24,14 +24,25 @@ test('authorization headers, cookies and secret fields are redacted', () => {
     refresh_token: 'rt-value',
   });
   const line = lines.join('');
-  for (const secret of ['czZCaGRSa3F0MzpnWDFmQmF0M2JW', 'abc123', 'hunter2-secret', 'p@ssw0rd', 'rt-value']) {
+  for (const secret of [
+    'czZCaGRSa3F0MzpnWDFmQmF0M2JW',
+    'abc123',
+    'hunter2-secret',
+    'p@ssw0rd',
+    'rt-value',
+  ]) {
     assert.ok(!line.includes(secret), `${secret} leaked: ${line}`);
   }
   assert.ok(line.includes('client_credentials'));
 });
 
 test('secret query parameters are redacted from logged URLs', () => {
-  assert.equal(redactUrl('/authorize?client_id=a&id_token_hint=eyJabc'), '/authorize?client_id=a&id_token_hint=%5BRedacted%5D');
+  assert.equal(
+    redactUrl('/authorize?client_id=a&id_token_hint=eyJabc'),
+    '/authorize?client_id=a&id_token_hint=%5BRedacted%5D',
+  );
   assert.equal(redactUrl('/health/live'), '/health/live');
-  assert.ok(!redactUrl('/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=x').includes('SplxlOBeZQQYbYS6WxSbIA'));
+  assert.ok(
+    !redactUrl('/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=x').includes('SplxlOBeZQQYbYS6WxSbIA'),
+  );
 });

@@ -29,7 +29,11 @@ const SECRET_FIELDS = [
 const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'dpop', 'proxy-authorization'];
 
 export const REDACT_PATHS = [
-  ...SECRET_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `res.headers["${h}"]`, `headers["${h}"]`]),
+  ...SECRET_HEADERS.flatMap((h) => [
+    `req.headers["${h}"]`,
+    `res.headers["${h}"]`,
+    `headers["${h}"]`,
+  ]),
   ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `body.${f}`, `req.body.${f}`]),
 ];
 
@@ -58,7 +62,12 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     serializers: {
       req(req: { id?: string; method?: string; url?: string; ip?: string }) {
-        return { id: req.id, method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.ip };
+        return {
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url ?? ''),
+          remoteAddress: req.ip,
+        };
       },
       res(res: { statusCode?: number }) {
         return { statusCode: res.statusCode };
@@ -95,7 +104,11 @@ export class PinoNestLogger implements LoggerService {
     // pino's level comes from LOG_LEVEL.
   }
 
-  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]) {
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    rest: unknown[],
+  ) {
     // Nest passes the context (class name) last, and for errors a stack before it.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
@@ -106,7 +119,7 @@ export class PinoNestLogger implements LoggerService {
     const stack = rest.find((r) => typeof r === 'string');
     if (stack) fields.stack = stack;
     if (typeof message === 'object' && message !== null) {
-      this.logger[level]({ ...fields, ...(message as object) });
+      this.logger[level]({ ...fields, ...message });
     } else {
       this.logger[level](fields, String(message));
     }

@@ -23,8 +23,12 @@ export class SigningKeys1764000000000 implements MigrationInterface {
         CONSTRAINT signing_keys_private_key_unless_revoked CHECK ((status = 'revoked') = (private_key_encrypted IS NULL))
       )`);
     // At most one active and one next key per algorithm, whatever several instances do.
-    await q.query(`CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (alg) WHERE status = 'active'`);
-    await q.query(`CREATE UNIQUE INDEX signing_keys_one_next ON signing_keys (alg) WHERE status = 'next'`);
+    await q.query(
+      `CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (alg) WHERE status = 'active'`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX signing_keys_one_next ON signing_keys (alg) WHERE status = 'next'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
