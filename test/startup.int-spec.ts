@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, sleep } from './support/provider.js';
+import { createStorage, freePort, sleep } from './support/provider.js';
 
 interface Exit {
   code: number | null;
@@ -32,7 +32,7 @@ function runServer(env: Record<string, string>): { exited: Promise<Exit>; stop()
 }
 
 describe(
-  'start-up refuses a bad configuration with a message that names it',
+  'start-up stops with a clear message on a bad configuration or an unreachable dependency',
   { timeout: 120_000 },
   () => {
     const production = {
@@ -113,9 +113,51 @@ describe(
         );
         assert.ok(lines.some((l) => /SIGTERM received/.test(l.msg)));
         assert.equal(lines.at(-1)?.msg, 'Stopped');
+
+        // The same data with another KEYS_ENCRYPTION_SECRET: the keys cannot be read, start-up stops.
+        const changed = await runServer({
+          DATA_DIR: join(dir, 'data'),
+          PORT: String(port),
+          KEYS_ENCRYPTION_SECRET: 'another-secret-of-more-than-32-characters',
+        }).exited;
+        assert.equal(changed.code, 1);
+        assert.match(
+          changed.stdout,
+          /Start-up failed: Signing key [\w-]+ cannot be decrypted: KEYS_ENCRYPTION_SECRET differs from the one it was stored under/,
+        );
+        assert.ok(!changed.stdout.includes('another-secret-of-more-than-32-characters'));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    test('an unreachable Redis stops start-up with a message naming it, without its password', async () => {
+      const storage = await createStorage('services');
+      try {
+        const exit = await runServer({
+          ...storage.env,
+          REDIS_URL: 'redis://:hunter2pw@127.0.0.1:1',
+          PORT: String(await freePort()),
+        }).exited;
+        assert.equal(exit.code, 1);
+        assert.match(
+          exit.stdout,
+          /Start-up failed: Redis at 127\.0\.0\.1:1 did not answer within 10s \(connect ECONNREFUSED/,
+        );
+        assert.ok(!exit.stdout.includes('hunter2pw'));
+      } finally {
+        await storage.dispose();
+      }
+    });
+
+    test('an unreachable Postgres stops start-up at once', async () => {
+      const exit = await runServer({
+        DATABASE_URL: 'postgres://postgres:hunter2pw@127.0.0.1:1/op',
+        PORT: String(await freePort()),
+      }).exited;
+      assert.equal(exit.code, 1);
+      assert.match(exit.stdout, /Start-up failed: connect ECONNREFUSED 127\.0\.0\.1:1/);
+      assert.ok(!exit.stdout.includes('hunter2pw'));
     });
   },
 );

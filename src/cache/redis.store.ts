@@ -16,9 +16,10 @@ export class RedisStore extends ShortLivedStore {
   private readonly logger = new Logger('Redis');
   private readonly client: RedisClientType;
   private subscriber?: RedisClientType;
+  private lastError?: string;
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly prefix: string,
   ) {
     super();
@@ -32,6 +33,7 @@ export class RedisStore extends ShortLivedStore {
     });
     let down = false;
     this.client.on('error', (err: Error) => {
+      this.lastError = err.message;
       if (!down) this.logger.warn(`Redis connection error: ${err.message}`);
       down = true;
     });
@@ -41,8 +43,32 @@ export class RedisStore extends ShortLivedStore {
     });
   }
 
-  async connect(): Promise<void> {
-    await this.client.connect();
+  /**
+   * Connects, or fails within `timeoutMs` with a message naming the server: at start-up an
+   * unreachable Redis stops the provider instead of leaving it waiting.
+   */
+  async connect(timeoutMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const where = new URL(this.url);
+        where.password = '';
+        where.username = '';
+        reject(
+          new Error(
+            `Redis at ${where.host} did not answer within ${timeoutMs / 1000}s (${this.lastError ?? 'no reply'})`,
+          ),
+        );
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([this.client.connect(), deadline]);
+    } catch (e) {
+      this.client.destroy();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
     this.subscriber = this.client.duplicate();
     this.subscriber.on('error', () => {
       // Reconnects by itself; the main client already logs the outage.

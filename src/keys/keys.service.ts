@@ -60,7 +60,8 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       await this.reload();
       return;
     }
-    await this.runRotation();
+    // At boot a failure stops start-up (a changed KEYS_ENCRYPTION_SECRET, say); later passes only log.
+    await this.afterChange(await this.store.rotate(), 'Key check at start-up');
     this.unsubscribe = await this.cache.subscribe(CHANGED_CHANNEL, () => this.scheduleReload());
     this.reloadTimer = setInterval(
       () => this.scheduleReload(),

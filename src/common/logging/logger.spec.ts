@@ -36,6 +36,14 @@ test('authorization headers, cookies and secret fields are redacted', () => {
   assert.ok(line.includes('client_credentials'));
 });
 
+test('an error code stays readable; an authorization code in a body does not', () => {
+  const { logger, lines } = capture();
+  logger.error({ err: { code: 'ECONNREFUSED' }, body: { code: 'SplxlOBeZQQYbYS6WxSbIA' } });
+  const line = lines.join('');
+  assert.ok(line.includes('ECONNREFUSED'));
+  assert.ok(!line.includes('SplxlOBeZQQYbYS6WxSbIA'));
+});
+
 test('secret query parameters are redacted from logged URLs', () => {
   assert.equal(
     redactUrl('/authorize?client_id=a&id_token_hint=eyJabc'),

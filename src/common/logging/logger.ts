@@ -16,7 +16,6 @@ const SECRET_FIELDS = [
   'id_token_hint',
   'logout_token',
   'client_assertion',
-  'code',
   'code_verifier',
   'assertion',
   'subject_token',
