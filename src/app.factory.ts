@@ -9,6 +9,7 @@ import { JsonErrorFilter } from './common/filters/json-error.filter.js';
 import { RedirectErrorFilter } from './common/filters/redirect-error.filter.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import { issuerPath } from './common/urls.js';
+import { ProviderMetadataService } from './discovery/discovery.service.js';
 import type { AppConfig } from './config/app-config.js';
 
 /** Generous for OAuth forms and JWTs; anything larger is refused with 413 before parsing. */
@@ -60,7 +61,21 @@ export async function createApp(
   );
   applyErrorFilters(app);
   const prefix = issuerPath(config);
-  if (prefix) app.setGlobalPrefix(prefix, { exclude: ['health/live', 'health/ready'] });
+  if (prefix) {
+    // Every endpoint lives under the issuer's path; probes stay at the root for orchestrators.
+    app.setGlobalPrefix(prefix, { exclude: ['health/live', 'health/ready'] });
+    // RFC 8414 §3.1: for an issuer with a path, the well-known segment comes first.
+    const metadata = app.get(ProviderMetadataService);
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .get(`/.well-known/oauth-authorization-server${prefix}`, (_req, reply) => {
+        void reply
+          .header('cache-control', 'public, max-age=300')
+          .type('application/json; charset=utf-8')
+          .send(metadata.json);
+      });
+  }
 
   const document = SwaggerModule.createDocument(
     app,
