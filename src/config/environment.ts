@@ -21,77 +21,58 @@ import { parseDuration } from '../common/duration.js';
 export const SUPPORTED_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SUPPORTED_SIGNING_ALGS)[number];
 
-function IsDuration() {
+/** A property rule with its own check and a message that names the variable and the value. */
+function rule(name: string, validate: (value: unknown) => boolean, expects: string) {
   return (target: object, propertyName: string) =>
     registerDecorator({
-      name: 'isDuration',
+      name,
       target: target.constructor,
       propertyName,
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && parseDuration(value) !== undefined,
+        validate,
         defaultMessage: (a?: ValidationArguments) =>
-          `${a?.property} must be a duration such as 90m, 1h or 7d (got "${String(a?.value)}")`,
+          `${a?.property} must be ${expects} (got "${String(a?.value)}")`,
       },
     });
 }
 
-function IsAbsoluteUrl(protocols: string[]) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isAbsoluteUrl',
-      target: target.constructor,
-      propertyName,
-      validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string' || !URL.canParse(value)) return false;
-          return protocols.includes(new URL(value).protocol);
-        },
-        defaultMessage: (a?: ValidationArguments) =>
-          `${a?.property} must be an absolute URL with scheme ${protocols.join(' or ')} (got "${String(a?.value)}")`,
-      },
-    });
-}
+const IsDuration = () =>
+  rule(
+    'isDuration',
+    (v) => typeof v === 'string' && parseDuration(v) !== undefined,
+    'a duration such as 90m, 1h or 7d',
+  );
 
-function IsSigningAlgList() {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isSigningAlgList',
-      target: target.constructor,
-      propertyName,
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' &&
-          value
-            .split(',')
-            .every((a) => (SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a.trim())),
-        defaultMessage: (a?: ValidationArguments) =>
-          `${a?.property} must be a comma-separated list of ${SUPPORTED_SIGNING_ALGS.join(', ')} (got "${String(a?.value)}")`,
-      },
-    });
-}
+const IsAbsoluteUrl = (protocols: string[]) =>
+  rule(
+    'isAbsoluteUrl',
+    (v) => typeof v === 'string' && URL.canParse(v) && protocols.includes(new URL(v).protocol),
+    `an absolute URL with scheme ${protocols.join(' or ')}`,
+  );
 
-function IsCron() {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isCron',
-      target: target.constructor,
-      propertyName,
-      validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string') return false;
-          try {
-            new CronTime(value);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        defaultMessage: (a?: ValidationArguments) =>
-          `${a?.property} must be a cron expression with 5 or 6 fields (got "${String(a?.value)}")`,
-      },
-    });
-}
+const IsSigningAlgList = () =>
+  rule(
+    'isSigningAlgList',
+    (v) =>
+      typeof v === 'string' &&
+      v.split(',').every((a) => (SUPPORTED_SIGNING_ALGS as readonly string[]).includes(a.trim())),
+    `a comma-separated list of ${SUPPORTED_SIGNING_ALGS.join(', ')}`,
+  );
+
+const IsCron = () =>
+  rule(
+    'isCron',
+    (v) => {
+      if (typeof v !== 'string') return false;
+      try {
+        new CronTime(v);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    'a cron expression with 5 or 6 fields',
+  );
 
 /**
  * The environment as the provider reads it. Every variable is documented in `.env.example`

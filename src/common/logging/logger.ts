@@ -27,17 +27,26 @@ const SECRET_FIELDS = [
 ];
 const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'dpop', 'proxy-authorization'];
 
+/** Secret only as a request parameter: elsewhere `code` is an error code worth logging. */
+const SECRET_PARAMETERS = [...SECRET_FIELDS, 'code'];
+
 export const REDACT_PATHS = [
   ...SECRET_HEADERS.flatMap((h) => [
     `req.headers["${h}"]`,
     `res.headers["${h}"]`,
     `headers["${h}"]`,
   ]),
-  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `body.${f}`, `req.body.${f}`]),
+  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
+  ...SECRET_PARAMETERS.flatMap((f) => [
+    `body.${f}`,
+    `req.body.${f}`,
+    `query.${f}`,
+    `req.query.${f}`,
+  ]),
 ];
 
 /** Query parameters that carry credentials or tokens; their values never reach a log line. */
-const SECRET_QUERY = new Set(SECRET_FIELDS);
+const SECRET_QUERY = new Set(SECRET_PARAMETERS);
 
 /** Replaces secret query values in a logged URL. */
 export function redactUrl(url: string): string {
