@@ -11,7 +11,7 @@ import { ConfigModule } from './config/config.module.js';
 import { SUPPORTED_SIGNING_ALGS, type SigningAlg } from './config/environment.js';
 import { Database } from './database/database.js';
 import { DatabaseModule } from './database/database.module.js';
-import { KeyImportError } from './keys/key-material.js';
+import { KeyOperationError } from './keys/key-material.js';
 import { KeysModule } from './keys/keys.module.js';
 import { KeysService } from './keys/keys.service.js';
 import type { RotationOutcome } from './keys/key-store.js';
@@ -212,7 +212,7 @@ run(process.argv.slice(2)).then(
     }
     if (
       e instanceof UsageError ||
-      e instanceof KeyImportError ||
+      e instanceof KeyOperationError ||
       (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
     ) {
       process.stderr.write(`${e.message}\n`);

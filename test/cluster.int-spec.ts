@@ -125,7 +125,7 @@ describe('two instances on one Postgres and one Redis', { timeout: 120_000 }, ()
     };
     const victim = a.app.get(KeysService).ring.active('ES256')!.kid;
     const revoke = await run(process.execPath, ['dist/src/cli.js', 'keys:revoke', victim], { env });
-    assert.match(revoke.stdout, new RegExp(`retired: ${victim}`));
+    assert.match(revoke.stdout, new RegExp(`revoked: ${victim}`));
     for (const instance of [a, b]) {
       await eventually(
         async () =>

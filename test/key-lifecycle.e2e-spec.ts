@@ -120,3 +120,31 @@ describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(listed.privateKeyEncrypted, null, 'the private key of a revoked key is erased');
   });
 });
+
+describe(`an algorithm taken out of SIGNING_ALGS on ${target}`, { timeout: 120_000 }, () => {
+  test('its active key retires and its next key goes; a rotation asked for it is refused', async () => {
+    const storage = await createStorage();
+    try {
+      let provider = await startProvider({ ...storage.env, SIGNING_ALGS: 'RS256,ES256' });
+      const es256 = provider.app.get(KeysService).ring.keys.filter((k) => k.alg === 'ES256');
+      await provider.close();
+      provider = await startProvider({ ...storage.env, SIGNING_ALGS: 'RS256' });
+      try {
+        const keys = provider.app.get(KeysService);
+        const active = es256.find((k) => k.status === 'active')!;
+        const next = es256.find((k) => k.status === 'next')!;
+        assert.equal(
+          keys.ring.published(active.kid)?.status,
+          'retired',
+          'still published until retention ends',
+        );
+        assert.equal(keys.ring.published(next.kid), undefined, 'the unused next key is gone');
+        await assert.rejects(keys.rotateNow(['ES256']), /ES256 is not in SIGNING_ALGS \(RS256\)/);
+      } finally {
+        await provider.close();
+      }
+    } finally {
+      await storage.dispose();
+    }
+  });
+});

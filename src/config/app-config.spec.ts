@@ -65,7 +65,8 @@ test('production refuses missing, short and placeholder secrets', () => {
     problemsOf({ ...prod, KEYS_ENCRYPTION_SECRET: 'change-me-change-me-change-me-change-me' }),
     /looks like a placeholder/,
   );
-  assert.equal(loadConfig({ ...prod, ...good }).production, true);
+  const services = { DATABASE_URL: 'postgres://op@db:5432/op', REDIS_URL: 'redis://cache:6379' };
+  assert.equal(loadConfig({ ...prod, ...good, ...services }).production, true);
 });
 
 test('production requires an https issuer', () => {
@@ -98,6 +99,10 @@ test('durations, cron and key periods are checked', () => {
   );
   assert.match(problemsOf({ PORT: 'eighty' }), /PORT/);
   assert.match(
+    problemsOf({ ACCESS_TOKEN_LIFESPAN: '0' }),
+    /ACCESS_TOKEN_LIFESPAN must be longer than 0/,
+  );
+  assert.match(
     problemsOf({ DATABASE_URL: 'mysql://x' }),
     /DATABASE_URL must be an absolute URL with scheme postgres:/,
   );
@@ -107,4 +112,10 @@ test('several problems are reported together', () => {
   const message = problemsOf({ ISSUER: 'nope', SIGNING_ALGS: 'none' });
   assert.match(message, /ISSUER/);
   assert.match(message, /SIGNING_ALGS/);
+});
+
+test('production requires Postgres and Redis: the embedded default is for development', () => {
+  const message = problemsOf({ NODE_ENV: 'production', ...good });
+  assert.match(message, /DATABASE_URL is required in production/);
+  assert.match(message, /REDIS_URL is required in production/);
 });

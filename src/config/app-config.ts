@@ -120,11 +120,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'KEY_RETENTION_PERIOD must be at least as long as ACCESS_TOKEN_LIFESPAN and ID_TOKEN_LIFESPAN, so every token a retired key signed can still be verified',
     );
   }
+  const lifespanVariables = {
+    accessToken: 'ACCESS_TOKEN_LIFESPAN',
+    idToken: 'ID_TOKEN_LIFESPAN',
+    authorizeCode: 'AUTHORIZE_CODE_LIFESPAN',
+    refreshToken: 'REFRESH_TOKEN_LIFESPAN',
+  } as const;
   for (const [name, value] of Object.entries(lifespans)) {
-    if (value <= 0) problems.push(`${name} lifespan must be positive`);
+    if (value <= 0)
+      problems.push(`${lifespanVariables[name as keyof typeof lifespans]} must be longer than 0`);
   }
   if (keys.reloadInterval < 1000) problems.push('KEY_RELOAD_INTERVAL must be at least 1s');
 
+  if (production) {
+    // The embedded database and the in-memory store serve one development process only.
+    if (e.DATABASE_URL === undefined)
+      problems.push(
+        'DATABASE_URL is required in production (postgres://user:password@host:5432/db)',
+      );
+    if (e.REDIS_URL === undefined)
+      problems.push('REDIS_URL is required in production (redis://host:6379)');
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   if (e.DATABASE_URL === undefined)

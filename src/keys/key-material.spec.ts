@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
-import { generateKeyMaterial, importKeyMaterial, KeyImportError } from './key-material.js';
+import { generateKeyMaterial, importKeyMaterial, KeyOperationError } from './key-material.js';
 import { makeCertificates, type CertificateFixtures } from '../../test/support/certificates.js';
 
 describe('importing an operator key', () => {
@@ -87,7 +87,7 @@ describe('importing an operator key', () => {
       const [pem, options] = input();
       await assert.rejects(
         importKeyMaterial(pem, options),
-        (e: unknown) => e instanceof KeyImportError && message.test(e.message),
+        (e: unknown) => e instanceof KeyOperationError && message.test(e.message),
       );
     });
   }

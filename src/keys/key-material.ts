@@ -12,7 +12,7 @@ import type { SigningAlg } from '../config/environment.js';
 
 const generate = promisify(generateKeyPair);
 
-export class KeyImportError extends Error {}
+export class KeyOperationError extends Error {}
 
 /** A key pair ready to be stored: the private key as PKCS#8 DER, the public one as a JWK. */
 export interface KeyMaterial {
@@ -45,17 +45,17 @@ function algorithmsFor(key: KeyObject): SigningAlg[] {
   if (type === 'rsa') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < 2048)
-      throw new KeyImportError(`RSA keys must have at least 2048 bits (this one has ${bits})`);
+      throw new KeyOperationError(`RSA keys must have at least 2048 bits (this one has ${bits})`);
     return ['RS256', 'PS256'];
   }
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     if (curve !== 'prime256v1')
-      throw new KeyImportError(`EC keys must be on P-256 for ES256 (this one is on ${curve})`);
+      throw new KeyOperationError(`EC keys must be on P-256 for ES256 (this one is on ${curve})`);
     return ['ES256'];
   }
   if (type === 'ed25519') return ['EdDSA'];
-  throw new KeyImportError(
+  throw new KeyOperationError(
     `Unsupported key type ${type}: use RSA (2048 bits or more), EC P-256 or Ed25519`,
   );
 }
@@ -73,12 +73,12 @@ export async function importKeyMaterial(
   try {
     privateKey = createPrivateKey({ key: privateKeyPem, format: 'pem' });
   } catch {
-    throw new KeyImportError('The key file is not a readable, unencrypted private key PEM');
+    throw new KeyOperationError('The key file is not a readable, unencrypted private key PEM');
   }
   const allowed = algorithmsFor(privateKey);
   const alg = options.alg ?? allowed[0];
   if (!allowed.includes(alg)) {
-    throw new KeyImportError(
+    throw new KeyOperationError(
       `A ${privateKey.asymmetricKeyType} key cannot sign ${alg}; it can sign ${allowed.join(', ')}`,
     );
   }
@@ -95,28 +95,30 @@ function splitPem(pem: string): string[] {
 function verifyChain(privateKey: KeyObject, chainPem: string, now: Date): string[] {
   const blocks = splitPem(chainPem);
   if (blocks.length === 0)
-    throw new KeyImportError('The certificate chain holds no PEM certificate');
+    throw new KeyOperationError('The certificate chain holds no PEM certificate');
   const certs = blocks.map((block, i) => {
     try {
       return new X509Certificate(block);
     } catch {
-      throw new KeyImportError(`Certificate ${i + 1} of the chain cannot be parsed`);
+      throw new KeyOperationError(`Certificate ${i + 1} of the chain cannot be parsed`);
     }
   });
   const publicDer = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   const leafDer = certs[0].publicKey.export({ format: 'der', type: 'spki' });
   if (!publicDer.equals(leafDer)) {
-    throw new KeyImportError('The first certificate of the chain does not match the private key');
+    throw new KeyOperationError(
+      'The first certificate of the chain does not match the private key',
+    );
   }
   certs.forEach((cert, i) => {
     if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) {
-      throw new KeyImportError(
+      throw new KeyOperationError(
         `Certificate ${i + 1} of the chain (${cert.subject.replace(/\n/g, ', ')}) is not valid now: valid from ${cert.validFrom} to ${cert.validTo}`,
       );
     }
     const issuer = certs[i + 1];
     if (issuer && !(cert.checkIssued(issuer) && cert.verify(issuer.publicKey))) {
-      throw new KeyImportError(
+      throw new KeyOperationError(
         `Certificate ${i + 1} of the chain is not issued by certificate ${i + 2}`,
       );
     }

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SigningAlg } from '../config/environment.js';
 import { ADVISORY_LOCKS } from '../database/database.js';
 import { KeyEncryption } from './key-encryption.js';
-import { generateKeyMaterial, KeyImportError, type KeyMaterial } from './key-material.js';
+import { generateKeyMaterial, KeyOperationError, type KeyMaterial } from './key-material.js';
 import { SigningKey } from './signing-key.entity.js';
 
 /** What one pass of the rotation changed, by key id. */
@@ -14,10 +14,19 @@ export interface RotationOutcome {
   promoted: string[];
   retired: string[];
   removed: string[];
+  revoked: string[];
 }
 
+const emptyOutcome = (): RotationOutcome => ({
+  created: [],
+  promoted: [],
+  retired: [],
+  removed: [],
+  revoked: [],
+});
+
 export const noChange = (o: RotationOutcome) =>
-  o.created.length + o.promoted.length + o.retired.length + o.removed.length === 0;
+  Object.values(o).every((kids: string[]) => kids.length === 0);
 
 /**
  * Owns the `signing_keys` table. Every change of state runs in a transaction holding one
@@ -64,9 +73,17 @@ export class KeyStore {
   async rotate(
     options: { force?: boolean; algorithms?: SigningAlg[] } = {},
   ): Promise<RotationOutcome> {
-    const algorithms = options.algorithms ?? this.config.keys.algorithms;
+    const configured = this.config.keys.algorithms;
+    const algorithms = options.algorithms ?? configured;
+    const unknown = algorithms.filter((alg) => !configured.includes(alg));
+    if (unknown.length > 0) {
+      throw new KeyOperationError(
+        `${unknown.join(', ')} is not in SIGNING_ALGS (${configured.join(',')})`,
+      );
+    }
     return this.locked(async (em, now) => {
-      const outcome: RotationOutcome = { created: [], promoted: [], retired: [], removed: [] };
+      const outcome = emptyOutcome();
+      if (!options.algorithms) await this.retireUnconfigured(em, now, outcome);
       for (const alg of algorithms) {
         const keys = await em.find(SigningKey, { where: { alg, status: In(['next', 'active']) } });
         const active = keys.find((k) => k.status === 'active');
@@ -115,14 +132,14 @@ export class KeyStore {
    */
   async import(material: KeyMaterial, activate: boolean): Promise<RotationOutcome> {
     if (!this.config.keys.algorithms.includes(material.alg)) {
-      throw new KeyImportError(
+      throw new KeyOperationError(
         `${material.alg} is not in SIGNING_ALGS (${this.config.keys.algorithms.join(',')})`,
       );
     }
     return this.locked(async (em, now) => {
-      const outcome: RotationOutcome = { created: [], promoted: [], retired: [], removed: [] };
+      const outcome = emptyOutcome();
       if (await em.findOne(SigningKey, { where: { kid: material.kid } })) {
-        throw new KeyImportError(`This key is already stored (kid ${material.kid})`);
+        throw new KeyOperationError(`This key is already stored (kid ${material.kid})`);
       }
       const current = await em.findOne(SigningKey, {
         where: { alg: material.alg, status: activate ? 'active' : 'next' },
@@ -145,9 +162,9 @@ export class KeyStore {
   async revoke(kid: string): Promise<RotationOutcome> {
     const alg = await this.locked(async (em, now) => {
       const key = await em.findOne(SigningKey, { where: { kid } });
-      if (!key) throw new KeyImportError(`No signing key has kid ${kid}`);
+      if (!key) throw new KeyOperationError(`No signing key has kid ${kid}`);
       if (key.status === 'revoked')
-        throw new KeyImportError(`Signing key ${kid} is already revoked`);
+        throw new KeyOperationError(`Signing key ${kid} is already revoked`);
       await em.update(
         SigningKey,
         { id: key.id },
@@ -155,11 +172,27 @@ export class KeyStore {
       );
       return key.alg;
     });
-    if (!this.config.keys.algorithms.includes(alg))
-      return { created: [], promoted: [], retired: [kid], removed: [] };
+    if (!this.config.keys.algorithms.includes(alg)) return { ...emptyOutcome(), revoked: [kid] };
     // Fill the gap the revoked key left: a new active and/or next key.
-    const refill = await this.rotate({ algorithms: [alg] });
-    return { ...refill, retired: [kid, ...refill.retired] };
+    return { ...(await this.rotate({ algorithms: [alg] })), revoked: [kid] };
+  }
+
+  /**
+   * An algorithm taken out of SIGNING_ALGS stops signing: its active key retires (and stays
+   * published for the retention period), its next key, which never signed, goes at once.
+   */
+  private async retireUnconfigured(em: EntityManager, now: Date, outcome: RotationOutcome) {
+    const stale = await em.find(SigningKey, {
+      where: { alg: Not(In(this.config.keys.algorithms)), status: In(['next', 'active']) },
+    });
+    for (const key of stale) {
+      if (key.status === 'active') {
+        await this.retire(em, key, now, outcome);
+      } else {
+        await em.delete(SigningKey, { id: key.id });
+        outcome.removed.push(key.kid);
+      }
+    }
   }
 
   private material(alg: SigningAlg): Promise<KeyMaterial> {
