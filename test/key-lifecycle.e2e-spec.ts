@@ -127,6 +127,9 @@ describe(`an algorithm taken out of SIGNING_ALGS on ${target}`, { timeout: 120_0
     try {
       let provider = await startProvider({ ...storage.env, SIGNING_ALGS: 'RS256,ES256' });
       const es256 = provider.app.get(KeysService).ring.keys.filter((k) => k.alg === 'ES256');
+      const signedBefore = await provider.app
+        .get(SigningService)
+        .sign({ sub: 'x' }, { alg: 'ES256' });
       await provider.close();
       provider = await startProvider({ ...storage.env, SIGNING_ALGS: 'RS256' });
       try {
@@ -139,6 +142,8 @@ describe(`an algorithm taken out of SIGNING_ALGS on ${target}`, { timeout: 120_0
           'still published until retention ends',
         );
         assert.equal(keys.ring.published(next.kid), undefined, 'the unused next key is gone');
+        const { protectedHeader } = await provider.app.get(SigningService).verify(signedBefore);
+        assert.equal(protectedHeader.kid, active.kid, 'what the retired key signed still verifies');
         await assert.rejects(keys.rotateNow(['ES256']), /ES256 is not in SIGNING_ALGS \(RS256\)/);
       } finally {
         await provider.close();

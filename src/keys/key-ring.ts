@@ -26,12 +26,15 @@ export class KeyRing {
   private readonly activeByAlg = new Map<SigningAlg, LoadedKey>();
   /** The JWKS document, serialised once per snapshot. */
   readonly jwksJson: string;
+  /** The algorithms of the published keys. */
+  readonly algorithms: SigningAlg[];
 
   private constructor(readonly keys: LoadedKey[]) {
     this.byKid = new Map(keys.map((k) => [k.kid, k]));
     for (const key of keys) if (key.status === 'active') this.activeByAlg.set(key.alg, key);
     // Next first, then active, then retired: all are published; order is cosmetic.
     this.jwksJson = JSON.stringify({ keys: keys.map((k) => k.publicJwk) });
+    this.algorithms = [...new Set(keys.map((k) => k.alg))];
   }
 
   static async build(

@@ -7,18 +7,13 @@ import {
   type JWTVerifyOptions,
   type JWTVerifyResult,
 } from 'jose';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import type { SigningAlg } from '../config/environment.js';
 import { KeysService } from './keys.service.js';
 
 /** Signs with the active key of an algorithm and verifies with any published key. */
 @Injectable()
 export class SigningService {
-  constructor(
-    @Inject(KeysService) private readonly keys: KeysService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@Inject(KeysService) private readonly keys: KeysService) {}
 
   /** Signs the claims as given; callers set `iss`, `iat`, `exp` and the rest. */
   async sign(
@@ -43,7 +38,9 @@ export class SigningService {
         if (!key || key.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
         return key.publicKey;
       },
-      { algorithms: this.config.keys.algorithms, ...options },
+      // The algorithms of the published keys: a retired key of an algorithm since removed from
+      // SIGNING_ALGS still verifies what it signed until its retention ends.
+      { algorithms: ring.algorithms, ...options },
     );
   }
 
