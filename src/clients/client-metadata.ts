@@ -1,0 +1,99 @@
+import type { JWK } from 'jose';
+import type { SigningAlg } from '../config/environment.js';
+
+/** RFC 7591 §2 token endpoint authentication methods, plus none for public clients. */
+export const AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+  'private_key_jwt',
+  'none',
+] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** HMAC algorithms for client_secret_jwt, asymmetric ones for private_key_jwt (RFC 7518 §3.1). */
+export const CLIENT_SECRET_JWT_ALGS = ['HS256', 'HS384', 'HS512'] as const;
+export const PRIVATE_KEY_JWT_ALGS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+export type ConsentMode = 'explicit' | 'implicit' | 'pre-configured';
+export type AuthorizationPolicy = 'one_factor' | 'two_factor';
+
+/**
+ * A client's registered metadata, normalised: defaults applied, every member validated.
+ * Names follow OpenID Connect Dynamic Client Registration 1.0 §2 and RFC 7591 §2; the
+ * operator settings after them follow Authelia's client options.
+ */
+export interface ClientMetadata {
+  redirect_uris: string[];
+  grant_types: GrantType[];
+  response_types: string[];
+  token_endpoint_auth_method: AuthMethod;
+  token_endpoint_auth_signing_alg?: string;
+  jwks?: { keys: JWK[] };
+  jwks_uri?: string;
+  /** The scopes the client may request, space-separated. */
+  scope: string;
+  client_name?: string;
+  logo_uri?: string;
+  client_uri?: string;
+  policy_uri?: string;
+  tos_uri?: string;
+  contacts: string[];
+  application_type: 'web' | 'native';
+  id_token_signed_response_alg: SigningAlg;
+  userinfo_signed_response_alg?: SigningAlg;
+  subject_type: 'public' | 'pairwise';
+  sector_identifier_uri?: string;
+  /** Seconds (Core §3.1.2.1 max_age semantics). */
+  default_max_age?: number;
+  require_auth_time: boolean;
+  post_logout_redirect_uris: string[];
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required: boolean;
+  frontchannel_logout_uri?: string;
+  frontchannel_logout_session_required: boolean;
+
+  // Operator settings: through the admin API and the seed file, never dynamic registration.
+  description?: string;
+  /** A public client has no secret and authenticates with `none`. */
+  public: boolean;
+  /** Resources (RFC 8707) / audiences the client may ask tokens for. */
+  audience: string[];
+  consent_mode?: ConsentMode;
+  /** Milliseconds. */
+  pre_configured_consent_duration?: number;
+  authorization_policy: AuthorizationPolicy;
+  enforce_pkce: boolean;
+  pkce_challenge_method?: 'S256' | 'plain';
+  /** Origins allowed to call the token, introspection and revocation endpoints from a browser. */
+  cors_allowed_origins: string[];
+  /** Per-client lifetimes in milliseconds, overriding the global ones. */
+  lifespans: {
+    access_token?: number;
+    id_token?: number;
+    refresh_token?: number;
+    authorize_code?: number;
+  };
+}
+
+/** Who is submitting metadata: registrants may not set operator settings. */
+export type MetadataSource = 'admin' | 'registration' | 'seed';
