@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SigningAlg } from '../config/environment.js';
 import { ADVISORY_LOCKS } from '../database/database.js';
-import { KeyEncryption } from './key-encryption.js';
+import { SecretBox } from '../common/secret-box.js';
 import { generateKeyMaterial, KeyOperationError, type KeyMaterial } from './key-material.js';
 import { SigningKey } from './signing-key.entity.js';
 
@@ -37,13 +37,17 @@ export const noChange = (o: RotationOutcome) =>
 @Injectable()
 export class KeyStore {
   private readonly logger = new Logger('Keys');
-  private readonly encryption: KeyEncryption;
+  private readonly encryption: SecretBox;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.encryption = new KeyEncryption(config.keys.encryptionSecret);
+    this.encryption = new SecretBox(
+      config.keys.encryptionSecret,
+      'signing-keys',
+      (kid) => `Signing key ${kid}`,
+    );
   }
 
   /** Keys that may appear in the JWKS or sign: every key not revoked (removed ones are gone). */

@@ -4,19 +4,25 @@ const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export class KeyDecryptionError extends Error {}
+export class DecryptionError extends Error {}
 
 /**
- * Private keys at rest: AES-256-GCM under a key derived (HKDF-SHA256) from
- * KEYS_ENCRYPTION_SECRET. The key id is bound as additional data, so a ciphertext moved to
- * another row does not decrypt. Layout: version (1) | iv (12) | tag (16) | ciphertext.
+ * Secrets at rest (private keys, HMAC client secrets): AES-256-GCM under a key derived
+ * (HKDF-SHA256) from KEYS_ENCRYPTION_SECRET, one key per purpose. The row's identity is bound
+ * as additional data, so a ciphertext moved to another row does not decrypt.
+ * Layout: version (1) | iv (12) | tag (16) | ciphertext.
  */
-export class KeyEncryption {
+export class SecretBox {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
+  constructor(
+    secret: string,
+    purpose: 'signing-keys' | 'client-secrets',
+    /** Names what failed to decrypt, from the additional data, for the error message. */
+    private readonly describe: (aad: string) => string,
+  ) {
     this.key = Buffer.from(
-      hkdfSync('sha256', secret, 'openid-provider/signing-keys', 'aes-256-gcm v1', 32),
+      hkdfSync('sha256', secret, `openid-provider/${purpose}`, 'aes-256-gcm v1', 32),
     );
   }
 
@@ -30,7 +36,7 @@ export class KeyEncryption {
 
   decrypt(sealed: Buffer, kid: string): Buffer {
     if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) {
-      throw new KeyDecryptionError(`Signing key ${kid}: unknown encryption format`);
+      throw new DecryptionError(`${this.describe(kid)}: unknown encryption format`);
     }
     const iv = sealed.subarray(1, 1 + IV_BYTES);
     const tag = sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
@@ -43,8 +49,8 @@ export class KeyEncryption {
         decipher.final(),
       ]);
     } catch {
-      throw new KeyDecryptionError(
-        `Signing key ${kid} cannot be decrypted: KEYS_ENCRYPTION_SECRET differs from the one it was stored under`,
+      throw new DecryptionError(
+        `${this.describe(kid)} cannot be decrypted: KEYS_ENCRYPTION_SECRET differs from the one it was stored under`,
       );
     }
   }
