@@ -1,4 +1,5 @@
+import { Client } from '../clients/client.entity.js';
 import { SigningKey } from '../keys/signing-key.entity.js';
 
 /** Every entity, listed once for the data source and the migration generator. */
-export const ENTITIES = [SigningKey];
+export const ENTITIES = [SigningKey, Client];

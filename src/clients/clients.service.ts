@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { InvalidClientMetadata } from '../common/errors/oauth-error.js';
+import { SecretBox } from '../common/secret-box.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { ClientMetadata, MetadataSource } from './client-metadata.js';
+import {
+  ClientSecretVerifier,
+  digestClientSecret,
+  digestKind,
+  generateClientSecret,
+} from './client-secrets.js';
+import { Client } from './client.entity.js';
+
+const CHANGED_CHANNEL = 'clients:changed';
+/** A fallback for a missed change notice; notices normally make changes visible at once. */
+const CACHE_TTL_MS = 60_000;
+
+export interface NewClient {
+  metadata: ClientMetadata;
+  origin: MetadataSource;
+  clientId?: string;
+  /** A secret chosen by the operator (seed file); generated when absent. */
+  secret?: string;
+  /** An imported digest instead of a secret (argon2id, bcrypt, pbkdf2 as Authelia writes). */
+  secretDigest?: string;
+}
+
+/**
+ * Owns the `clients` table and serves clients from memory: a token request for a known client
+ * makes no database round trip. Every change is announced, and every instance drops its copy.
+ */
+@Injectable()
+export class ClientsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Clients');
+  private readonly cache = new Map<string, { client: Client | null; until: number }>();
+  private readonly secrets: SecretBox;
+  private readonly verifier = new ClientSecretVerifier();
+  private unsubscribe?: () => Promise<void>;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.secrets = new SecretBox(
+      config.keys.encryptionSecret,
+      'client-secrets',
+      (id) => `The secret of client ${id}`,
+    );
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.store.subscribe(CHANGED_CHANNEL, (clientId) =>
+      this.cache.delete(clientId),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.unsubscribe?.();
+  }
+
+  /** The client, or undefined; answered from memory when known. */
+  async find(clientId: string): Promise<Client | undefined> {
+    const cached = this.cache.get(clientId);
+    if (cached && cached.until > Date.now()) return cached.client ?? undefined;
+    const client = await this.dataSource.getRepository(Client).findOne({ where: { clientId } });
+    if (this.cache.size > 50_000) this.cache.clear(); // bounded, even under a flood of unknown ids
+    this.cache.set(clientId, { client, until: Date.now() + CACHE_TTL_MS });
+    return client ?? undefined;
+  }
+
+  async create(input: NewClient): Promise<{ client: Client; secret?: string }> {
+    const clientId = input.clientId ?? randomBytes(16).toString('base64url');
+    const { fields, secret } = this.secretFields(
+      clientId,
+      input.metadata,
+      input.secret,
+      input.secretDigest,
+    );
+    const repository = this.dataSource.getRepository(Client);
+    let client: Client;
+    try {
+      client = await repository.save(
+        repository.create({
+          clientId,
+          metadata: input.metadata,
+          origin: input.origin,
+          registrationTokenDigest: null,
+          ...fields,
+        }),
+      );
+    } catch (e) {
+      // The unique index decides, even between instances registering the same id at once.
+      if ((e as { code?: string }).code === '23505') {
+        throw new InvalidClientMetadata(`client_id ${clientId} is already registered`);
+      }
+      throw e;
+    }
+    await this.changed(clientId);
+    return { client, secret };
+  }
+
+  /**
+   * Replaces a client's secret. With an overlap, the old one keeps working until then, so the
+   * client can be redeployed without a failed request.
+   */
+  async rotateSecret(
+    clientId: string,
+    overlapMs: number,
+  ): Promise<{ client: Client; secret: string }> {
+    const repository = this.dataSource.getRepository(Client);
+    const client = await repository.findOneOrFail({ where: { clientId } });
+    if (client.metadata.public)
+      throw new InvalidClientMetadata('A public client has no secret to rotate');
+    const { fields, secret } = this.secretFields(clientId, client.metadata);
+    Object.assign(client, {
+      ...fields,
+      previousSecretDigest: overlapMs > 0 ? client.secretDigest : null,
+      previousSecretEncrypted: overlapMs > 0 ? client.secretEncrypted : null,
+      previousSecretExpiresAt: overlapMs > 0 ? new Date(Date.now() + overlapMs) : null,
+    });
+    await repository.save(client);
+    await this.changed(clientId);
+    return { client, secret: secret! };
+  }
+
+  /** True when the presented secret is the client's current one, or its previous one within the overlap. */
+  async verifySecret(client: Client, presented: string): Promise<boolean> {
+    if (client.secretDigest && (await this.verifier.verify(presented, client.secretDigest)))
+      return true;
+    return Boolean(
+      client.previousSecretDigest &&
+      client.previousSecretExpiresAt &&
+      client.previousSecretExpiresAt.getTime() > Date.now() &&
+      (await this.verifier.verify(presented, client.previousSecretDigest)),
+    );
+  }
+
+  /** The HMAC keys of a client_secret_jwt client: its secret, and the previous one within the overlap. */
+  hmacSecrets(client: Client): Buffer[] {
+    const keys: Buffer[] = [];
+    if (client.secretEncrypted)
+      keys.push(this.secrets.decrypt(client.secretEncrypted, client.clientId));
+    if (
+      client.previousSecretEncrypted &&
+      client.previousSecretExpiresAt &&
+      client.previousSecretExpiresAt.getTime() > Date.now()
+    ) {
+      keys.push(this.secrets.decrypt(client.previousSecretEncrypted, client.clientId));
+    }
+    return keys;
+  }
+
+  private secretFields(
+    clientId: string,
+    metadata: ClientMetadata,
+    chosen?: string,
+    importedDigest?: string,
+  ): { fields: Pick<Client, 'secretDigest' | 'secretEncrypted'>; secret?: string } {
+    if (metadata.public) {
+      if (chosen || importedDigest)
+        throw new InvalidClientMetadata('A public client has no secret');
+      return { fields: { secretDigest: null, secretEncrypted: null } };
+    }
+    if (importedDigest) {
+      if (!digestKind(importedDigest)) {
+        throw new InvalidClientMetadata(
+          'client_secret digest must be argon2id, bcrypt, pbkdf2 ($pbkdf2-sha512$…) or $sha256$',
+        );
+      }
+      if (metadata.token_endpoint_auth_method === 'client_secret_jwt') {
+        throw new InvalidClientMetadata(
+          'client_secret_jwt needs the secret itself (it is an HMAC key), not a digest',
+        );
+      }
+      return { fields: { secretDigest: importedDigest, secretEncrypted: null } };
+    }
+    if (chosen !== undefined && chosen.length < 32) {
+      throw new InvalidClientMetadata('client_secret must be at least 32 characters');
+    }
+    const secret = chosen ?? generateClientSecret();
+    const encrypted =
+      metadata.token_endpoint_auth_method === 'client_secret_jwt'
+        ? this.secrets.encrypt(Buffer.from(secret), clientId)
+        : null;
+    return {
+      fields: { secretDigest: digestClientSecret(secret), secretEncrypted: encrypted },
+      secret,
+    };
+  }
+
+  private async changed(clientId: string): Promise<void> {
+    this.cache.delete(clientId);
+    await this.store
+      .publish(CHANGED_CHANNEL, clientId)
+      .catch((e: unknown) => this.logger.warn(`Could not announce a client change: ${String(e)}`));
+  }
+}
