@@ -6,6 +6,8 @@ import { DatabaseModule } from './database/database.module.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
+import { ClientsModule } from './clients/clients.module.js';
+import { TokenModule } from './token/token.module.js';
 
 @Module({})
 export class AppModule {
@@ -17,6 +19,8 @@ export class AppModule {
         DatabaseModule,
         CacheModule,
         KeysModule.forRoot({ serve: true }),
+        ClientsModule,
+        TokenModule,
         DiscoveryModule,
         HealthModule,
       ],

@@ -99,6 +99,14 @@ test('durations, cron and key periods are checked', () => {
   );
   assert.match(problemsOf({ PORT: 'eighty' }), /PORT/);
   assert.match(
+    problemsOf({ ACCESS_TOKEN_SIGNING_ALG: 'ES256', SIGNING_ALGS: 'RS256' }),
+    /ACCESS_TOKEN_SIGNING_ALG ES256 must be one of SIGNING_ALGS \(RS256\)/,
+  );
+  assert.match(
+    problemsOf({ ACCESS_TOKEN_SIGNING_ALG: 'HS256' }),
+    /ACCESS_TOKEN_SIGNING_ALG must be one of RS256, PS256, ES256, EdDSA/,
+  );
+  assert.match(
     problemsOf({ ACCESS_TOKEN_LIFESPAN: '0' }),
     /ACCESS_TOKEN_LIFESPAN must be longer than 0/,
   );

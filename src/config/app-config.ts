@@ -28,6 +28,8 @@ export interface AppConfig {
     reloadInterval: number;
   };
   lifespans: { accessToken: number; idToken: number; authorizeCode: number; refreshToken: number };
+  /** RFC 9068 access tokens are signed with this algorithm (one of `keys.algorithms`). */
+  accessTokenSigningAlg: SigningAlg;
   logLevel: string;
   shutdownTimeout: number;
   /** Settings that took a development default; logged as warnings at boot. */
@@ -130,6 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (value <= 0)
       problems.push(`${lifespanVariables[name as keyof typeof lifespans]} must be longer than 0`);
   }
+  if (!algorithms.includes(e.ACCESS_TOKEN_SIGNING_ALG)) {
+    problems.push(
+      `ACCESS_TOKEN_SIGNING_ALG ${e.ACCESS_TOKEN_SIGNING_ALG} must be one of SIGNING_ALGS (${algorithms.join(',')})`,
+    );
+  }
   if (keys.reloadInterval < 1000) problems.push('KEY_RELOAD_INTERVAL must be at least 1s');
 
   if (production) {
@@ -161,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     keys,
     lifespans,
+    accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,
     logLevel: e.LOG_LEVEL,
     shutdownTimeout: ms(e.SHUTDOWN_TIMEOUT),
     warnings,

@@ -145,6 +145,11 @@ export class EnvironmentVariables {
   @IsDuration()
   KEY_RELOAD_INTERVAL = '1m';
 
+  @IsIn(SUPPORTED_SIGNING_ALGS, {
+    message: `ACCESS_TOKEN_SIGNING_ALG must be one of ${SUPPORTED_SIGNING_ALGS.join(', ')}`,
+  })
+  ACCESS_TOKEN_SIGNING_ALG: SigningAlg = 'RS256';
+
   @IsDuration()
   ACCESS_TOKEN_LIFESPAN = '1h';
 

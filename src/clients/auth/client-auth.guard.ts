@@ -1,0 +1,84 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  Inject,
+  Injectable,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
+import { ApiSecurity } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { InvalidClient } from '../../common/errors/oauth-error.js';
+import { FormBodyGuard } from '../../common/form-body.guard.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import type { AuthenticatedClient } from './client-authenticator.js';
+import { presentedMethods, type PresentedMethod } from './presented-credentials.js';
+import { CALLED_ENDPOINT } from './strategies.js';
+
+const STRATEGY: Record<PresentedMethod, string> = {
+  client_secret_basic: 'client_secret_basic',
+  client_secret_post: 'client_secret_post',
+  jwt: 'client_assertion',
+  none: 'client_none',
+};
+
+/**
+ * Finds exactly one client authentication method in the request and runs its passport
+ * strategy. None, two, or one the client did not register are `invalid_client` (401), with
+ * `WWW-Authenticate: Basic` when Basic was tried (RFC 6749 §5.2).
+ */
+@Injectable()
+export class ClientAuthGuard implements CanActivate {
+  private readonly guards = new Map<PresentedMethod, IAuthGuard>(
+    Object.entries(STRATEGY).map(([method, name]) => [
+      method as PresentedMethod,
+      new (AuthGuard(name))(),
+    ]),
+  );
+  private readonly origin: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.origin = new URL(config.issuer).origin;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const methods = presentedMethods(
+      req.headers.authorization,
+      req.body as Record<string, unknown>,
+    );
+    const triedBasic = methods.includes('client_secret_basic');
+    try {
+      if (methods.length === 0) throw new InvalidClient('Client authentication is required');
+      if (methods.length > 1)
+        throw new InvalidClient(
+          `Use one client authentication method, not ${methods.join(' and ')}`,
+        );
+      // The issuer's origin and the route, never the Host header: an assertion's aud may name it.
+      (req as unknown as Record<symbol, string>)[CALLED_ENDPOINT] =
+        this.origin + req.routeOptions.url;
+      return (await this.guards.get(methods[0])!.canActivate(context)) as boolean;
+    } catch (e) {
+      if (triedBasic && e instanceof InvalidClient)
+        e.withHeader('www-authenticate', 'Basic realm="openid-provider"');
+      throw e;
+    }
+  }
+}
+
+/** The form-body checks, then client authentication, and the Swagger security that says so. */
+export const ClientAuthenticated = () =>
+  applyDecorators(
+    UseGuards(FormBodyGuard, ClientAuthGuard),
+    ApiSecurity('client_secret_basic'),
+    ApiSecurity('client_secret_post'),
+  );
+
+/** The authenticated client of the request. */
+export const CurrentClient = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedClient =>
+    context.switchToHttp().getRequest<FastifyRequest & { user: AuthenticatedClient }>().user,
+);

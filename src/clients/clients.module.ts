@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { ClientAuthGuard } from './auth/client-auth.guard.js';
+import { ClientAuthenticator } from './auth/client-authenticator.js';
+import { ClientJwksCache } from './auth/client-jwks.js';
+import {
+  ClientAssertionStrategy,
+  ClientSecretBasicStrategy,
+  ClientSecretPostStrategy,
+  NoneStrategy,
+} from './auth/strategies.js';
+import { ClientsService } from './clients.service.js';
+
+@Module({
+  imports: [PassportModule],
+  providers: [
+    ClientsService,
+    ClientJwksCache,
+    ClientAuthenticator,
+    ClientAuthGuard,
+    ClientSecretBasicStrategy,
+    ClientSecretPostStrategy,
+    ClientAssertionStrategy,
+    NoneStrategy,
+  ],
+  exports: [ClientsService, ClientAuthGuard, ClientAuthenticator],
+})
+export class ClientsModule {}

@@ -1,0 +1,34 @@
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { InvalidRequest } from './errors/oauth-error.js';
+
+/** Parameters an endpoint accepts more than once (RFC 8707 `resource`, RFC 8693 `audience`). */
+export const MultiValued = (...names: string[]) => SetMetadata('multiValuedParameters', names);
+
+/**
+ * OAuth endpoints take `application/x-www-form-urlencoded` bodies (RFC 6749 §3.2) and each
+ * parameter at most once (§3.1): anything else is `invalid_request`, before any other check.
+ */
+@Injectable()
+export class FormBodyGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      throw new InvalidRequest('The request body must be application/x-www-form-urlencoded');
+    }
+    const body = req.body;
+    if (typeof body !== 'object' || body === null)
+      throw new InvalidRequest('The request body is empty');
+    const multi =
+      this.reflector.get<string[] | undefined>('multiValuedParameters', context.getHandler()) ?? [];
+    for (const [name, value] of Object.entries(body)) {
+      if (Array.isArray(value) && !multi.includes(name))
+        throw new InvalidRequest(`Parameter ${name} is repeated`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import type { AuthenticatedClient } from '../../clients/auth/client-authenticator.js';
+import {
+  InvalidScope,
+  InvalidTarget,
+  UnauthorizedClient,
+} from '../../common/errors/oauth-error.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { AccessTokens } from '../access-tokens.js';
+import { Grant, type GrantHandler, type TokenResponse } from './grant.js';
+
+export class ClientCredentialsParameters {
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  scope?: string;
+
+  /** RFC 8707 §2: one or more absolute URIs of the resources the token is for. */
+  @IsOptional()
+  resource?: string | string[];
+
+  /** Logical names of the resources, as Authelia and RFC 8693 call them. */
+  @IsOptional()
+  audience?: string | string[];
+}
+
+/** Scopes about an end user, meaningless in a token a client gets for itself. */
+const USER_SCOPES = new Set(['openid', 'offline_access']);
+
+const list = (v: string | string[] | undefined) =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
+
+/** RFC 6749 §4.4: a client obtains a token for itself. */
+@Injectable()
+@Grant('client_credentials')
+export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsParameters> {
+  readonly parameters = ClientCredentialsParameters;
+
+  constructor(
+    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async handle(
+    { client }: AuthenticatedClient,
+    params: ClientCredentialsParameters,
+  ): Promise<TokenResponse> {
+    const metadata = client.metadata;
+    if (!metadata.grant_types.includes('client_credentials') || metadata.public) {
+      throw new UnauthorizedClient('This client may not use the client_credentials grant');
+    }
+    const allowed = metadata.scope.split(' ').filter(Boolean);
+    let scope: string[];
+    if (params.scope === undefined) {
+      scope = allowed.filter((s) => !USER_SCOPES.has(s));
+    } else {
+      scope = [...new Set(params.scope.split(' ').filter(Boolean))];
+      for (const s of scope) {
+        if (USER_SCOPES.has(s))
+          throw new InvalidScope(`${s} is for end-user sign-in, not for client_credentials`);
+        if (!allowed.includes(s))
+          throw new InvalidScope(`This client may not request the scope ${s}`);
+      }
+    }
+
+    const resources = list(params.resource);
+    for (const r of resources) {
+      // RFC 8707 §2: an absolute URI without a fragment.
+      if (typeof r !== 'string' || !URL.canParse(r) || r.includes('#'))
+        throw new InvalidTarget(`resource must be an absolute URI without a fragment`);
+    }
+    const requested = [...new Set([...resources, ...list(params.audience)])];
+    for (const a of requested) {
+      if (typeof a !== 'string' || !metadata.audience.includes(a))
+        throw new InvalidTarget(`This client may not request a token for ${String(a)}`);
+    }
+    // RFC 9068 §3: without a request, the client's registered audiences, or this provider.
+    const audience =
+      requested.length > 0
+        ? requested
+        : metadata.audience.length > 0
+          ? metadata.audience
+          : [this.config.issuer];
+
+    const { token, expiresIn } = await this.accessTokens.issue({
+      client,
+      subject: client.clientId,
+      scope,
+      audience,
+    });
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      ...(scope.length > 0 ? { scope: scope.join(' ') } : {}),
+    };
+  }
+}

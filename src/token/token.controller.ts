@@ -1,0 +1,97 @@
+import { Body, Controller, Get, Header, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
+import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
+import { MultiValued } from '../common/form-body.guard.js';
+import { OAuthError } from '../common/errors/oauth-error.js';
+import { AccessTokens } from './access-tokens.js';
+import type { TokenResponse } from './grants/grant.js';
+import { TokenService } from './token.service.js';
+
+export const TOKEN_PATH = '/token';
+export const INTROSPECTION_PATH = '/introspect';
+export const REVOCATION_PATH = '/revoke';
+
+const methodNotAllowed = () =>
+  new OAuthError(
+    'invalid_request',
+    'Use POST with an application/x-www-form-urlencoded body',
+    405,
+  ).withHeader('allow', 'POST');
+
+@ApiTags('oauth')
+@Controller()
+export class TokenController {
+  constructor(
+    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+  ) {}
+
+  @Post(TOKEN_PATH)
+  @HttpCode(200)
+  @ClientAuthenticated()
+  @MultiValued('resource', 'audience')
+  @Header('cache-control', 'no-store')
+  @Header('pragma', 'no-cache')
+  @ApiOperation({ summary: 'RFC 6749 §3.2 token endpoint: one handler per grant_type' })
+  @ApiOkResponse({ description: 'RFC 6749 §5.1 access token response' })
+  token(
+    @CurrentClient() client: AuthenticatedClient,
+    @Body() body: Record<string, unknown>,
+  ): Promise<TokenResponse> {
+    return this.tokens.exchange(client, body);
+  }
+
+  @Post(INTROSPECTION_PATH)
+  @HttpCode(200)
+  @ClientAuthenticated()
+  @Header('cache-control', 'no-store')
+  @Header('pragma', 'no-cache')
+  @ApiOperation({ summary: 'RFC 7662 token introspection' })
+  @ApiOkResponse({ description: '{ "active": true, ...claims } or { "active": false }' })
+  async introspect(
+    @CurrentClient() { method }: AuthenticatedClient,
+    @Body() body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    // RFC 7662 §2.1: the caller must be authorised; a public client cannot be.
+    if (method === 'none')
+      throw new OAuthError('invalid_client', 'Public clients may not introspect tokens', 401);
+    const token = requireToken(body);
+    // token_type_hint is only a hint (§2.1): every kind we issue is tried.
+    const claims = await this.accessTokens.inspect(token);
+    if (!claims) return { active: false };
+    return { active: true, token_type: 'Bearer', ...claims };
+  }
+
+  @Post(REVOCATION_PATH)
+  @HttpCode(200)
+  @ClientAuthenticated()
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'RFC 7009 token revocation' })
+  @ApiOkResponse({ description: 'Revoked, or unknown (RFC 7009 §2.2 answers 200 either way)' })
+  async revoke(
+    @CurrentClient() { client }: AuthenticatedClient,
+    @Body() body: Record<string, unknown>,
+  ): Promise<void> {
+    const claims = await this.accessTokens.inspect(requireToken(body));
+    if (!claims) return; // unknown, expired or already revoked: nothing to do (§2.2)
+    if (claims.client_id !== client.clientId) {
+      // §2.1: only the client the token was issued to may revoke it.
+      throw new OAuthError('unauthorized_client', 'The token was not issued to this client', 400);
+    }
+    await this.accessTokens.revoke(claims);
+  }
+
+  @Get(TOKEN_PATH)
+  @ApiOperation({ summary: 'Not allowed: use POST', deprecated: true })
+  tokenGet(): never {
+    throw methodNotAllowed();
+  }
+}
+
+function requireToken(body: Record<string, unknown>): string {
+  const token = body.token;
+  if (typeof token !== 'string' || token.length === 0)
+    throw new OAuthError('invalid_request', 'token is required', 400);
+  return token;
+}
