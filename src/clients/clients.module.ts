@@ -10,6 +10,7 @@ import {
   NoneStrategy,
 } from './auth/strategies.js';
 import { ClientsService } from './clients.service.js';
+import { StaticClientsLoader } from './static-clients.js';
 
 @Module({
   imports: [PassportModule],
@@ -22,6 +23,7 @@ import { ClientsService } from './clients.service.js';
     ClientSecretPostStrategy,
     ClientAssertionStrategy,
     NoneStrategy,
+    StaticClientsLoader,
   ],
   exports: [ClientsService, ClientAuthGuard, ClientAuthenticator],
 })

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   Inject,
   Injectable,
@@ -42,7 +43,7 @@ export interface NewClient {
 @Injectable()
 export class ClientsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Clients');
-  private readonly cache = new Map<string, { client: Client | null; until: number }>();
+  private readonly cache = new Map<string, { client: Client; until: number }>();
   private readonly secrets: SecretBox;
   private readonly verifier = new ClientSecretVerifier();
   private unsubscribe?: () => Promise<void>;
@@ -69,14 +70,19 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
     await this.unsubscribe?.();
   }
 
-  /** The client, or undefined; answered from memory when known. */
+  /**
+   * The client, or undefined; answered from memory when known. Unknown ids are not cached, so
+   * a client registered on another instance works here at once (floods of unknown ids are
+   * for rate limiting, not for this cache).
+   */
   async find(clientId: string): Promise<Client | undefined> {
     const cached = this.cache.get(clientId);
-    if (cached && cached.until > Date.now()) return cached.client ?? undefined;
+    if (cached && cached.until > Date.now()) return cached.client;
     const client = await this.dataSource.getRepository(Client).findOne({ where: { clientId } });
-    if (this.cache.size > 50_000) this.cache.clear(); // bounded, even under a flood of unknown ids
+    if (!client) return undefined;
+    if (this.cache.size > 50_000) this.cache.clear(); // bounded
     this.cache.set(clientId, { client, until: Date.now() + CACHE_TTL_MS });
-    return client ?? undefined;
+    return client;
   }
 
   async create(input: NewClient): Promise<{ client: Client; secret?: string }> {
@@ -108,6 +114,50 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
     }
     await this.changed(clientId);
     return { client, secret };
+  }
+
+  /**
+   * Creates or updates a client of the static file. Idempotent: an unchanged entry writes
+   * nothing. A client created another way is never taken over.
+   */
+  async upsertStatic(entry: {
+    clientId: string;
+    metadata: ClientMetadata;
+    secret?: string;
+    secretDigest?: string;
+  }): Promise<'created' | 'updated' | 'unchanged'> {
+    const repository = this.dataSource.getRepository(Client);
+    const metadata = JSON.parse(JSON.stringify(entry.metadata)) as ClientMetadata;
+    const existing = await repository.findOne({ where: { clientId: entry.clientId } });
+    if (!existing) {
+      try {
+        await this.create({ ...entry, metadata, origin: 'seed' });
+        return 'created';
+      } catch (e) {
+        // Another instance booting at the same moment created it: fall through to compare.
+        if (!(e instanceof InvalidClientMetadata)) throw e;
+        return this.upsertStatic(entry);
+      }
+    }
+    if (existing.origin !== 'seed') {
+      throw new InvalidClientMetadata(
+        `client_id ${entry.clientId} exists and was not created from CLIENTS_FILE`,
+      );
+    }
+    const digest =
+      entry.secretDigest ?? (entry.secret === undefined ? null : digestClientSecret(entry.secret));
+    const sameSecret = digest === existing.secretDigest;
+    if (sameSecret && isDeepStrictEqual(existing.metadata, metadata)) return 'unchanged';
+    existing.metadata = metadata;
+    if (!sameSecret) {
+      Object.assign(
+        existing,
+        this.secretFields(entry.clientId, metadata, entry.secret, entry.secretDigest).fields,
+      );
+    }
+    await repository.save(existing);
+    await this.changed(entry.clientId);
+    return 'updated';
   }
 
   /**

@@ -16,6 +16,8 @@ export interface AppConfig {
   host: string;
   port: number;
   database: { url?: string; poolSize: number; dataDir: string };
+  /** Absolute path of the static clients file, if any. */
+  clientsFile?: string;
   redis: { url?: string; keyPrefix: string };
   keys: {
     encryptionSecret: string;
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    clientsFile: e.CLIENTS_FILE === undefined ? undefined : resolve(e.CLIENTS_FILE),
     keys,
     lifespans,
     accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,

@@ -119,6 +119,11 @@ export class EnvironmentVariables {
   @IsString()
   DATA_DIR = './.data';
 
+  /** A YAML file of static clients, upserted at boot (docs/clients.md). */
+  @IsOptional()
+  @IsString()
+  CLIENTS_FILE?: string;
+
   @IsOptional()
   @IsString()
   KEYS_ENCRYPTION_SECRET?: string;
@@ -189,6 +194,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'DATABASE_URL',
     'REDIS_URL',
     'KEYS_ENCRYPTION_SECRET',
+    'CLIENTS_FILE',
   );
   const raw: Record<string, string> = {};
   for (const name of known) {
