@@ -34,6 +34,14 @@ export interface NewClient {
   secret?: string;
   /** An imported digest instead of a secret (argon2id, bcrypt, pbkdf2 as Authelia writes). */
   secretDigest?: string;
+  /** RFC 7592: digest of the registration access token handed to a registrant. */
+  registrationTokenDigest?: string;
+}
+
+export interface ClientPage {
+  clients: Client[];
+  /** Pass back as `after` for the next page; absent on the last page. */
+  next?: string;
 }
 
 /**
@@ -101,7 +109,7 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
           clientId,
           metadata: input.metadata,
           origin: input.origin,
-          registrationTokenDigest: null,
+          registrationTokenDigest: input.registrationTokenDigest ?? null,
           ...fields,
         }),
       );
@@ -114,6 +122,65 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
     }
     await this.changed(clientId);
     return { client, secret };
+  }
+
+  /** A page of clients in client_id order, for the admin API. */
+  async list(options: { limit: number; after?: string }): Promise<ClientPage> {
+    const query = this.dataSource
+      .getRepository(Client)
+      .createQueryBuilder('c')
+      .orderBy('c.client_id', 'ASC')
+      .limit(options.limit + 1);
+    if (options.after !== undefined) query.where('c.client_id > :after', { after: options.after });
+    const rows = await query.getMany();
+    const clients = rows.slice(0, options.limit);
+    return {
+      clients,
+      next: rows.length > options.limit ? clients[clients.length - 1].clientId : undefined,
+    };
+  }
+
+  /**
+   * Replaces a client's metadata. A secret is issued when the client needs one it does not
+   * have: it turned confidential, or turned to client_secret_jwt (whose HMAC key cannot be
+   * recovered from a digest). Turning public drops the secrets.
+   */
+  async update(
+    clientId: string,
+    metadata: ClientMetadata,
+  ): Promise<{ client: Client; secret?: string } | undefined> {
+    const repository = this.dataSource.getRepository(Client);
+    const client = await repository.findOne({ where: { clientId } });
+    if (!client) return undefined;
+    const needsNewSecret = metadata.public
+      ? client.secretDigest !== null
+      : client.secretDigest === null ||
+        (metadata.token_endpoint_auth_method === 'client_secret_jwt' &&
+          client.secretEncrypted === null);
+    let secret: string | undefined;
+    if (needsNewSecret) {
+      const issued = this.secretFields(clientId, metadata);
+      Object.assign(client, issued.fields, {
+        previousSecretDigest: null,
+        previousSecretEncrypted: null,
+        previousSecretExpiresAt: null,
+      });
+      secret = issued.secret;
+    }
+    client.metadata = JSON.parse(JSON.stringify(metadata)) as ClientMetadata;
+    await repository.save(client);
+    await this.changed(clientId);
+    return { client, secret };
+  }
+
+  /**
+   * Deletes a client; true when it existed. Its JWT access tokens stay verifiable offline until
+   * they expire; /introspect stops answering for them (the client is unknown).
+   */
+  async delete(clientId: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(Client).delete({ clientId });
+    await this.changed(clientId);
+    return (result.affected ?? 0) > 0;
   }
 
   /**
@@ -167,9 +234,10 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
   async rotateSecret(
     clientId: string,
     overlapMs: number,
-  ): Promise<{ client: Client; secret: string }> {
+  ): Promise<{ client: Client; secret: string } | undefined> {
     const repository = this.dataSource.getRepository(Client);
-    const client = await repository.findOneOrFail({ where: { clientId } });
+    const client = await repository.findOne({ where: { clientId } });
+    if (!client) return undefined;
     if (client.metadata.public)
       throw new InvalidClientMetadata('A public client has no secret to rotate');
     const { fields, secret } = this.secretFields(clientId, client.metadata);

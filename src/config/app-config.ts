@@ -18,6 +18,9 @@ export interface AppConfig {
   database: { url?: string; poolSize: number; dataDir: string };
   /** Absolute path of the static clients file, if any. */
   clientsFile?: string;
+  registration: { mode: 'open' | 'initial_access_token' | 'off'; initialAccessTokens: string[] };
+  /** Bootstrapped at boot with scope admin, for the admin API. */
+  adminClient?: { clientId: string; secret: string };
   redis: { url?: string; keyPrefix: string };
   keys: {
     encryptionSecret: string;
@@ -141,6 +144,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (keys.reloadInterval < 1000) problems.push('KEY_RELOAD_INTERVAL must be at least 1s');
 
+  const initialAccessTokens = (e.REGISTRATION_INITIAL_ACCESS_TOKENS ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (e.REGISTRATION_MODE === 'initial_access_token' && initialAccessTokens.length === 0) {
+    problems.push(
+      'REGISTRATION_INITIAL_ACCESS_TOKENS must list at least one token when REGISTRATION_MODE is initial_access_token',
+    );
+  }
+  if (initialAccessTokens.some((t) => t.length < MIN_SECRET_LENGTH)) {
+    problems.push(
+      `Each REGISTRATION_INITIAL_ACCESS_TOKENS entry must be at least ${MIN_SECRET_LENGTH} characters`,
+    );
+  }
+  if ((e.ADMIN_CLIENT_ID === undefined) !== (e.ADMIN_CLIENT_SECRET === undefined)) {
+    problems.push('ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together');
+  } else if (e.ADMIN_CLIENT_SECRET !== undefined) {
+    if (e.ADMIN_CLIENT_SECRET.length < MIN_SECRET_LENGTH) {
+      problems.push(`ADMIN_CLIENT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+    } else if (production && PLACEHOLDER.test(e.ADMIN_CLIENT_SECRET)) {
+      problems.push('ADMIN_CLIENT_SECRET looks like a placeholder; set a random value');
+    }
+  }
+
   if (production) {
     // The embedded database and the in-memory store serve one development process only.
     if (e.DATABASE_URL === undefined)
@@ -169,6 +196,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     clientsFile: e.CLIENTS_FILE === undefined ? undefined : resolve(e.CLIENTS_FILE),
+    registration: { mode: e.REGISTRATION_MODE, initialAccessTokens },
+    adminClient:
+      e.ADMIN_CLIENT_ID && e.ADMIN_CLIENT_SECRET
+        ? { clientId: e.ADMIN_CLIENT_ID, secret: e.ADMIN_CLIENT_SECRET }
+        : undefined,
     keys,
     lifespans,
     accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,

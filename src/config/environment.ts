@@ -124,6 +124,28 @@ export class EnvironmentVariables {
   @IsString()
   CLIENTS_FILE?: string;
 
+  /** Dynamic client registration (RFC 7591): off by default, secure by default. */
+  @IsIn(['open', 'initial_access_token', 'off'], {
+    message: 'REGISTRATION_MODE must be one of open, initial_access_token, off',
+  })
+  REGISTRATION_MODE: 'open' | 'initial_access_token' | 'off' = 'off';
+
+  /** Comma-separated bearer tokens that allow registration in initial_access_token mode. */
+  @IsOptional()
+  @IsString()
+  REGISTRATION_INITIAL_ACCESS_TOKENS?: string;
+
+  /** The client bootstrapped at boot to call the admin API (scope admin). */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,200}$/, {
+    message: 'ADMIN_CLIENT_ID must be 1 to 200 visible ASCII characters',
+  })
+  ADMIN_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  ADMIN_CLIENT_SECRET?: string;
+
   @IsOptional()
   @IsString()
   KEYS_ENCRYPTION_SECRET?: string;
@@ -195,6 +217,9 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'REDIS_URL',
     'KEYS_ENCRYPTION_SECRET',
     'CLIENTS_FILE',
+    'REGISTRATION_INITIAL_ACCESS_TOKENS',
+    'ADMIN_CLIENT_ID',
+    'ADMIN_CLIENT_SECRET',
   );
   const raw: Record<string, string> = {};
   for (const name of known) {

@@ -1,3 +1,4 @@
+import { ClientsService } from '../clients/clients.service.js';
 import { Body, Controller, Get, Header, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
@@ -25,6 +26,7 @@ export class TokenController {
   constructor(
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+    @Inject(ClientsService) private readonly clients: ClientsService,
   ) {}
 
   @Post(TOKEN_PATH)
@@ -59,7 +61,8 @@ export class TokenController {
     const token = requireToken(body);
     // token_type_hint is only a hint (§2.1): every kind we issue is tried.
     const claims = await this.accessTokens.inspect(token);
-    if (!claims) return { active: false };
+    // A deleted client's tokens are no longer active, though they still verify offline.
+    if (!claims || !(await this.clients.find(claims.client_id))) return { active: false };
     return { active: true, token_type: 'Bearer', ...claims };
   }
 
