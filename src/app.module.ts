@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { TokenModule } from './token/token.module.js';
+import { RegistrationModule } from './registration/registration.module.js';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         KeysModule.forRoot({ serve: true }),
         ClientsModule,
         TokenModule,
+        RegistrationModule.forRoot(config),
         DiscoveryModule,
         HealthModule,
       ],

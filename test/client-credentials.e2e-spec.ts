@@ -247,7 +247,9 @@ describe(`client_credentials for microservices on ${target}`, { timeout: 120_000
       scope: 'orders:read',
     });
     const { ClientsService } = await import('../src/clients/clients.service.js');
-    const { secret: fresh } = (await provider.app.get(ClientsService).rotateSecret(clientId, 1_500))!;
+    const { secret: fresh } = (await provider.app
+      .get(ClientsService)
+      .rotateSecret(clientId, 1_500))!;
     const token = (secret: string) =>
       postForm(
         `${provider.url}/token`,

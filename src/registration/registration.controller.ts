@@ -1,0 +1,114 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { InvalidRequest } from '../common/errors/oauth-error.js';
+import {
+  REGISTRATION_PATH,
+  RegistrationService,
+  type ClientInformation,
+} from './registration.service.js';
+
+const EXAMPLE = {
+  client_name: 'Orders web app',
+  redirect_uris: ['https://orders.example.com/callback'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  token_endpoint_auth_method: 'client_secret_basic',
+  scope: 'openid profile email',
+};
+
+/** The bearer token of an `Authorization: Bearer` header, or undefined. */
+function bearer(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
+  if (!match) throw new InvalidRequest('The Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+function requireJson(contentType: string | undefined): void {
+  if (!/^application\/json\s*(;|$)/i.test(contentType ?? '')) {
+    throw new InvalidRequest('The body must be application/json');
+  }
+}
+
+@ApiTags('registration')
+@ApiBearerAuth()
+@Controller(REGISTRATION_PATH)
+export class RegistrationController {
+  constructor(@Inject(RegistrationService) private readonly registration: RegistrationService) {}
+
+  @Post()
+  @Header('cache-control', 'no-store')
+  @Header('pragma', 'no-cache')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Dynamic client registration (OpenID Connect DCR 1.0 §3, RFC 7591 §3)',
+    description:
+      'Open, or with an initial access token as a bearer token, per REGISTRATION_MODE. Operator settings (audience, consent, lifespans) are ignored.',
+  })
+  @ApiBody({ schema: { type: 'object', example: EXAMPLE } })
+  @ApiCreatedResponse({ description: 'RFC 7591 §3.2.1 client information response' })
+  register(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+  ): Promise<ClientInformation> {
+    requireJson(contentType);
+    return this.registration.register(body, bearer(authorization));
+  }
+
+  @Get(':clientId')
+  @Header('cache-control', 'no-store')
+  @Header('pragma', 'no-cache')
+  @ApiOperation({ summary: 'RFC 7592 §2.1: read a registered client' })
+  @ApiOkResponse({ description: 'The client information response' })
+  read(
+    @Param('clientId') clientId: string,
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<ClientInformation> {
+    return this.registration.read(clientId, bearer(authorization));
+  }
+
+  @Put(':clientId')
+  @Header('cache-control', 'no-store')
+  @Header('pragma', 'no-cache')
+  @ApiOperation({ summary: 'RFC 7592 §2.2: replace a registered client’s metadata' })
+  @ApiBody({ schema: { type: 'object', example: { client_id: 'xyz', ...EXAMPLE } } })
+  @ApiOkResponse({ description: 'The client information response' })
+  update(
+    @Param('clientId') clientId: string,
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+  ): Promise<ClientInformation> {
+    requireJson(contentType);
+    return this.registration.update(clientId, body, bearer(authorization));
+  }
+
+  @Delete(':clientId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'RFC 7592 §2.3: delete a registered client' })
+  async delete(
+    @Param('clientId') clientId: string,
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<void> {
+    await this.registration.delete(clientId, bearer(authorization));
+  }
+}
