@@ -46,7 +46,7 @@ export function applyErrorFilters(app: NestFastifyApplication): void {
   app.useGlobalFilters(new JsonErrorFilter(), new RedirectErrorFilter());
 }
 
-/** Builds the provider, ready to listen. Shared by `main` and the end-to-end tests. */
+/** Builds and initialises the provider, ready to listen. Shared by `main` and the end-to-end tests. */
 export async function createApp(
   config: AppConfig,
   logger: Logger = createLogger(config.logLevel),
@@ -90,5 +90,13 @@ export async function createApp(
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'OpenID Provider API',
   });
+  try {
+    await app.init();
+  } catch (e) {
+    // A failed start (a bad CLIENTS_FILE, say) must not leave connections or the embedded
+    // database open behind it.
+    await app.close().catch(() => undefined);
+    throw e;
+  }
   return app;
 }
