@@ -72,6 +72,7 @@ export async function createApp(
       .get(`/.well-known/oauth-authorization-server${prefix}`, (_req, reply) => {
         void reply
           .header('cache-control', 'public, max-age=300')
+          .header('access-control-allow-origin', '*')
           .type('application/json; charset=utf-8')
           .send(metadata.json);
       });

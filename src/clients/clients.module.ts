@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { ClientAuthGuard } from './auth/client-auth.guard.js';
 import { ClientAuthenticator } from './auth/client-authenticator.js';
+import { ClientCorsGuard } from './auth/client-cors.guard.js';
 import { ClientJwksCache } from './auth/client-jwks.js';
 import {
   ClientAssertionStrategy,
@@ -19,12 +20,13 @@ import { StaticClientsLoader } from './static-clients.js';
     ClientJwksCache,
     ClientAuthenticator,
     ClientAuthGuard,
+    ClientCorsGuard,
     ClientSecretBasicStrategy,
     ClientSecretPostStrategy,
     ClientAssertionStrategy,
     NoneStrategy,
     StaticClientsLoader,
   ],
-  exports: [ClientsService, ClientAuthGuard, ClientAuthenticator],
+  exports: [ClientsService, ClientAuthGuard, ClientCorsGuard, ClientAuthenticator],
 })
 export class ClientsModule {}

@@ -14,6 +14,7 @@ export class DiscoveryController {
   @ApiOperation({ summary: 'OpenID Connect Discovery 1.0 §4' })
   @ApiOkResponse({ description: 'Provider metadata' })
   @Header('cache-control', 'public, max-age=300')
+  @Header('access-control-allow-origin', '*')
   openidConfiguration(@Res() reply: FastifyReply): void {
     void reply.type('application/json; charset=utf-8').send(this.metadata.json);
   }
@@ -22,6 +23,7 @@ export class DiscoveryController {
   @ApiOperation({ summary: 'RFC 8414 §3: authorization server metadata' })
   @ApiOkResponse({ description: 'Authorization server metadata' })
   @Header('cache-control', 'public, max-age=300')
+  @Header('access-control-allow-origin', '*')
   oauthAuthorizationServer(@Res() reply: FastifyReply): void {
     void reply.type('application/json; charset=utf-8').send(this.metadata.json);
   }

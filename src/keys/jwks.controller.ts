@@ -16,6 +16,7 @@ export class JwksController {
   jwks(@Res() reply: FastifyReply): void {
     void reply
       .header('cache-control', `public, max-age=${this.keys.jwksMaxAge}`)
+      .header('access-control-allow-origin', '*')
       .type('application/jwk-set+json; charset=utf-8')
       .send(this.keys.ring.jwksJson);
   }

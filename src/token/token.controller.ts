@@ -1,5 +1,17 @@
 import { ClientsService } from '../clients/clients.service.js';
-import { Body, Controller, Get, Header, HttpCode, Inject, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Inject,
+  Options,
+  Post,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
@@ -83,6 +95,27 @@ export class TokenController {
       throw new OAuthError('unauthorized_client', 'The token was not issued to this client', 400);
     }
     await this.accessTokens.revoke(claims);
+  }
+
+  /**
+   * CORS preflight. Any origin may ask; whether it may read the answer is decided per client
+   * on the real request (ClientCorsGuard), once the client is known.
+   */
+  @Options([TOKEN_PATH, INTROSPECTION_PATH, REVOCATION_PATH])
+  @HttpCode(204)
+  @ApiOperation({ summary: 'CORS preflight for browser clients', deprecated: true })
+  preflight(
+    @Headers('origin') origin: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): void {
+    if (origin === undefined) return;
+    void reply.headers({
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'authorization, content-type, dpop',
+      'access-control-max-age': '600',
+      vary: 'origin',
+    });
   }
 
   @Get(TOKEN_PATH)

@@ -15,6 +15,7 @@ import { FormBodyGuard } from '../../common/form-body.guard.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AuthenticatedClient } from './client-authenticator.js';
+import { ClientCorsGuard } from './client-cors.guard.js';
 import { presentedMethods, type PresentedMethod } from './presented-credentials.js';
 import { CALLED_ENDPOINT } from './strategies.js';
 
@@ -69,10 +70,13 @@ export class ClientAuthGuard implements CanActivate {
   }
 }
 
-/** The form-body checks, then client authentication, and the Swagger security that says so. */
+/**
+ * The form-body checks, client authentication, the client's CORS origins, and the Swagger
+ * security that says so.
+ */
 export const ClientAuthenticated = () =>
   applyDecorators(
-    UseGuards(FormBodyGuard, ClientAuthGuard),
+    UseGuards(FormBodyGuard, ClientAuthGuard, ClientCorsGuard),
     ApiSecurity('client_secret_basic'),
     ApiSecurity('client_secret_post'),
   );
