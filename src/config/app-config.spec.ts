@@ -127,3 +127,56 @@ test('production requires Postgres and Redis: the embedded default is for develo
   assert.match(message, /DATABASE_URL is required in production/);
   assert.match(message, /REDIS_URL is required in production/);
 });
+
+test('registration is off by default; its modes and tokens are checked', () => {
+  assert.deepEqual(loadConfig({}).registration, { mode: 'off', initialAccessTokens: [] });
+  assert.match(problemsOf({ REGISTRATION_MODE: 'anyone' }), /REGISTRATION_MODE must be one of/);
+  assert.match(
+    problemsOf({ REGISTRATION_MODE: 'initial_access_token' }),
+    /REGISTRATION_INITIAL_ACCESS_TOKENS must list at least one token/,
+  );
+  assert.match(
+    problemsOf({ REGISTRATION_INITIAL_ACCESS_TOKENS: 'short' }),
+    /Each REGISTRATION_INITIAL_ACCESS_TOKENS entry must be at least 32/,
+  );
+  const token = 't'.repeat(32);
+  assert.deepEqual(
+    loadConfig({
+      REGISTRATION_MODE: 'initial_access_token',
+      REGISTRATION_INITIAL_ACCESS_TOKENS: ` ${token} ,, ${token}x `,
+    }).registration.initialAccessTokens,
+    [token, `${token}x`],
+  );
+});
+
+test('the admin client needs both variables and a strong secret', () => {
+  assert.equal(loadConfig({}).adminClient, undefined);
+  assert.match(problemsOf({ ADMIN_CLIENT_ID: 'admin' }), /must be set together/);
+  assert.match(
+    problemsOf({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: 'short' }),
+    /ADMIN_CLIENT_SECRET must be at least 32/,
+  );
+  assert.match(
+    problemsOf({ ADMIN_CLIENT_ID: 'bad id', ADMIN_CLIENT_SECRET: 's'.repeat(32) }),
+    /ADMIN_CLIENT_ID must be 1 to 200 visible ASCII/,
+  );
+  assert.match(
+    problemsOf({
+      ...good,
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/x',
+      REDIS_URL: 'redis://r',
+      ADMIN_CLIENT_ID: 'admin',
+      ADMIN_CLIENT_SECRET: 'changeme-changeme-changeme-changeme',
+    }),
+    /ADMIN_CLIENT_SECRET looks like a placeholder/,
+  );
+  const secret = 'Zq8v0aLx3mW1pT9r2YdK4nB7cE5fG6hJ';
+  assert.deepEqual(
+    loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: secret }).adminClient,
+    {
+      clientId: 'admin',
+      secret,
+    },
+  );
+});
