@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { TokenModule } from './token/token.module.js';
+import { UsersModule } from './users/users.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 
 @Module({})
@@ -21,6 +22,7 @@ export class AppModule {
         CacheModule,
         KeysModule.forRoot({ serve: true }),
         ClientsModule,
+        UsersModule,
         TokenModule,
         RegistrationModule.forRoot(config),
         DiscoveryModule,

@@ -15,6 +15,10 @@ import { KeyOperationError } from './keys/key-material.js';
 import { KeysModule } from './keys/keys.module.js';
 import { KeysService } from './keys/keys.service.js';
 import type { RotationOutcome } from './keys/key-store.js';
+import { generateClientSecret } from './clients/client-secrets.js';
+import { OAuthError } from './common/errors/oauth-error.js';
+import { NewUserInput, toRecord, validateUserInput } from './users/user-input.js';
+import { UsersService } from './users/users.service.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -27,12 +31,20 @@ Keys
                                           It becomes the next key, or signs at once with --activate
   keys:revoke KID                         remove a compromised key from the JWKS at once
 
+Users
+  users:create USERNAME [--email E] [--name N] [--group G]... [--password-stdin]
+                                          create an account; the password is read from
+                                          standard input, or generated and printed once
+
 Database
   migration:run                           apply pending migrations
   migration:revert                        undo the last migration
   migration:generate NAME                 write a migration for the entity changes`;
 
 class UsageError extends Error {}
+
+@Module({ providers: [UsersService], exports: [UsersService] })
+class CliUsersModule {}
 
 @Module({})
 class CliModule {
@@ -44,6 +56,7 @@ class CliModule {
         DatabaseModule,
         CacheModule,
         KeysModule.forRoot({ serve: false }),
+        CliUsersModule,
       ],
     };
   }
@@ -76,6 +89,29 @@ async function withKeys<T>(config: AppConfig, work: (keys: KeysService) => Promi
   }
 }
 
+async function withUsers<T>(
+  config: AppConfig,
+  work: (users: UsersService) => Promise<T>,
+): Promise<T> {
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
+    logger: new PinoNestLogger(createLogger(process.env.LOG_LEVEL ?? 'warn')),
+    abortOnError: false,
+  });
+  try {
+    return await work(app.get(UsersService));
+  } finally {
+    await app.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
 async function withDatabase<T>(config: AppConfig, work: (db: Database) => Promise<T>): Promise<T> {
   const db = await Database.open(config);
   try {
@@ -96,6 +132,10 @@ async function run(argv: string[]): Promise<void> {
       key: { type: 'string' },
       chain: { type: 'string' },
       activate: { type: 'boolean' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      group: { type: 'string', multiple: true },
+      'password-stdin': { type: 'boolean' },
     },
   });
   if (!command || command === 'help' || command === '--help') {
@@ -153,6 +193,28 @@ async function run(argv: string[]): Promise<void> {
       const kid = positionals[0];
       if (!kid) throw new UsageError('keys:revoke needs the kid of the key');
       printOutcome(await withKeys(config, (k) => k.revoke(kid)));
+      return;
+    }
+    case 'users:create': {
+      const attributes = validateUserInput(NewUserInput, {
+        username: positionals[0],
+        ...(values.email !== undefined && { email: values.email, email_verified: true }),
+        ...(values.name !== undefined && { name: values.name }),
+        ...(values.group !== undefined && { groups: values.group }),
+        ...(values['password-stdin'] && { password: await readStdin() }),
+      });
+      const generated =
+        attributes.password === undefined ? generateClientSecret().slice(0, 24) : undefined;
+      const user = await withUsers(config, (users) =>
+        users.create({
+          username: attributes.username,
+          password: attributes.password ?? generated,
+          ...toRecord(attributes),
+          origin: 'cli',
+        }),
+      );
+      console.log(`created ${user.username} (sub ${user.id})`);
+      if (generated) console.log(`password (shown once): ${generated}`);
       return;
     }
     case 'migration:run': {
@@ -216,6 +278,11 @@ run(process.argv.slice(2)).then(
       (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
     ) {
       process.stderr.write(`${e.message}\n`);
+      process.exit(64);
+    }
+    if (e instanceof OAuthError) {
+      // Bad input (a taken username, an invalid email): the description names it.
+      process.stderr.write(`${e.description ?? e.error}\n`);
       process.exit(64);
     }
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

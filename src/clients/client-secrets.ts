@@ -1,16 +1,7 @@
-import {
-  createHash,
-  createHmac,
-  pbkdf2,
-  randomBytes,
-  randomInt,
-  timingSafeEqual,
-} from 'node:crypto';
-import { promisify } from 'node:util';
-import { verify as argon2Verify } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { digestKind, verifySlowDigest } from '../common/password-digests.js';
 
-const pbkdf2Async = promisify(pbkdf2);
+export { digestKind, type DigestKind } from '../common/password-digests.js';
 
 /** RFC 3986 unreserved characters: safe in forms, Basic credentials and URLs alike. */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~';
@@ -30,33 +21,6 @@ export function generateClientSecret(): string {
  */
 export function digestClientSecret(secret: string): string {
   return `$sha256$${createHash('sha256').update(secret).digest('base64url')}`;
-}
-
-export type DigestKind = 'sha256' | 'argon2id' | 'bcrypt' | 'pbkdf2';
-
-/** Recognises the stored digest formats; undefined for anything else. */
-export function digestKind(digest: string): DigestKind | undefined {
-  if (/^\$sha256\$[A-Za-z0-9_-]{43}$/.test(digest)) return 'sha256';
-  if (digest.startsWith('$argon2id$')) return 'argon2id';
-  if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(digest)) return 'bcrypt';
-  if (/^\$pbkdf2(-sha256|-sha512)?\$\d+\$[./A-Za-z0-9+]+\$[./A-Za-z0-9+]+$/.test(digest))
-    return 'pbkdf2';
-  return undefined;
-}
-
-/** Passlib's "adapted base64" that Authelia writes: `.` for `+`, no padding. */
-function ab64(text: string): Buffer {
-  return Buffer.from(text.replace(/\./g, '+'), 'base64');
-}
-
-async function verifyPbkdf2(secret: string, digest: string): Promise<boolean> {
-  const [, scheme, rounds, salt, hash] = digest.split('$');
-  const algorithm = scheme === 'pbkdf2' ? 'sha1' : scheme.slice('pbkdf2-'.length);
-  const iterations = Number(rounds);
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > 10_000_000) return false;
-  const expected = ab64(hash);
-  const derived = await pbkdf2Async(secret, ab64(salt), iterations, expected.length, algorithm);
-  return timingSafeEqual(derived, expected);
 }
 
 function sameDigest(a: string, b: string): boolean {
@@ -93,14 +57,7 @@ export class ClientSecretVerifier {
     const until = this.verified.get(key);
     if (until !== undefined && until > Date.now()) return true;
 
-    let ok: boolean;
-    try {
-      if (kind === 'argon2id') ok = await argon2Verify(digest, secret);
-      else if (kind === 'bcrypt') ok = await bcrypt.compare(secret, digest);
-      else ok = await verifyPbkdf2(secret, digest);
-    } catch {
-      ok = false; // a malformed digest verifies nothing
-    }
+    const ok = await verifySlowDigest(secret, digest);
     if (ok) {
       if (this.verified.size >= this.maxEntries)
         this.verified.delete(this.verified.keys().next().value!);

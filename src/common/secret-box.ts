@@ -17,7 +17,7 @@ export class SecretBox {
 
   constructor(
     secret: string,
-    purpose: 'signing-keys' | 'client-secrets',
+    purpose: 'signing-keys' | 'client-secrets' | 'totp',
     /** Names what failed to decrypt, from the additional data, for the error message. */
     private readonly describe: (aad: string) => string,
   ) {

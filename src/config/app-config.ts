@@ -18,6 +18,7 @@ export interface AppConfig {
   database: { url?: string; poolSize: number; dataDir: string };
   /** Absolute path of the static clients file, if any. */
   clientsFile?: string;
+  usersFile?: string;
   registration: { mode: 'open' | 'initial_access_token' | 'off'; initialAccessTokens: string[] };
   /** Bootstrapped at boot with scope admin, for the admin API. */
   adminClient?: { clientId: string; secret: string };
@@ -196,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     clientsFile: e.CLIENTS_FILE === undefined ? undefined : resolve(e.CLIENTS_FILE),
+    usersFile: e.USERS_FILE === undefined ? undefined : resolve(e.USERS_FILE),
     registration: { mode: e.REGISTRATION_MODE, initialAccessTokens },
     adminClient:
       e.ADMIN_CLIENT_ID && e.ADMIN_CLIENT_SECRET

@@ -124,6 +124,11 @@ export class EnvironmentVariables {
   @IsString()
   CLIENTS_FILE?: string;
 
+  /** A YAML file of users in Authelia's file-database shape, upserted at boot. */
+  @IsOptional()
+  @IsString()
+  USERS_FILE?: string;
+
   /** Dynamic client registration (RFC 7591): off by default, secure by default. */
   @IsIn(['open', 'initial_access_token', 'off'], {
     message: 'REGISTRATION_MODE must be one of open, initial_access_token, off',
@@ -217,6 +222,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'REDIS_URL',
     'KEYS_ENCRYPTION_SECRET',
     'CLIENTS_FILE',
+    'USERS_FILE',
     'REGISTRATION_INITIAL_ACCESS_TOKENS',
     'ADMIN_CLIENT_ID',
     'ADMIN_CLIENT_SECRET',

@@ -1,0 +1,36 @@
+import { hash } from '@node-rs/argon2';
+import { digestKind, verifySlowDigest } from '../common/password-digests.js';
+
+/**
+ * argon2id at OWASP's recommended minimum (Password Storage Cheat Sheet: m=19 MiB, t=2, p=1):
+ * about 30 ms per hash here, which bounds logins by design, not the token endpoint.
+ */
+const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, ARGON2_OPTIONS);
+}
+
+/** Digests a users file or the admin API may import as they are. */
+export function isPasswordDigest(digest: string): boolean {
+  const kind = digestKind(digest);
+  return kind === 'argon2id' || kind === 'bcrypt' || kind === 'pbkdf2';
+}
+
+let dummyDigest: Promise<string> | undefined;
+
+/**
+ * Checks a password. With no digest (an unknown user, or one without a password) it still
+ * spends the time of a real check, so the answer's timing does not tell which it was.
+ */
+export async function verifyPassword(
+  password: string,
+  digest: string | null | undefined,
+): Promise<boolean> {
+  if (!digest) {
+    dummyDigest ??= hashPassword('an unguessable dummy password for timing');
+    await verifySlowDigest(password, await dummyDigest);
+    return false;
+  }
+  return verifySlowDigest(password, digest);
+}

@@ -1,0 +1,154 @@
+import { plainToInstance, Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  MaxLength,
+  MinLength,
+  ArrayMaxSize,
+  ValidateNested,
+  validateSync,
+  type ValidationError,
+  ValidatorConstraint,
+  Validate,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+import { InvalidRequest } from '../common/errors/oauth-error.js';
+import type { AddressClaim, ProfileClaims } from './user-claims.js';
+
+const WEB_URL = { protocols: ['https', 'http'], require_protocol: true, require_tld: false };
+
+@ValidatorConstraint({ name: 'isTimeZone' })
+class IsTimeZone implements ValidatorConstraintInterface {
+  private static readonly zones = new Set(Intl.supportedValuesOf('timeZone').concat('UTC'));
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && IsTimeZone.zones.has(value);
+  }
+  defaultMessage(): string {
+    return 'zoneinfo must be an IANA time zone such as Europe/Paris';
+  }
+}
+
+@ValidatorConstraint({ name: 'isLocale' })
+class IsLocale implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string' || value.length > 35) return false;
+    try {
+      return Intl.getCanonicalLocales(value.replace('_', '-')).length === 1;
+    } catch {
+      return false;
+    }
+  }
+  defaultMessage(): string {
+    return 'locale must be a BCP 47 language tag such as en-US';
+  }
+}
+
+export class AddressInput implements AddressClaim {
+  @IsOptional() @IsString() @MaxLength(500) formatted?: string;
+  @IsOptional() @IsString() @MaxLength(200) street_address?: string;
+  @IsOptional() @IsString() @MaxLength(100) locality?: string;
+  @IsOptional() @IsString() @MaxLength(100) region?: string;
+  @IsOptional() @IsString() @MaxLength(20) postal_code?: string;
+  @IsOptional() @IsString() @MaxLength(100) country?: string;
+}
+
+/** The claims and groups of a user, as the admin API and the users file give them. */
+export class UserAttributes implements ProfileClaims {
+  @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @IsOptional() @IsString() @MaxLength(100) given_name?: string;
+  @IsOptional() @IsString() @MaxLength(100) family_name?: string;
+  @IsOptional() @IsString() @MaxLength(100) middle_name?: string;
+  @IsOptional() @IsString() @MaxLength(100) nickname?: string;
+  @IsOptional() @IsUrl(WEB_URL) @MaxLength(2000) profile?: string;
+  @IsOptional() @IsUrl(WEB_URL) @MaxLength(2000) picture?: string;
+  @IsOptional() @IsUrl(WEB_URL) @MaxLength(2000) website?: string;
+  @IsOptional() @IsString() @MaxLength(50) gender?: string;
+  /** Core §5.1: YYYY-MM-DD, or YYYY alone, or 0000-MM-DD when the year is withheld. */
+  @IsOptional()
+  @Matches(/^\d{4}(-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$/, {
+    message: 'birthdate must be YYYY-MM-DD or YYYY',
+  })
+  birthdate?: string;
+  @IsOptional() @Validate(IsTimeZone) zoneinfo?: string;
+  @IsOptional() @Validate(IsLocale) locale?: string;
+  @IsOptional() @IsEmail() @MaxLength(320) email?: string;
+  @IsOptional() @IsBoolean() email_verified?: boolean;
+  /** E.164 is recommended (Core §5.1), extensions allowed: +1 (425) 555-1212;ext=5678. */
+  @IsOptional()
+  @Matches(/^\+?[0-9 ()./-]{3,40}(;ext=[0-9]{1,10})?$/, {
+    message: 'phone_number must be a telephone number such as +1 (425) 555-1212',
+  })
+  phone_number?: string;
+  @IsOptional() @IsBoolean() phone_number_verified?: boolean;
+  @IsOptional() @ValidateNested() @Type(() => AddressInput) address?: AddressInput;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsString({ each: true })
+  @Matches(/^[^\s,]{1,100}$/, {
+    each: true,
+    message: 'each group must be 1 to 100 characters without spaces or commas',
+  })
+  groups?: string[];
+
+  @IsOptional() @IsBoolean() disabled?: boolean;
+}
+
+export const USERNAME = /^[\p{L}\p{N}._@+-]{1,100}$/u;
+
+export class NewUserInput extends UserAttributes {
+  @Matches(USERNAME, {
+    message: 'username must be 1 to 100 letters, digits or . _ @ + -',
+  })
+  username!: string;
+
+  @IsOptional() @IsString() @MinLength(8) @MaxLength(1024) password?: string;
+}
+
+function describe(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    if (e.constraints) return Object.values(e.constraints).map((m) => m.replace(e.property, path));
+    return describe(e.children ?? [], path);
+  });
+}
+
+/**
+ * Validates user input against one of the classes above: unknown members are dropped, each
+ * problem is named. The first problem is the error's description.
+ */
+export function validateUserInput<T extends object>(
+  cls: new () => T,
+  input: unknown,
+  what = 'The user',
+): T {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidRequest(`${what} must be a JSON object`);
+  }
+  const instance = plainToInstance(cls, input, { excludeExtraneousValues: false });
+  const errors = validateSync(instance, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length > 0) throw new InvalidRequest(describe(errors).slice(0, 3).join('; '));
+  return instance;
+}
+
+/** Splits validated attributes into what the user record stores. */
+export function toRecord(attributes: UserAttributes): {
+  claims: ProfileClaims;
+  groups?: string[];
+  disabled?: boolean;
+} {
+  const { groups, disabled, ...rest } = attributes as UserAttributes & {
+    username?: string;
+    password?: string;
+  };
+  delete (rest as { username?: string }).username;
+  delete (rest as { password?: string }).password;
+  const claims = JSON.parse(JSON.stringify(rest)) as ProfileClaims;
+  return { claims, groups: groups ? [...new Set(groups)] : undefined, disabled };
+}
