@@ -157,13 +157,24 @@ export class ClientAuthenticator {
         return (await jwtVerify(assertion, keys, options)).payload;
       }
       if (!jwks_uri) throw new InvalidClient('The client has no registered keys');
+      const allowPrivateNetwork = client.origin !== 'registration' || !this.config.production;
       try {
-        return (await jwtVerify(assertion, await this.jwks.keys(jwks_uri), options)).payload;
+        return (
+          await jwtVerify(
+            assertion,
+            await this.jwks.keys(jwks_uri, { allowPrivateNetwork }),
+            options,
+          )
+        ).payload;
       } catch (e) {
         if (!(e instanceof errors.JWKSNoMatchingKey)) throw e;
         // An unknown kid: the client may have rotated its keys. Fetch once more.
         return (
-          await jwtVerify(assertion, await this.jwks.keys(jwks_uri, { refresh: true }), options)
+          await jwtVerify(
+            assertion,
+            await this.jwks.keys(jwks_uri, { refresh: true, allowPrivateNetwork }),
+            options,
+          )
         ).payload;
       }
     } catch (e) {

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { fetchJson, FetchJsonError } from '../../common/fetch-json.js';
 
 const FETCH_TIMEOUT_MS = 3_000;
 const MAX_BYTES = 64 * 1024;
 const CACHE_MS = 10 * 60_000;
 /** At most one refetch for an unknown kid per URI in this window: no amplification. */
-const REFETCH_COOLDOWN_MS = 30_000;
+const REFETCH_COOLDOWN_MS = 5_000;
 
 interface Entry {
   keys: JWTVerifyGetKey;
@@ -23,19 +24,26 @@ export class ClientJwksCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<Entry>>();
 
-  async keys(uri: string, options: { refresh?: boolean } = {}): Promise<JWTVerifyGetKey> {
+  /**
+   * `allowPrivateNetwork` is false for a URI a registrant chose, in production: the provider
+   * must not be made to reach inside its own network (RFC 7591 §5).
+   */
+  async keys(
+    uri: string,
+    options: { refresh?: boolean; allowPrivateNetwork: boolean },
+  ): Promise<JWTVerifyGetKey> {
     const entry = this.entries.get(uri);
     const fresh = entry && Date.now() - entry.fetchedAt < CACHE_MS;
     const mayRefresh = !entry || Date.now() - entry.fetchedAt > REFETCH_COOLDOWN_MS;
     if (entry && ((fresh && !options.refresh) || !mayRefresh)) return entry.keys;
-    return (await this.fetch(uri)).keys;
+    return (await this.fetch(uri, options.allowPrivateNetwork)).keys;
   }
 
-  private fetch(uri: string): Promise<Entry> {
+  private fetch(uri: string, allowPrivateNetwork: boolean): Promise<Entry> {
     const running = this.inflight.get(uri);
     if (running) return running;
     const work = (async () => {
-      const set = await download(uri);
+      const set = await download(uri, allowPrivateNetwork);
       const entry = { keys: createLocalJWKSet(set), fetchedAt: Date.now() };
       this.entries.set(uri, entry);
       return entry;
@@ -45,35 +53,19 @@ export class ClientJwksCache {
   }
 }
 
-async function download(uri: string): Promise<JSONWebKeySet> {
-  let response: Response;
+async function download(uri: string, allowPrivateNetwork: boolean): Promise<JSONWebKeySet> {
+  let set: unknown;
   try {
-    response = await fetch(uri, {
-      redirect: 'error',
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      headers: { accept: 'application/json' },
+    set = await fetchJson(uri, {
+      what: 'jwks_uri',
+      allowPrivateNetwork,
+      timeoutMs: FETCH_TIMEOUT_MS,
+      maxBytes: MAX_BYTES,
     });
   } catch (e) {
     throw new JwksFetchError(
-      `jwks_uri could not be fetched: ${(e as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable'}`,
+      e instanceof FetchJsonError ? e.message : 'jwks_uri could not be fetched',
     );
-  }
-  if (!response.ok || !response.body)
-    throw new JwksFetchError(`jwks_uri answered ${response.status}`);
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > MAX_BYTES) throw new JwksFetchError('jwks_uri document is too large');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > MAX_BYTES) throw new JwksFetchError('jwks_uri document is too large');
-    chunks.push(chunk);
-  }
-  let set: unknown;
-  try {
-    set = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new JwksFetchError('jwks_uri document is not JSON');
   }
   if (typeof set !== 'object' || set === null || !Array.isArray((set as { keys?: unknown }).keys)) {
     throw new JwksFetchError('jwks_uri document is not a JWK Set');
