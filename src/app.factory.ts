@@ -21,6 +21,8 @@ export function createAdapter(logger: Logger): FastifyAdapter {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Client ids may be 200 characters; longer path parameters get 414.
+    maxParamLength: 256,
     // Take a caller's request id when it is sane, so logs correlate across services.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
@@ -85,6 +87,22 @@ export async function createApp(
       .setDescription('OpenID Connect 1.0 Provider and OAuth 2.0 Authorization Server')
       .setVersion('0.1.0')
       .addServer(config.issuer)
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'An access token of this provider (RFC 9068 JWT). The admin API needs the admin scope: POST /token with grant_type=client_credentials&scope=admin as the ADMIN_CLIENT_ID client.',
+      })
+      .addBasicAuth(
+        {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'client_secret_basic (RFC 6749 §2.3.1): the URL-encoded client_id and client_secret. client_secret_post, client_secret_jwt and private_key_jwt go in the form body instead.',
+        },
+        'client_secret_basic',
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, {

@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { TokenModule } from './token/token.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { UsersModule } from './users/users.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 
@@ -25,6 +26,7 @@ export class AppModule {
         UsersModule,
         TokenModule,
         RegistrationModule.forRoot(config),
+        AdminModule,
         DiscoveryModule,
         HealthModule,
       ],

@@ -378,7 +378,7 @@ class Reader {
     return dedupe(tokens).join(' ');
   }
 
-  duration(field: string): number | undefined {
+  duration(field: string, label = field): number | undefined {
     const value = this.get(field);
     if (value === undefined) return undefined;
     const ms =
@@ -388,7 +388,7 @@ class Reader {
           ? parseDuration(value)
           : undefined;
     if (ms === undefined || ms > 10 * MAX_LIFESPAN_MS) {
-      fail(`${field} must be a duration such as 90m, 12h or 7d, or a number of seconds`);
+      fail(`${label} must be a duration such as 90m, 12h or 7d, or a number of seconds`);
     }
     return ms;
   }
@@ -407,7 +407,7 @@ class Reader {
     }
     const result: ClientMetadata['lifespans'] = {};
     for (const name of LIFESPAN_NAMES) {
-      const ms = inner.duration(name);
+      const ms = inner.duration(name, `${field}.${name}`);
       if (ms === undefined) continue;
       if (ms <= 0 || ms > MAX_LIFESPAN_MS)
         fail(`${field}.${name} must be longer than 0 and at most 366d`);

@@ -34,7 +34,9 @@ export class Database {
       uuidExtension: 'pgcrypto' as const,
       connectTimeoutMS: 5_000,
       applicationName: 'openid-provider',
-      logging: ['error'],
+      // Off: TypeORM would print failed queries with their parameters (digests, secrets) to the
+      // console. Failures reach the caller as exceptions, and unexpected ones are logged there.
+      logging: false,
     } satisfies Partial<DataSourceOptions> & { type: 'postgres' };
     const options: DataSourceOptions = embedded
       ? {

@@ -78,7 +78,6 @@ export const ClientAuthenticated = () =>
   applyDecorators(
     UseGuards(FormBodyGuard, ClientAuthGuard, ClientCorsGuard),
     ApiSecurity('client_secret_basic'),
-    ApiSecurity('client_secret_post'),
   );
 
 /** The authenticated client of the request. */

@@ -1,0 +1,89 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { InsufficientScope, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
+import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
+
+const REQUIRED_SCOPE = 'bearer:required-scope';
+const CLAIMS = Symbol('bearer claims');
+
+/** RFC 6750 §2.1: the token of an `Authorization: Bearer` header (b64token syntax). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization ?? '');
+  return match?.[1];
+}
+
+/**
+ * Accepts a request carrying one of our access tokens (signature, issuer, expiry and the
+ * revocation deny list checked) that holds the required scope. RFC 6750 §3.1: no token is a
+ * bare `Bearer` challenge, a bad one `invalid_token` (401), a missing scope
+ * `insufficient_scope` (403).
+ */
+@Injectable()
+export class BearerScopeGuard implements CanActivate {
+  constructor(
+    @Inject(AccessTokens) private readonly tokens: AccessTokens,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const scope = this.reflector.getAllAndOverride<string>(REQUIRED_SCOPE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const req = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { [CLAIMS]?: AccessTokenClaims }>();
+    const header = req.headers.authorization;
+    if (header === undefined) {
+      throw new OAuthError('invalid_token', 'A bearer access token is required', 401).withHeader(
+        'www-authenticate',
+        'Bearer',
+      );
+    }
+    const token = bearerToken(header);
+    const claims = token === undefined ? undefined : await this.tokens.inspect(token);
+    if (!claims) {
+      throw new InvalidToken('The access token is invalid, expired or revoked').withHeader(
+        'www-authenticate',
+        'Bearer error="invalid_token"',
+      );
+    }
+    if (!(claims.scope ?? '').split(' ').includes(scope)) {
+      throw new InsufficientScope(`The access token lacks the ${scope} scope`).withHeader(
+        'www-authenticate',
+        `Bearer error="insufficient_scope", scope="${scope}"`,
+      );
+    }
+    req[CLAIMS] = claims;
+    return true;
+  }
+}
+
+/** Guards a controller or route with a bearer access token holding `scope`. */
+export const RequireScope = (scope: string) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_SCOPE, scope),
+    UseGuards(BearerScopeGuard),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({
+      description: 'No access token, or an invalid, expired or revoked one',
+    }),
+    ApiForbiddenResponse({ description: `The access token lacks the ${scope} scope` }),
+  );
+
+/** The claims of the bearer token that let the request in. */
+export const BearerClaims = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AccessTokenClaims =>
+    context.switchToHttp().getRequest<{ [CLAIMS]: AccessTokenClaims }>()[CLAIMS],
+);
