@@ -22,7 +22,7 @@ export function createAdapter(logger: Logger): FastifyAdapter {
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
     // Client ids may be 200 characters; longer path parameters get 414.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Take a caller's request id when it is sane, so logs correlate across services.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
