@@ -1,0 +1,460 @@
+/**
+ * `npm run bench`: the provider against oidc-provider, side by side in one run, on real
+ * Postgres and Redis. Each server is a child process pinned to core 0; the load generator
+ * (autocannon) runs in another process pinned to core 1. Prints requests/s, p50 and p99 per
+ * scenario, the ratio ours/theirs, and the signing bound of core 0. Asserts nothing.
+ *
+ *   BENCH_DURATION=10 BENCH_WARMUP=3 BENCH_CONNECTIONS=10 npm run bench
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from 'jose';
+import pg from 'pg';
+import type { LoadResult, LoadScenario } from './load.js';
+import type { TheirSettings } from './oidc-provider-server.js';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RESOURCE = 'https://orders.example';
+const SCOPE = 'orders:read';
+const SECRET = randomBytes(32).toString('base64url');
+/** One per run: both of our servers share the database and its encrypted keys. */
+const KEYS_ENCRYPTION_SECRET = randomBytes(32).toString('base64url');
+
+const pinned = cpus().length >= 2 && hasTaskset();
+const SERVER_CORE = '0';
+const LOAD_CORE = '1';
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** node with args, pinned to a core when the machine allows. */
+function nodeOn(core: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const command = pinned ? 'taskset' : process.execPath;
+  const argv = pinned ? ['-c', core, process.execPath, ...args] : args;
+  return spawn(command, argv, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function collect(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(err || `exit ${code}`)),
+    );
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not become ready:\n${log()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Server {
+  name: 'ours' | 'theirs';
+  url: string;
+  /** From the server's discovery document: the two servers name their endpoints differently. */
+  endpoints: { token: string; introspection: string; jwks: string };
+  stop(): Promise<void>;
+}
+
+function freePort(): number {
+  return 20_000 + Math.floor(Math.random() * 20_000);
+}
+
+async function startChild(
+  name: 'ours' | 'theirs',
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  ready: string,
+): Promise<Server> {
+  const child = nodeOn(SERVER_CORE, args, env);
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url + ready, child, () => log);
+  const discovery = (await (
+    await fetch(`${url}/.well-known/openid-configuration`)
+  ).json()) as Record<string, string>;
+  return {
+    name,
+    url,
+    endpoints: {
+      token: discovery.token_endpoint,
+      introspection: discovery.introspection_endpoint,
+      jwks: discovery.jwks_uri,
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('close', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Keys {
+  pkjwtPrivate: JWK;
+  pkjwtPublic: JWK;
+  theirKeys: JWK[];
+}
+
+async function makeKeys(): Promise<Keys> {
+  const client = await generateKeyPair('ES256', { extractable: true });
+  const pkjwtPrivate = {
+    ...(await exportJWK(client.privateKey)),
+    kid: 'bench-client',
+    alg: 'ES256',
+  };
+  const pkjwtPublic = {
+    ...(await exportJWK(client.publicKey)),
+    kid: 'bench-client',
+    alg: 'ES256',
+    use: 'sig',
+  };
+  const theirKeys: JWK[] = [];
+  for (const alg of ['RS256', 'ES256'] as const) {
+    const pair = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+    theirKeys.push({ ...(await exportJWK(pair.privateKey)), kid: `their-${alg}`, alg, use: 'sig' });
+  }
+  return { pkjwtPrivate, pkjwtPublic, theirKeys };
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function clientsFile(dir: string, keys: Keys): string {
+  const file = join(dir, 'clients.yml');
+  const machine = `    grant_types: [client_credentials]\n    scopes: [${SCOPE}]\n    audience: [${RESOURCE}]\n`;
+  writeFileSync(
+    file,
+    `clients:
+  - client_id: bench-basic
+    client_secret: '$plaintext$${SECRET}'
+${machine}  - client_id: bench-introspector
+    client_secret: '$plaintext$${SECRET}'
+${machine}  - client_id: bench-pkjwt
+    token_endpoint_auth_method: private_key_jwt
+    token_endpoint_auth_signing_alg: ES256
+    jwks: { keys: [${JSON.stringify(keys.pkjwtPublic)}] }
+${machine}`,
+  );
+  return file;
+}
+
+async function startOurs(
+  alg: 'RS256' | 'ES256',
+  database: string,
+  dir: string,
+  keys: Keys,
+): Promise<Server> {
+  const port = freePort();
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${database}`;
+  return startChild(
+    'ours',
+    ['dist/src/main.js'],
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      ISSUER: `http://127.0.0.1:${port}`,
+      DATABASE_URL: url.href,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: `bench${randomBytes(4).toString('hex')}:`,
+      KEYS_ENCRYPTION_SECRET,
+      SIGNING_ALGS: 'RS256,ES256',
+      ACCESS_TOKEN_SIGNING_ALG: alg,
+      CLIENTS_FILE: clientsFile(dir, keys),
+    },
+    port,
+    '/health/ready',
+  );
+}
+
+async function startTheirs(alg: 'RS256' | 'ES256', keys: Keys): Promise<Server> {
+  const port = freePort();
+  const settings: TheirSettings = {
+    port,
+    alg,
+    resource: RESOURCE,
+    scope: SCOPE,
+    secret: SECRET,
+    keys: keys.theirKeys,
+    pkjwtPublicJwk: keys.pkjwtPublic,
+  };
+  return startChild(
+    'theirs',
+    ['dist/bench/oidc-provider-server.js'],
+    { NODE_ENV: 'production', BENCH_OIDC_PROVIDER: JSON.stringify(settings) },
+    port,
+    '/.well-known/openid-configuration',
+  );
+}
+
+const basic = (id: string) => `Basic ${Buffer.from(`${id}:${SECRET}`).toString('base64')}`;
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const ccBody = `grant_type=client_credentials&scope=${encodeURIComponent(SCOPE)}&resource=${encodeURIComponent(RESOURCE)}`;
+
+interface Scenario {
+  name: string;
+  /** Builds the load for one server; may make preparatory requests. */
+  load(
+    server: Server,
+    keys: Keys,
+  ): Promise<Omit<LoadScenario, 'connections' | 'warmupSeconds' | 'durationSeconds'>>;
+  /** Checks one response first, so a misconfigured server cannot look fast. */
+  check?(server: Server, keys: Keys): Promise<void>;
+}
+
+async function tokenFrom(server: Server, clientId: string, body: string): Promise<string> {
+  const res = await fetch(server.endpoints.token, {
+    method: 'POST',
+    headers: { ...FORM, authorization: basic(clientId) },
+    body,
+  });
+  const json = (await res.json()) as { access_token?: string };
+  if (res.status !== 200 || !json.access_token) {
+    throw new Error(`${server.name}: token request failed (${res.status}) ${JSON.stringify(json)}`);
+  }
+  return json.access_token;
+}
+
+const clientCredentials = (alg: 'RS256' | 'ES256'): Scenario => ({
+  name: `client_credentials, client_secret_basic, ${alg}`,
+  load: (server) =>
+    Promise.resolve({
+      url: server.endpoints.token,
+      method: 'POST',
+      headers: { ...FORM, authorization: basic('bench-basic') },
+      body: ccBody,
+    }),
+  async check(server) {
+    const token = await tokenFrom(server, 'bench-basic', ccBody);
+    const header = decodeProtectedHeader(token);
+    if (header.alg !== alg || header.typ !== 'at+jwt') {
+      throw new Error(`${server.name}: expected an ${alg} at+jwt, got ${JSON.stringify(header)}`);
+    }
+  },
+});
+
+const SCENARIOS: { alg: 'RS256' | 'ES256'; scenarios: Scenario[] }[] = [
+  { alg: 'RS256', scenarios: [clientCredentials('RS256')] },
+  {
+    alg: 'ES256',
+    scenarios: [
+      clientCredentials('ES256'),
+      {
+        name: 'client_credentials, private_key_jwt (ES256), ES256',
+        load: (server, keys) =>
+          Promise.resolve({
+            url: server.endpoints.token,
+            method: 'POST',
+            headers: FORM,
+            assertions: {
+              clientId: 'bench-pkjwt',
+              audience: server.url,
+              privateJwk: keys.pkjwtPrivate,
+              alg: 'ES256',
+              count: (WARMUP + DURATION) * 6_000,
+              form: ccBody,
+            },
+          }),
+      },
+      {
+        name: '/introspect (an active token)',
+        async load(server) {
+          // oidc-provider cannot introspect JWT access tokens: it gets one of its opaque ones.
+          const token =
+            server.name === 'ours'
+              ? await tokenFrom(server, 'bench-basic', ccBody)
+              : await tokenFrom(server, 'bench-opaque', 'grant_type=client_credentials');
+          return {
+            url: server.endpoints.introspection,
+            method: 'POST',
+            headers: { ...FORM, authorization: basic('bench-introspector') },
+            body: `token=${token}`,
+          };
+        },
+        async check(server) {
+          const { body, url, headers } = await this.load(server, undefined as never);
+          const res = await fetch(url, { method: 'POST', headers, body });
+          const json = (await res.json()) as { active?: boolean };
+          if (json.active !== true)
+            throw new Error(`${server.name}: introspection says ${JSON.stringify(json)}`);
+        },
+      },
+      {
+        name: 'GET /jwks',
+        load: (server) =>
+          Promise.resolve({ url: server.endpoints.jwks, method: 'GET', headers: {} }),
+      },
+      {
+        name: 'GET /.well-known/openid-configuration',
+        load: (server) =>
+          Promise.resolve({
+            url: `${server.url}/.well-known/openid-configuration`,
+            method: 'GET',
+            headers: {},
+          }),
+      },
+    ],
+  },
+];
+
+async function runLoad(
+  scenario: Omit<LoadScenario, 'connections' | 'warmupSeconds' | 'durationSeconds'>,
+): Promise<LoadResult> {
+  const full: LoadScenario = {
+    ...scenario,
+    connections: CONNECTIONS,
+    warmupSeconds: WARMUP,
+    durationSeconds: DURATION,
+  };
+  return JSON.parse(
+    await collect(nodeOn(LOAD_CORE, ['dist/bench/load.js', JSON.stringify(full)])),
+  ) as LoadResult;
+}
+
+interface Row {
+  scenario: string;
+  ours?: LoadResult;
+  theirs?: LoadResult;
+}
+
+function fmt(r: LoadResult | undefined): string[] {
+  if (!r) return ['-', '-', '-'];
+  const bad = r.non2xx + r.errors + r.timeouts;
+  return [
+    `${Math.round(r.requestsPerSecond)}${bad > 0 ? ` (INVALID: ${bad} failed)` : ''}`,
+    `${r.p50} ms`,
+    `${r.p99} ms`,
+  ];
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  if (!pinned) {
+    process.stderr.write(
+      'warning: taskset or a second core is missing; processes are not pinned\n',
+    );
+  }
+  const keys = await makeKeys();
+  const dir = mkdtempSync(join(tmpdir(), 'op-bench-'));
+  const rows: Row[] = [];
+  const database = `op_bench_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${database}`);
+  try {
+    const only = process.env.BENCH_ONLY; // a part of scenario names, for local work
+    const servers = (process.env.BENCH_SERVERS ?? 'ours,theirs').split(',') as (
+      'ours' | 'theirs'
+    )[];
+    for (const group of SCENARIOS) {
+      const alg = group.alg;
+      const scenarios = group.scenarios.filter((s) => !only || s.name.includes(only));
+      if (scenarios.length === 0) continue;
+      for (const name of servers) {
+        const server =
+          name === 'ours'
+            ? await startOurs(alg, database, dir, keys)
+            : await startTheirs(alg, keys);
+        try {
+          for (const scenario of scenarios) {
+            await scenario.check?.(server, keys);
+            process.stderr.write(`${name}: ${scenario.name} ...\n`);
+            const result = await runLoad(await scenario.load(server, keys));
+            let row = rows.find((r) => r.scenario === scenario.name);
+            if (!row) rows.push((row = { scenario: scenario.name }));
+            row[name] = result;
+          }
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+    const bound =
+      process.env.BENCH_SKIP_BOUND === '1'
+        ? { RS256: NaN }
+        : (JSON.parse(
+            await collect(nodeOn(SERVER_CORE, ['dist/bench/signing-bound.js'])),
+          ) as Record<string, number>);
+
+    const lines = [
+      ['scenario', 'ours req/s', 'p50', 'p99', 'oidc-provider req/s', 'p50', 'p99', 'ours/theirs'],
+    ];
+    for (const row of rows) {
+      const ratio =
+        row.ours && row.theirs
+          ? (row.ours.requestsPerSecond / row.theirs.requestsPerSecond).toFixed(2)
+          : '-';
+      lines.push([row.scenario, ...fmt(row.ours), ...fmt(row.theirs), ratio]);
+    }
+    const rs = rows.find((r) => r.scenario.endsWith('basic, RS256'))?.ours?.requestsPerSecond ?? 0;
+    const es = rows.find((r) => r.scenario.endsWith('basic, ES256'))?.ours?.requestsPerSecond ?? 0;
+    const report = [
+      `OpenID Provider vs oidc-provider: ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}${pinned ? '' : ' (NOT pinned)'}`,
+      '',
+      table(lines),
+      '',
+      `Signing bound on one core (SigningService, no HTTP): ${Object.entries(bound)
+        .map(([alg, n]) => `${alg} ${Math.round(n)}/s`)
+        .join(', ')}`,
+      `client_credentials RS256 = ${((rs / bound.RS256) * 100).toFixed(0)}% of the RS256 bound (target 80%)`,
+      `client_credentials ES256 = ${Math.round(es)} req/s (target 2000)`,
+    ].join('\n');
+    console.log(report);
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(
+      'bench/results/latest.json',
+      JSON.stringify({ date: new Date().toISOString(), pinned, rows, bound, report }, null, 2),
+    );
+  } finally {
+    await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
