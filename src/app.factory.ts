@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Logger } from 'pino';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { JsonErrorFilter } from './common/filters/json-error.filter.js';
 import { RedirectErrorFilter } from './common/filters/redirect-error.filter.js';
-import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import { createLogger, PinoNestLogger, requestLogger } from './common/logging/logger.js';
 import { issuerPath } from './common/urls.js';
 import { ProviderMetadataService } from './discovery/discovery.service.js';
 import type { AppConfig } from './config/app-config.js';
@@ -20,6 +20,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function createAdapter(logger: Logger): FastifyAdapter {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    // Fastify's parent is this same logger; ours is typed as pino's.
+    childLoggerFactory: (_parent: unknown, bindings: Bindings, options: ChildLoggerOptions) =>
+      requestLogger(logger, bindings, options),
     bodyLimit: BODY_LIMIT_BYTES,
     // Client ids may be 200 characters; longer path parameters get 414.
     routerOptions: { maxParamLength: 256 },

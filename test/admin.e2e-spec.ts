@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { decodeProtectedHeader } from 'jose';
 import { DataSource } from 'typeorm';
 import { Client } from '../src/clients/client.entity.js';
 import { ADMIN_ENV, adminToken, api } from './support/admin.js';
@@ -414,6 +415,34 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
       assert.equal(res.status, status, `${path}: ${res.text}`);
       assert.match(String(res.body.error_description), pattern);
     }
+  });
+
+  test('revoking the key that signed a token makes it inactive at once, though it was introspected before', async () => {
+    const auth = { authorization: basicAuth(ADMIN_ID, ADMIN_SECRET) };
+    const introspect = async (t: string) =>
+      (await postForm(`${provider.url}/introspect`, { token: t }, auth)).body.active;
+    const signedBefore = token;
+    const { kid } = decodeProtectedHeader(signedBefore);
+    assert.equal(await introspect(signedBefore), true);
+    assert.equal(await introspect(signedBefore), true, 'a second look, from the verified cache');
+
+    const rotated = await api(`${base}/keys/rotate`, token, {
+      method: 'POST',
+      body: { algorithms: ['RS256'] },
+    });
+    assert.equal(rotated.status, 200, rotated.text);
+    assert.equal(await introspect(signedBefore), true, 'a retired key still verifies');
+
+    const revoked = await api(`${base}/keys/${encodeURIComponent(kid!)}/revoke`, token, {
+      method: 'POST',
+    });
+    assert.equal(revoked.status, 200, revoked.text);
+    assert.equal(await introspect(signedBefore), false);
+    assert.equal((await api(`${base}/keys`, signedBefore)).status, 401);
+
+    token = await adminToken(provider);
+    assert.notEqual(decodeProtectedHeader(token).kid, kid);
+    assert.equal((await api(`${base}/keys`, token)).status, 200);
   });
 
   test('a second boot with the same admin settings writes nothing', async () => {

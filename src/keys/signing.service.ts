@@ -44,6 +44,11 @@ export class SigningService {
     );
   }
 
+  /** The current key ring; a new object whenever a key is added, rotated or revoked. */
+  get keyRing(): object {
+    return this.keys.ring;
+  }
+
   /** The kid that signs for an algorithm now. */
   activeKid(alg: SigningAlg = 'RS256'): string | undefined {
     return this.keys.ring.active(alg)?.kid;

@@ -21,6 +21,9 @@ export interface AccessTokenClaims extends JWTPayload {
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
+/** Verified tokens kept per instance; past this the oldest are dropped first. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /**
  * JWT access tokens after RFC 9068, so resource servers can verify them offline against the
  * JWKS; revocation puts the `jti` on a deny list in the shared store until the token's `exp`.
@@ -32,6 +35,15 @@ export class AccessTokens {
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Tokens whose signature and claims checked out, by their exact text: resource servers
+   * introspect one token many times and a signature check costs more than the rest of the
+   * request. Emptied whenever the key ring changes, so a revoked key stops verifying at once;
+   * expiry and the deny list are still checked on every call.
+   */
+  private verified = new Map<string, AccessTokenClaims>();
+  private verifiedWith: object | undefined;
 
   async issue(input: {
     client: Client;
@@ -66,6 +78,24 @@ export class AccessTokens {
   /** The claims of an access token we issued that is still valid and not revoked; otherwise undefined. */
   async inspect(token: string): Promise<AccessTokenClaims | undefined> {
     if (token.length > 8192 || token.split('.').length !== 3) return undefined;
+    const claims = await this.verify(token);
+    if (!claims) return undefined;
+    if ((await this.store.get(deniedKey(claims.jti))) !== null) return undefined;
+    return claims;
+  }
+
+  private async verify(token: string): Promise<AccessTokenClaims | undefined> {
+    const ring = this.signing.keyRing;
+    if (ring !== this.verifiedWith) {
+      this.verified.clear();
+      this.verifiedWith = ring;
+    }
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp > Date.now() / 1000) return known;
+      this.verified.delete(token);
+      return undefined;
+    }
     let claims: AccessTokenClaims;
     try {
       const { payload } = await this.signing.verify(token, {
@@ -77,7 +107,13 @@ export class AccessTokens {
     } catch {
       return undefined;
     }
-    if ((await this.store.get(deniedKey(claims.jti))) !== null) return undefined;
+    // The ring may have changed while the signature was checked: keep nothing then.
+    if (this.signing.keyRing === ring) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+        this.verified.delete(this.verified.keys().next().value!);
+      }
+      this.verified.set(token, Object.freeze(claims));
+    }
     return claims;
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validate } from 'class-validator';
+import { getMetadataStorage, validateSync } from 'class-validator';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import { InvalidRequest, UnsupportedGrantType } from '../common/errors/oauth-error.js';
 import { Grant, type GrantHandler, type TokenResponse } from './grants/grant.js';
@@ -44,7 +44,7 @@ export class TokenService implements OnModuleInit {
       entry.allowed.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]),
     );
     const parameters = plainToInstance(entry.handler.parameters, picked);
-    const errors = await validate(parameters, { forbidUnknownValues: false });
+    const errors = validateSync(parameters, { forbidUnknownValues: false });
     if (errors.length > 0) {
       throw new InvalidRequest(
         errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { REDACT_PATHS, redactUrl } from './logger.js';
+import { REDACT_PATHS, redactUrl, requestLogger } from './logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -53,4 +53,26 @@ test('secret query parameters are redacted from logged URLs', () => {
   assert.ok(
     !redactUrl('/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=x').includes('SplxlOBeZQQYbYS6WxSbIA'),
   );
+});
+
+test('the per-request logger makes its child only when it writes, with the bindings and redaction', (t) => {
+  const { logger, lines } = capture();
+  logger.level = 'warn';
+  const child = t.mock.method(logger, 'child');
+  const quiet = requestLogger(logger, { reqId: 'req-1' }, {});
+  quiet.info('below the level');
+  quiet.debug({ body: { client_secret: 'nope' } });
+  assert.equal(child.mock.callCount(), 0);
+  assert.equal(lines.length, 0);
+  assert.equal(quiet.level, 'warn');
+
+  const loud = requestLogger(logger, { reqId: 'req-2' }, {});
+  loud.warn({ body: { client_secret: 'hunter2-secret' } }, 'slow client');
+  loud.error('and again');
+  assert.equal(child.mock.callCount(), 1);
+  const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(first.reqId, 'req-2');
+  assert.equal(first.msg, 'slow client');
+  assert.deepEqual(first.body, { client_secret: '[Redacted]' });
+  assert.equal(second.reqId, 'req-2');
 });

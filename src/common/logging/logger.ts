@@ -1,5 +1,12 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import {
+  pino,
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Logger,
+} from 'pino';
 
 /**
  * Field names whose values are secrets wherever they appear. pino's redaction needs concrete
@@ -84,6 +91,74 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/**
+ * The per-request logger Fastify asks for. pino runs a child's bindings through every
+ * redaction path when the child is made, a cost paid on each request although most requests
+ * log nothing; this one makes the child on the first enabled log call.
+ */
+class LazyRequestLogger implements FastifyBaseLogger {
+  private made: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly childBindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get real(): Logger {
+    return (this.made ??= this.parent.child(this.childBindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.real.level = level;
+  }
+
+  private write(level: Level, args: unknown[]): void {
+    if (!this.made && !this.parent.isLevelEnabled(level)) return;
+    const logger = this.real;
+    Reflect.apply(logger[level], logger, args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  silent(): void {}
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real.child(bindings, options);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: a lazy child unless a route sets its own level. */
+export function requestLogger(
+  parent: Logger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
+  return options.level
+    ? parent.child(bindings, options)
+    : new LazyRequestLogger(parent, bindings, options);
 }
 
 /** Nest's logger interface on top of pino, so framework and application logs share one stream. */
