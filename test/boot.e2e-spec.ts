@@ -143,10 +143,31 @@ describe(
       assert.equal(docs.status, 200);
       assert.match(await docs.text(), /swagger/i);
       const openapi = (await (await fetch(`${provider.url}/docs-json`)).json()) as {
-        paths: Record<string, unknown>;
+        paths: Record<string, Record<string, OpenApiOperation>>;
       };
       for (const path of ['/jwks', '/.well-known/openid-configuration', '/health/ready'])
         assert.ok(path in openapi.paths, path);
+      // The OAuth endpoints take forms (RFC 6749 §3.2), and Swagger UI must send them as forms.
+      for (const path of ['/token', '/introspect', '/revoke']) {
+        const post = openapi.paths[path].post;
+        assert.deepEqual(
+          Object.keys(post.requestBody?.content ?? {}),
+          ['application/x-www-form-urlencoded'],
+          path,
+        );
+        assert.ok(post.responses['400'] && post.responses['401'], path);
+      }
+      const token = openapi.paths['/token'].post.requestBody!.content[
+        'application/x-www-form-urlencoded'
+      ].schema as { required: string[]; properties: Record<string, unknown> };
+      assert.deepEqual(token.required, ['grant_type']);
+      for (const name of ['scope', 'resource', 'audience', 'client_assertion'])
+        assert.ok(name in token.properties, name);
     });
   },
 );
+
+interface OpenApiOperation {
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, unknown>;
+}

@@ -15,11 +15,14 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import { InvalidRequest } from '../common/errors/oauth-error.js';
+import { ApiInvalidMetadataResponse, ApiInvalidTokenResponse } from './registration.openapi.js';
 import {
   REGISTRATION_PATH,
   RegistrationService,
@@ -64,7 +67,10 @@ export class RegistrationController {
       'Open, or with an initial access token as a bearer token, per REGISTRATION_MODE. Operator settings (audience, consent, lifespans) are ignored.',
   })
   @ApiBody({ schema: { type: 'object', example: EXAMPLE } })
+  @ApiSecurity({}) // open registration needs no token
   @ApiCreatedResponse({ description: 'RFC 7591 §3.2.1 client information response' })
+  @ApiInvalidMetadataResponse()
+  @ApiInvalidTokenResponse()
   register(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
@@ -79,6 +85,7 @@ export class RegistrationController {
   @Header('pragma', 'no-cache')
   @ApiOperation({ summary: 'RFC 7592 §2.1: read a registered client' })
   @ApiOkResponse({ description: 'The client information response' })
+  @ApiInvalidTokenResponse()
   read(
     @Param('clientId') clientId: string,
     @Headers('authorization') authorization: string | undefined,
@@ -92,6 +99,8 @@ export class RegistrationController {
   @ApiOperation({ summary: 'RFC 7592 §2.2: replace a registered client’s metadata' })
   @ApiBody({ schema: { type: 'object', example: { client_id: 'xyz', ...EXAMPLE } } })
   @ApiOkResponse({ description: 'The client information response' })
+  @ApiInvalidMetadataResponse()
+  @ApiInvalidTokenResponse()
   update(
     @Param('clientId') clientId: string,
     @Body() body: unknown,
@@ -105,6 +114,8 @@ export class RegistrationController {
   @Delete(':clientId')
   @HttpCode(204)
   @ApiOperation({ summary: 'RFC 7592 §2.3: delete a registered client' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiInvalidTokenResponse()
   async delete(
     @Param('clientId') clientId: string,
     @Headers('authorization') authorization: string | undefined,

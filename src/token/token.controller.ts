@@ -12,13 +12,18 @@ import {
   Res,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import { MultiValued } from '../common/form-body.guard.js';
 import { OAuthError } from '../common/errors/oauth-error.js';
 import { AccessTokens } from './access-tokens.js';
 import type { TokenResponse } from './grants/grant.js';
+import {
+  IntrospectionEndpointDocs,
+  RevocationEndpointDocs,
+  TokenEndpointDocs,
+} from './token.openapi.js';
 import { TokenService } from './token.service.js';
 
 export const TOKEN_PATH = '/token';
@@ -48,7 +53,7 @@ export class TokenController {
   @Header('cache-control', 'no-store')
   @Header('pragma', 'no-cache')
   @ApiOperation({ summary: 'RFC 6749 §3.2 token endpoint: one handler per grant_type' })
-  @ApiOkResponse({ description: 'RFC 6749 §5.1 access token response' })
+  @TokenEndpointDocs()
   token(
     @CurrentClient() client: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
@@ -62,7 +67,7 @@ export class TokenController {
   @Header('cache-control', 'no-store')
   @Header('pragma', 'no-cache')
   @ApiOperation({ summary: 'RFC 7662 token introspection' })
-  @ApiOkResponse({ description: '{ "active": true, ...claims } or { "active": false }' })
+  @IntrospectionEndpointDocs()
   async introspect(
     @CurrentClient() { method }: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
@@ -83,7 +88,7 @@ export class TokenController {
   @ClientAuthenticated()
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'RFC 7009 token revocation' })
-  @ApiOkResponse({ description: 'Revoked, or unknown (RFC 7009 §2.2 answers 200 either way)' })
+  @RevocationEndpointDocs()
   async revoke(
     @CurrentClient() { client }: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
