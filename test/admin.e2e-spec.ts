@@ -82,6 +82,64 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
     );
   });
 
+  test('a token is only as good as its client: narrowed scope 403, deleted client 401', async () => {
+    const created = await api(`${base}/clients`, token, {
+      method: 'POST',
+      body: { grant_types: ['client_credentials'], scope: 'admin reports:read' },
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.client_id as string;
+    const issued = await postForm(
+      `${provider.url}/token`,
+      { grant_type: 'client_credentials', scope: 'admin' },
+      { authorization: basicAuth(id, created.body.client_secret as string) },
+    );
+    const delegated = issued.body.access_token as string;
+    assert.equal((await api(`${base}/keys`, delegated)).status, 200);
+
+    const narrowed = await api(`${base}/clients/${id}`, token, {
+      method: 'PUT',
+      body: { grant_types: ['client_credentials'], scope: 'reports:read' },
+    });
+    assert.equal(narrowed.status, 200, narrowed.text);
+    const refused = await api(`${base}/keys`, delegated);
+    assert.equal(refused.status, 403, 'the scope was taken from the client');
+    assert.equal(refused.body.error, 'insufficient_scope');
+
+    assert.equal(
+      (await api(`${base}/clients/${id}`, token, { method: 'PUT', body: created.body })).status,
+      200,
+    );
+    assert.equal((await api(`${base}/keys`, delegated)).status, 200, 'given back');
+    assert.equal((await api(`${base}/clients/${id}`, token, { method: 'DELETE' })).status, 204);
+    const gone = await api(`${base}/keys`, delegated);
+    assert.equal(gone.status, 401, "a deleted client's token");
+    assert.equal(gone.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+  });
+
+  test('a client read and sent back unchanged stays unchanged, durations included', async () => {
+    const created = await api(`${base}/clients`, token, {
+      method: 'POST',
+      body: {
+        grant_types: ['client_credentials'],
+        lifespans: { access_token: '15m', id_token: '1500ms' },
+        consent_mode: 'pre-configured',
+        pre_configured_consent_duration: '1w',
+      },
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.client_id as string;
+    assert.deepEqual(created.body.lifespans, { access_token: 900, id_token: '1500ms' });
+    assert.equal(created.body.pre_configured_consent_duration, 604_800);
+    const read = await api(`${base}/clients/${id}`, token);
+    const put = await api(`${base}/clients/${id}`, token, { method: 'PUT', body: read.body });
+    assert.equal(put.status, 200, put.text);
+    const after = (await api(`${base}/clients/${id}`, token)).body;
+    delete read.body.updated_at;
+    delete after.updated_at;
+    assert.deepEqual(after, read.body);
+  });
+
   test('an expired and a revoked admin token: 401', async () => {
     const shortLived = await api(`${base}/clients`, token, {
       method: 'POST',

@@ -318,6 +318,13 @@ describe(`dynamic client registration, open, on ${target}`, { timeout: 120_000 }
       /sector_identifier_uri answered HTTP 404/,
     ],
     [
+      'the admin scope (only an operator grants it)',
+      () => ({ body: { grant_types: ['client_credentials'], scope: 'reports:read admin' } }),
+      400,
+      'invalid_client_metadata',
+      /scope admin cannot be registered/,
+    ],
+    [
       'an array body',
       () => ({ body: [{ redirect_uris: ['https://a.example/cb'] }] }),
       400,
@@ -465,6 +472,10 @@ describe(`dynamic client registration, open, on ${target}`, { timeout: 120_000 }
           /client_secret does not match/,
         ],
         [{ client_id: id, redirect_uris: ['http://r.example/cb'] }, /must use https/],
+        [
+          { client_id: id, redirect_uris: ['https://r.example/cb'], scope: 'openid admin' },
+          /scope admin cannot be registered/,
+        ],
       ] as const) {
         const res = await call(uri, { method: 'PUT', token, body });
         assert.equal(res.status, 400);

@@ -2,6 +2,9 @@ import type { JWK } from 'jose';
 import type { SigningAlg } from '../config/environment.js';
 
 /** RFC 7591 §2 token endpoint authentication methods, plus none for public clients. */
+/** The scope the admin API requires; only the operator grants it (admin API or configuration). */
+export const ADMIN_SCOPE = 'admin';
+
 export const AUTH_METHODS = [
   'client_secret_basic',
   'client_secret_post',

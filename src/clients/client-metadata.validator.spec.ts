@@ -132,6 +132,20 @@ test('a registrant cannot set operator settings, and an update keeps them', () =
   assert.deepEqual(updated.audience, ['x']);
 });
 
+test('the admin scope is granted by an operator, never by registration', () => {
+  const machine = { grant_types: ['client_credentials'], scope: 'reports:read admin' };
+  assert.equal(validateClientMetadata(machine, 'admin').scope, 'reports:read admin');
+  assert.equal(validateClientMetadata(machine, 'seed').scope, 'reports:read admin');
+  assert.throws(
+    () => validateClientMetadata(machine, 'registration'),
+    (e: OAuthError) =>
+      e.error === 'invalid_client_metadata' && /scope admin cannot be registered/.test(e.message),
+  );
+  assert.throws(() =>
+    validateClientMetadata({ ...machine, scope: undefined, scopes: ['admin'] }, 'registration'),
+  );
+});
+
 test('redirect URIs that are accepted', () => {
   for (const [uri, applicationType] of [
     ['https://app.example.com/cb?x=1', 'web'],

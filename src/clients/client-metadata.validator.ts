@@ -4,6 +4,7 @@ import { InvalidClientMetadata, InvalidRedirectUri } from '../common/errors/oaut
 import { parseDuration } from '../common/duration.js';
 import { SUPPORTED_SIGNING_ALGS, type SigningAlg } from '../config/environment.js';
 import {
+  ADMIN_SCOPE,
   AUTH_METHODS,
   CLIENT_SECRET_JWT_ALGS,
   GRANT_TYPES,
@@ -102,6 +103,10 @@ export function validateClientMetadata(
   const authSigningAlg = tokenEndpointSigningAlg(read, authMethod);
 
   const scope = read.scope() ?? (registrant ? DEFAULT_REGISTRATION_SCOPE : DEFAULT_SCOPE);
+  if (registrant && scope.split(' ').includes(ADMIN_SCOPE)) {
+    // Anyone may register when registration is open: the admin scope is the operator's to give.
+    fail(`scope ${ADMIN_SCOPE} cannot be registered; an operator grants it`);
+  }
   const subjectType = read.oneOf('subject_type', ['public', 'pairwise'] as const) ?? 'public';
   const sectorIdentifierUri = read.uri('sector_identifier_uri', checkFetchedUri);
   if (subjectType === 'pairwise' && !sectorIdentifierUri) {

@@ -12,6 +12,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { InsufficientScope, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
 
 const REQUIRED_SCOPE = 'bearer:required-scope';
@@ -25,7 +26,8 @@ export function bearerToken(authorization: string | undefined): string | undefin
 
 /**
  * Accepts a request carrying one of our access tokens (signature, issuer, expiry and the
- * revocation deny list checked) that holds the required scope. RFC 6750 §3.1: no token is a
+ * revocation deny list checked) that holds the required scope, issued to a client that still
+ * exists and is still allowed that scope. RFC 6750 §3.1: no token is a
  * bare `Bearer` challenge, a bad one `invalid_token` (401), a missing scope
  * `insufficient_scope` (403).
  */
@@ -34,6 +36,7 @@ export class BearerScopeGuard implements CanActivate {
   constructor(
     @Inject(AccessTokens) private readonly tokens: AccessTokens,
     @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(ClientsService) private readonly clients: ClientsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -53,13 +56,19 @@ export class BearerScopeGuard implements CanActivate {
     }
     const token = bearerToken(header);
     const claims = token === undefined ? undefined : await this.tokens.inspect(token);
-    if (!claims) {
+    // The token speaks for its client only while the client exists: a deleted client's
+    // tokens stop here, as at /introspect.
+    const client = claims && (await this.clients.find(claims.client_id));
+    if (!claims || !client) {
       throw new InvalidToken('The access token is invalid, expired or revoked').withHeader(
         'www-authenticate',
         'Bearer error="invalid_token"',
       );
     }
-    if (!(claims.scope ?? '').split(' ').includes(scope)) {
+    // The scope must be in the token and still be the client's: taking it from the client
+    // takes it from the tokens already issued.
+    const held = (claims.scope ?? '').split(' ').includes(scope);
+    if (!held || !client.metadata.scope.split(' ').includes(scope)) {
       throw new InsufficientScope(`The access token lacks the ${scope} scope`).withHeader(
         'www-authenticate',
         `Bearer error="insufficient_scope", scope="${scope}"`,
