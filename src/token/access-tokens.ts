@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JWTPayload } from 'jose';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { randomId } from '../common/random-id.js';
 import type { Client } from '../clients/client.entity.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -64,7 +64,7 @@ export class AccessTokens {
       client_id: input.client.clientId,
       ...(input.scope.length > 0 ? { scope: input.scope.join(' ') } : {}),
       // 128 random bits (RFC 9068 §2.2 asks for a unique identifier).
-      jti: randomBytes(16).toString('base64url'),
+      jti: randomId(16),
       iat,
       exp: iat + expiresIn,
     };
