@@ -1,0 +1,336 @@
+import type { Client } from '../clients/client.entity.js';
+import {
+  InvalidClient,
+  InvalidRequest,
+  InvalidScope,
+  InvalidTarget,
+  OAuthError,
+  OAuthRedirectError,
+  RequestNotSupported,
+  RequestUriNotSupported,
+  UnauthorizedClient,
+  UnsupportedResponseType,
+} from '../common/errors/oauth-error.js';
+import { parseClaimsRequest, type ClaimsRequest } from './claims-request.js';
+
+/** Parameters as Fastify parses a query string or a form: repeated ones become arrays. */
+export type RawParameters = Record<string, string | string[] | undefined>;
+
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+export type PkceEnforcement = 'never' | 'public_clients_only' | 'always';
+
+/** The operator's settings that shape what an authorization request may be. */
+export interface AuthorizationPolicy {
+  issuer: string;
+  /** Authelia's `enforce_pkce`; a client's own `enforce_pkce` can only make it stricter. */
+  enforcePkce: PkceEnforcement;
+  /** Authelia's `enable_pkce_plain_challenge`. */
+  allowPlainPkce: boolean;
+  /** Authelia's `minimum_parameter_entropy`: the least length of `state` and `nonce`; 0 turns it off. */
+  minimumParameterEntropy: number;
+}
+
+/** A request that passed every check: what the decision and the code are made from. */
+export interface AuthorizationRequest {
+  client: Client;
+  redirectUri: string;
+  responseMode: ResponseMode;
+  /** The requested scopes, each allowed to the client, in request order. */
+  scope: string[];
+  /** An OpenID Connect request (`openid` in scope), not plain OAuth. */
+  openid: boolean;
+  state?: string;
+  nonce?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256' | 'plain';
+  prompt: Set<Prompt>;
+  /** Seconds; the request's `max_age`, or the client's `default_max_age`. */
+  maxAge?: number;
+  idTokenHint?: string;
+  loginHint?: string;
+  uiLocales: string[];
+  claimsLocales: string[];
+  acrValues: string[];
+  display: 'page' | 'popup' | 'touch' | 'wap';
+  claims: ClaimsRequest;
+  /** RFC 8707 resources, each among the client's audiences. */
+  resources: string[];
+}
+
+const RESPONSE_MODES: readonly ResponseMode[] = ['query', 'fragment', 'form_post'];
+const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
+const DISPLAYS = ['page', 'popup', 'touch', 'wap'] as const;
+/** RFC 7636 §4.2: 43 to 128 characters of the unreserved set. */
+const CODE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
+/** RFC 6749 §3.3 scope-token. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+/** Generous bounds for free-text parameters: enough for any real client, not for abuse. */
+const MAX_LENGTH = { state: 2048, nonce: 2048, hint: 4096, idTokenHint: 16_384, list: 1024 };
+
+/** One parameter's value; RFC 6749 §3.1: a parameter sent twice is an invalid request. */
+function single(params: RawParameters, name: string): string | undefined {
+  const value = params[name];
+  if (Array.isArray(value)) throw new InvalidRequest(`Parameter ${name} is repeated`);
+  // OpenID Connect Core §3.1.2.1 treats an empty value as the parameter being absent.
+  return value === '' ? undefined : value;
+}
+
+/**
+ * The first step, before anything can be sent to the client: who it is and where answers
+ * go. Errors here are shown on the provider's own error page and never redirected
+ * (RFC 6749 §4.1.2.1, RFC 9700 §4.1.1): a redirect URI is used only when registered exactly.
+ */
+export function resolveRedirect(
+  params: RawParameters,
+  findClient: (clientId: string) => Client | undefined,
+): { client: Client; redirectUri: string } {
+  const clientId = single(params, 'client_id');
+  if (clientId === undefined) throw new InvalidRequest('client_id is required');
+  const client = clientId.length <= 200 ? findClient(clientId) : undefined;
+  if (!client) throw new InvalidClient('The client is not known');
+  const registered = client.metadata.redirect_uris;
+  const given = single(params, 'redirect_uri');
+  if (given === undefined) {
+    // RFC 6749 §3.1.2.3: it may be left out only when a single one is registered.
+    if (registered.length === 1) return { client, redirectUri: registered[0] };
+    throw new InvalidRequest(
+      registered.length === 0
+        ? 'The client has no registered redirect URI'
+        : 'redirect_uri is required: the client has several',
+    );
+  }
+  // Exact, case-sensitive comparison (RFC 9700 §4.1.3); no normalisation of any kind.
+  if (!registered.includes(given)) {
+    throw new InvalidRequest('redirect_uri is not registered for this client');
+  }
+  return { client, redirectUri: given };
+}
+
+/**
+ * The rest of the request, once the redirect URI is trusted: every error goes back to the
+ * client with `state`, in the response mode it asked for when that mode was valid.
+ */
+export function parseAuthorizationRequest(
+  params: RawParameters,
+  client: Client,
+  redirectUri: string,
+  policy: AuthorizationPolicy,
+): AuthorizationRequest {
+  // What an error needs to find its way back is read first, and read leniently.
+  const rawState = params.state;
+  const state = typeof rawState === 'string' && rawState !== '' ? rawState : undefined;
+  const rawMode = params.response_mode;
+  const responseMode =
+    typeof rawMode === 'string' && (RESPONSE_MODES as readonly string[]).includes(rawMode)
+      ? (rawMode as ResponseMode)
+      : 'query';
+  const fail = (e: OAuthError): never => {
+    throw new OAuthRedirectError(e, {
+      redirectUri,
+      responseMode,
+      state,
+      issuer: policy.issuer,
+    });
+  };
+  try {
+    return readRequest(params, client, redirectUri, responseMode, state, policy);
+  } catch (e) {
+    if (e instanceof OAuthError) return fail(e);
+    throw e;
+  }
+}
+
+function readRequest(
+  params: RawParameters,
+  client: Client,
+  redirectUri: string,
+  responseMode: ResponseMode,
+  state: string | undefined,
+  policy: AuthorizationPolicy,
+): AuthorizationRequest {
+  const metadata = client.metadata;
+  // Every parameter we read must be single; the checks below assume it.
+  for (const [name, value] of Object.entries(params)) {
+    if (Array.isArray(value) && name !== 'resource')
+      throw new InvalidRequest(`Parameter ${name} is repeated`);
+  }
+  if (state !== undefined) checkEntropy('state', state, policy);
+  if (state !== undefined && state.length > MAX_LENGTH.state)
+    throw new InvalidRequest(`state must be at most ${MAX_LENGTH.state} characters`);
+
+  const mode = single(params, 'response_mode');
+  if (mode !== undefined && !(RESPONSE_MODES as readonly string[]).includes(mode)) {
+    throw new InvalidRequest(`response_mode must be one of ${RESPONSE_MODES.join(', ')}`);
+  }
+
+  // Core §6: request objects are not supported (yet); discovery says so.
+  if (single(params, 'request') !== undefined)
+    throw new RequestNotSupported('The request parameter is not supported');
+  if (single(params, 'request_uri') !== undefined)
+    throw new RequestUriNotSupported('The request_uri parameter is not supported');
+
+  const responseType = single(params, 'response_type');
+  if (responseType === undefined) throw new InvalidRequest('response_type is required');
+  if (responseType !== 'code') {
+    // The implicit and hybrid flows are left out on purpose (RFC 9700 §2.1.2).
+    throw new UnsupportedResponseType(
+      `response_type ${clip(responseType)} is not supported; use code`,
+    );
+  }
+  if (
+    !metadata.response_types.includes('code') ||
+    !metadata.grant_types.includes('authorization_code')
+  ) {
+    throw new UnauthorizedClient('This client may not use the authorization code flow');
+  }
+
+  const scope = readScope(single(params, 'scope'), metadata.scope);
+  const openid = scope.includes('openid');
+
+  const nonce = single(params, 'nonce');
+  if (nonce !== undefined) {
+    checkEntropy('nonce', nonce, policy);
+    if (nonce.length > MAX_LENGTH.nonce)
+      throw new InvalidRequest(`nonce must be at most ${MAX_LENGTH.nonce} characters`);
+  }
+
+  const { codeChallenge, codeChallengeMethod } = readPkce(params, client, policy);
+  const prompt = readPrompt(single(params, 'prompt'));
+  const maxAge = readMaxAge(single(params, 'max_age')) ?? metadata.default_max_age;
+
+  const display = single(params, 'display') ?? 'page';
+  if (!(DISPLAYS as readonly string[]).includes(display))
+    throw new InvalidRequest(`display must be one of ${DISPLAYS.join(', ')}`);
+
+  const idTokenHint = bounded(params, 'id_token_hint', MAX_LENGTH.idTokenHint);
+  const loginHint = bounded(params, 'login_hint', MAX_LENGTH.hint);
+  const claimsText = single(params, 'claims');
+  const claims = claimsText === undefined ? {} : parseClaimsRequest(claimsText);
+
+  return {
+    client,
+    redirectUri,
+    responseMode,
+    scope,
+    openid,
+    ...(state !== undefined && { state }),
+    ...(nonce !== undefined && { nonce }),
+    ...(codeChallenge !== undefined && { codeChallenge, codeChallengeMethod }),
+    prompt,
+    ...(maxAge !== undefined && { maxAge }),
+    ...(idTokenHint !== undefined && { idTokenHint }),
+    ...(loginHint !== undefined && { loginHint }),
+    uiLocales: spaced(params, 'ui_locales'),
+    claimsLocales: spaced(params, 'claims_locales'),
+    acrValues: spaced(params, 'acr_values'),
+    display: display as AuthorizationRequest['display'],
+    claims,
+    resources: readResources(params.resource, metadata.audience),
+  };
+}
+
+function clip(value: string): string {
+  return value.length > 40 ? `${value.slice(0, 40)}…` : value;
+}
+
+function bounded(params: RawParameters, name: string, max: number): string | undefined {
+  const value = single(params, name);
+  if (value !== undefined && value.length > max)
+    throw new InvalidRequest(`${name} must be at most ${max} characters`);
+  return value;
+}
+
+function spaced(params: RawParameters, name: string): string[] {
+  const value = bounded(params, name, MAX_LENGTH.list);
+  return value === undefined ? [] : value.split(' ').filter(Boolean);
+}
+
+function checkEntropy(name: string, value: string, policy: AuthorizationPolicy): void {
+  if (value.length < policy.minimumParameterEntropy) {
+    throw new InvalidRequest(
+      `${name} must be at least ${policy.minimumParameterEntropy} characters`,
+    );
+  }
+}
+
+/**
+ * Scopes as requested, each of which the client must be allowed (as Authelia does: asking
+ * for more than was registered is an error, not a silent narrowing).
+ */
+function readScope(text: string | undefined, registered: string): string[] {
+  if (text === undefined) return [];
+  if (text.length > 4000) throw new InvalidScope('scope is too long');
+  const requested = [...new Set(text.split(' ').filter(Boolean))];
+  const allowed = new Set(registered.split(' '));
+  for (const s of requested) {
+    if (!SCOPE_TOKEN.test(s)) throw new InvalidScope('scope holds an invalid scope token');
+    if (!allowed.has(s)) throw new InvalidScope(`This client may not request the scope ${clip(s)}`);
+  }
+  return requested;
+}
+
+/** RFC 7636, with Authelia's enforcement settings. */
+function readPkce(
+  params: RawParameters,
+  client: Client,
+  policy: AuthorizationPolicy,
+): { codeChallenge?: string; codeChallengeMethod?: 'S256' | 'plain' } {
+  const challenge = single(params, 'code_challenge');
+  const method = single(params, 'code_challenge_method');
+  const metadata = client.metadata;
+  const required =
+    metadata.enforce_pkce ||
+    policy.enforcePkce === 'always' ||
+    (policy.enforcePkce === 'public_clients_only' && metadata.public);
+  if (challenge === undefined) {
+    if (method !== undefined)
+      throw new InvalidRequest('code_challenge_method was sent without code_challenge');
+    if (required) throw new InvalidRequest('This client must use PKCE (code_challenge)');
+    return {};
+  }
+  if (!CODE_CHALLENGE.test(challenge))
+    throw new InvalidRequest('code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]');
+  // RFC 7636 §4.3: a challenge without a method is plain.
+  const resolved = method ?? 'plain';
+  if (resolved !== 'S256' && resolved !== 'plain')
+    throw new InvalidRequest('code_challenge_method must be S256');
+  // plain needs the operator's consent, globally or for this client; S256 is always fine.
+  if (resolved === 'plain' && !policy.allowPlainPkce && metadata.pkce_challenge_method !== 'plain')
+    throw new InvalidRequest('code_challenge_method plain is not allowed; use S256');
+  return { codeChallenge: challenge, codeChallengeMethod: resolved };
+}
+
+function readPrompt(text: string | undefined): Set<Prompt> {
+  const values = new Set<Prompt>();
+  if (text === undefined) return values;
+  for (const value of text.split(' ').filter(Boolean)) {
+    if (!(PROMPTS as readonly string[]).includes(value))
+      throw new InvalidRequest(`prompt ${clip(value)} is not supported`);
+    values.add(value as Prompt);
+  }
+  // Core §3.1.2.1: none with any other value is an error.
+  if (values.has('none') && values.size > 1)
+    throw new InvalidRequest('prompt none cannot be combined with other values');
+  return values;
+}
+
+function readMaxAge(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(text)) throw new InvalidRequest('max_age must be a number of seconds');
+  return Number(text);
+}
+
+/** RFC 8707 §2: absolute URIs without a fragment, each among the client's audiences. */
+function readResources(value: string | string[] | undefined, audiences: string[]): string[] {
+  if (value === undefined || value === '') return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length > 20) throw new InvalidTarget('At most 20 resource parameters');
+  for (const r of list) {
+    if (!URL.canParse(r) || r.includes('#'))
+      throw new InvalidTarget('resource must be an absolute URI without a fragment');
+    if (!audiences.includes(r))
+      throw new InvalidTarget(`This client may not request a token for ${clip(r)}`);
+  }
+  return [...new Set(list)];
+}
