@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { randomId } from '../common/random-id.js';
+import type { ClaimsRequest } from './claims-request.js';
+
+/** Everything a code is bound to (design brief, Tokens): checked or carried at `/token`. */
+export interface CodeGrant {
+  clientId: string;
+  redirectUri: string;
+  /** Whether `redirect_uri` was in the authorization request (RFC 6749 §4.1.3). */
+  redirectUriSent: boolean;
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256' | 'plain';
+  nonce?: string;
+  scope: string[];
+  claims: ClaimsRequest;
+  resources: string[];
+  /** The authentication event. */
+  userId: string;
+  sessionId: string;
+  authTime: number;
+  amr: string[];
+  acr: string;
+}
+
+/** What a redeemed code issued, so a replay can take it back. */
+export interface IssuedFromCode {
+  accessTokenJti: string;
+  accessTokenExp: number;
+}
+
+export type Redemption =
+  | { outcome: 'redeemed'; grant: CodeGrant; finish: (issued: IssuedFromCode) => Promise<void> }
+  /** The code was already used; what its first use issued has been handed to `revoke`. */
+  | { outcome: 'replayed' }
+  | { outcome: 'unknown' };
+
+/** Long enough to outlive any access token issued from a code, so a replay can revoke it. */
+const REDEEMED_TTL_MS = 24 * 3600_000;
+const CODE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+const digest = (code: string) => createHash('sha256').update(code).digest('base64url');
+
+/**
+ * Authorization codes: 256 random bits (base64url, no spaces), stored in the shared store as
+ * their SHA-256 only, for their lifetime (60 s by default), redeemed at most once across all
+ * instances: the first to put the code's "used" mark (put-if-absent, atomic) wins.
+ *
+ * A replay must take back what the first redemption issued (RFC 6749 §4.1.2, RFC 9700
+ * §4.5.3.2), also when the two race on different instances. Each side writes before it reads
+ * the other's mark: the winner records what it issued, then looks for a replay mark; the loser
+ * leaves a replay mark, then looks for what was issued. Whichever writes last sees the other's
+ * mark, so the tokens are revoked either way.
+ */
+@Injectable()
+export class AuthorizationCodes {
+  constructor(@Inject(ShortLivedStore) private readonly store: ShortLivedStore) {}
+
+  async issue(grant: CodeGrant, lifetimeMs: number): Promise<string> {
+    const code = randomId(32);
+    await this.store.put(`code:${digest(code)}`, JSON.stringify(grant), lifetimeMs);
+    return code;
+  }
+
+  /** `revoke` is called with what a replayed code issued, whichever side sees the replay. */
+  async redeem(
+    code: string,
+    revoke: (issued: IssuedFromCode) => Promise<void>,
+  ): Promise<Redemption> {
+    if (!CODE_PATTERN.test(code)) return { outcome: 'unknown' };
+    const key = digest(code);
+    if ((await this.store.get(`code-used:${key}`)) !== null) return this.replayed(key, revoke);
+    const stored = await this.store.get(`code:${key}`);
+    // Only a real code leaves marks: guessing writes nothing.
+    if (stored === null) return { outcome: 'unknown' };
+    if (!(await this.store.putIfAbsent(`code-used:${key}`, '1', REDEEMED_TTL_MS)))
+      return this.replayed(key, revoke);
+    await this.store.delete(`code:${key}`);
+    return {
+      outcome: 'redeemed',
+      grant: JSON.parse(stored) as CodeGrant,
+      finish: async (issued) => {
+        await this.store.put(`code-issued:${key}`, JSON.stringify(issued), REDEEMED_TTL_MS);
+        if ((await this.store.get(`code-replayed:${key}`)) !== null) await revoke(issued);
+      },
+    };
+  }
+
+  private async replayed(
+    key: string,
+    revoke: (issued: IssuedFromCode) => Promise<void>,
+  ): Promise<Redemption> {
+    await this.store.put(`code-replayed:${key}`, '1', REDEEMED_TTL_MS);
+    const issued = await this.store.get(`code-issued:${key}`);
+    if (issued !== null) await revoke(JSON.parse(issued) as IssuedFromCode);
+    return { outcome: 'replayed' };
+  }
+}
