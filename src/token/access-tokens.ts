@@ -118,7 +118,7 @@ export class AccessTokens {
   }
 
   /** Denies the token everywhere until it expires by itself. */
-  async revoke(claims: AccessTokenClaims): Promise<void> {
+  async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
     const ttlMs = claims.exp * 1000 - Date.now();
     if (ttlMs > 0) await this.store.put(deniedKey(claims.jti), '1', ttlMs + 1000);
   }

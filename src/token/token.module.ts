@@ -1,17 +1,29 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
+import { UsersModule } from '../users/users.module.js';
 import { AccessTokens } from './access-tokens.js';
 import { BearerScopeGuard } from './bearer-auth.js';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
+import { IdTokens } from './id-tokens.js';
 import { TokenController } from './token.controller.js';
 import { TokenMetadata } from './token.metadata.js';
 import { TokenService } from './token.service.js';
 
 @Module({
-  imports: [DiscoveryModule, ClientsModule],
+  imports: [DiscoveryModule, ClientsModule, UsersModule, AuthorizationModule],
   controllers: [TokenController],
-  providers: [TokenService, AccessTokens, TokenMetadata, ClientCredentialsGrant, BearerScopeGuard],
-  exports: [AccessTokens, BearerScopeGuard],
+  providers: [
+    TokenService,
+    AccessTokens,
+    IdTokens,
+    TokenMetadata,
+    ClientCredentialsGrant,
+    AuthorizationCodeGrant,
+    BearerScopeGuard,
+  ],
+  exports: [AccessTokens, IdTokens, BearerScopeGuard],
 })
 export class TokenModule {}

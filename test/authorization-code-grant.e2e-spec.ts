@@ -1,0 +1,315 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import { AuthorizationCodes, type CodeGrant } from '../src/authorization/authorization-codes.js';
+import type { User } from '../src/users/user.entity.js';
+import { UsersService } from '../src/users/users.service.js';
+import { basicAuth, postForm, registerClient } from './support/clients.js';
+import {
+  createStorage,
+  sleep,
+  startProvider,
+  target,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
+
+const CB = 'https://app.example.com/cb';
+
+/**
+ * The token side of the code flow. Codes are minted here exactly as `/authorize` mints them
+ * (through AuthorizationCodes), so every check at `/token` is shown on its own.
+ */
+describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
+  let storage: Storage;
+  let provider: RunningProvider;
+  let user: User;
+  let web: { clientId: string; secret?: string };
+  let other: { clientId: string; secret?: string };
+  let pairwise: { clientId: string; secret?: string };
+  const token = () => `${provider.url}/token`;
+
+  before(async () => {
+    storage = await createStorage();
+    provider = await startProvider(storage.env);
+    user = await provider.app.get(UsersService).create({
+      username: `alice-${randomBytes(3).toString('hex')}`,
+      password: 'correct horse battery staple',
+      claims: { name: 'Alice Liddell', email: 'alice@example.com', email_verified: true },
+      groups: ['readers'],
+      origin: 'admin',
+    });
+    const webMetadata = {
+      redirect_uris: [CB],
+      grant_types: ['authorization_code'],
+      scope: 'openid profile email',
+      token_endpoint_auth_method: 'client_secret_post',
+    };
+    web = await registerClient(provider.app, webMetadata);
+    other = await registerClient(provider.app, webMetadata);
+    pairwise = await registerClient(provider.app, { ...webMetadata, subject_type: 'pairwise' });
+  });
+  after(async () => {
+    await provider?.close();
+    await storage?.dispose();
+  });
+
+  const grant = (clientId: string, overrides: Partial<CodeGrant> = {}): CodeGrant => ({
+    clientId,
+    redirectUri: CB,
+    redirectUriSent: true,
+    nonce: 'nonce-for-the-id-token',
+    includeAuthTime: false,
+    scope: ['openid', 'email'],
+    claims: {},
+    resources: [],
+    userId: user.id,
+    sessionId: 'a-session-id',
+    authTime: Math.floor(Date.now() / 1000) - 5,
+    amr: ['pwd'],
+    acr: 'one_factor',
+    ...overrides,
+  });
+  const mint = (g: CodeGrant, lifetimeMs = 60_000) =>
+    provider.app.get(AuthorizationCodes).issue(g, lifetimeMs);
+  const redeem = (
+    client: { clientId: string; secret?: string },
+    code: string,
+    extra: Record<string, string> = {},
+  ) =>
+    postForm(token(), {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: CB,
+      client_id: client.clientId,
+      client_secret: client.secret!,
+      ...extra,
+    });
+
+  test('openid-client redeems a code with PKCE: the ID token and access token it validates', async () => {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const challenge = await oidc.calculatePKCECodeChallenge(verifier);
+    const code = await mint(
+      grant(web.clientId, {
+        codeChallenge: challenge,
+        codeChallengeMethod: 'S256',
+        includeAuthTime: true,
+      }),
+    );
+    const config = await oidc.discovery(
+      new URL(provider.config.issuer),
+      web.clientId,
+      undefined,
+      oidc.ClientSecretPost(web.secret),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const callback = new URL(`${CB}?code=${code}&state=state-12345678`);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: 'state-12345678',
+      expectedNonce: 'nonce-for-the-id-token',
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims()!;
+    assert.equal(claims.iss, provider.config.issuer);
+    assert.equal(claims.sub, user.id);
+    assert.equal(claims.aud, web.clientId);
+    assert.equal(claims.azp, web.clientId);
+    assert.equal(claims.nonce, 'nonce-for-the-id-token');
+    assert.equal(claims.acr, 'one_factor');
+    assert.deepEqual(claims.amr, ['pwd']);
+    assert.equal(claims.sid, 'a-session-id');
+    assert.equal(typeof claims.auth_time, 'number');
+    assert.ok(claims.at_hash, 'at_hash binds the access token');
+    assert.equal(claims.email, undefined, 'scope claims go to UserInfo, not the ID token');
+    assert.equal(tokens.scope, 'openid email');
+    assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+
+    const idHeader = decodeProtectedHeader(tokens.id_token!);
+    assert.equal(idHeader.alg, 'RS256');
+    assert.ok(idHeader.kid);
+    const jwks = createRemoteJWKSet(new URL(`${provider.url}/jwks`));
+    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, {
+      issuer: provider.config.issuer,
+      typ: 'at+jwt',
+    });
+    assert.equal(protectedHeader.typ, 'at+jwt');
+    assert.equal(payload.sub, user.id);
+    assert.equal(payload.client_id, web.clientId);
+    assert.equal(payload.scope, 'openid email');
+    assert.equal(payload.acr, 'one_factor');
+  });
+
+  test('auth_time only when asked for; claims asked for in the ID token are there', async () => {
+    const plain = await redeem(web, await mint(grant(web.clientId)));
+    assert.equal(plain.status, 200, JSON.stringify(plain.body));
+    const plainClaims = JSON.parse(
+      Buffer.from((plain.body.id_token as string).split('.')[1], 'base64url').toString(),
+    ) as Record<string, unknown>;
+    assert.equal(plainClaims.auth_time, undefined);
+
+    const asked = await redeem(
+      web,
+      await mint(
+        grant(web.clientId, {
+          claims: { id_token: { email: { essential: true }, auth_time: {} } },
+        }),
+      ),
+    );
+    const askedClaims = JSON.parse(
+      Buffer.from((asked.body.id_token as string).split('.')[1], 'base64url').toString(),
+    ) as Record<string, unknown>;
+    assert.equal(askedClaims.email, 'alice@example.com');
+    assert.equal(typeof askedClaims.auth_time, 'number');
+  });
+
+  test('a code used twice: 400 invalid_grant, and the first access token is revoked', async () => {
+    const code = await mint(grant(web.clientId));
+    const first = await redeem(web, code);
+    assert.equal(first.status, 200);
+    const introspect = async () =>
+      (
+        await postForm(`${provider.url}/introspect`, {
+          token: first.body.access_token as string,
+          client_id: other.clientId,
+          client_secret: other.secret!,
+        })
+      ).body.active;
+    assert.equal(await introspect(), true);
+    const second = await redeem(web, code);
+    assert.equal(second.status, 400);
+    assert.equal(second.body.error, 'invalid_grant');
+    assert.match(String(second.body.error_description), /already used/);
+    assert.equal(await introspect(), false, 'revoked by the replay');
+  });
+
+  test('each broken binding is invalid_grant, never a token', async () => {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const pkce = { codeChallenge: challenge, codeChallengeMethod: 'S256' as const };
+    const cases: [
+      string,
+      () => Promise<{ status: number; body: Record<string, unknown> }>,
+      RegExp,
+    ][] = [
+      [
+        'a code of client A redeemed by client B',
+        async () => redeem(other, await mint(grant(web.clientId))),
+        /another client/,
+      ],
+      [
+        'a different redirect_uri',
+        async () => redeem(web, await mint(grant(web.clientId)), { redirect_uri: `${CB}/x` }),
+        /redirect_uri/,
+      ],
+      [
+        'no redirect_uri though the request had one',
+        async () => {
+          const code = await mint(grant(web.clientId));
+          return postForm(token(), {
+            grant_type: 'authorization_code',
+            code,
+            client_id: web.clientId,
+            client_secret: web.secret!,
+          });
+        },
+        /redirect_uri/,
+      ],
+      [
+        'a wrong code_verifier',
+        async () =>
+          redeem(web, await mint(grant(web.clientId, pkce)), {
+            code_verifier: oidc.randomPKCECodeVerifier(),
+          }),
+        /does not match/,
+      ],
+      [
+        'no code_verifier',
+        async () => redeem(web, await mint(grant(web.clientId, pkce))),
+        /code_verifier is required/,
+      ],
+      [
+        'a malformed code_verifier',
+        async () => redeem(web, await mint(grant(web.clientId, pkce)), { code_verifier: 'short' }),
+        /43 to 128/,
+      ],
+      [
+        'a code_verifier without a challenge',
+        async () => redeem(web, await mint(grant(web.clientId)), { code_verifier: verifier }),
+        /had no PKCE/,
+      ],
+      [
+        'an unknown code',
+        async () => redeem(web, randomBytes(32).toString('base64url')),
+        /invalid or has expired/,
+      ],
+      ['a malformed code', async () => redeem(web, 'not a code'), /invalid or has expired/],
+      [
+        'an expired code',
+        async () => {
+          const code = await mint(grant(web.clientId), 300);
+          await sleep(500);
+          return redeem(web, code);
+        },
+        /invalid or has expired/,
+      ],
+    ];
+    for (const [name, run, pattern] of cases) {
+      const res = await run();
+      assert.equal(res.status, 400, `${name}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error, 'invalid_grant', name);
+      assert.match(String(res.body.error_description), pattern, name);
+      assert.equal(res.body.access_token, undefined);
+    }
+    const missing = await postForm(token(), {
+      grant_type: 'authorization_code',
+      client_id: web.clientId,
+      client_secret: web.secret!,
+    });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.error, 'invalid_request');
+  });
+
+  test('a disabled user gets no tokens from a code issued before', async () => {
+    const users = provider.app.get(UsersService);
+    const bob = await users.create({
+      username: `bob-${randomBytes(3).toString('hex')}`,
+      claims: {},
+      origin: 'admin',
+    });
+    const code = await mint(grant(web.clientId, { userId: bob.id }));
+    await users.setDisabled(bob.id, true);
+    const res = await redeem(web, code);
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, 'invalid_grant');
+  });
+
+  test('a pairwise client sees its own stable subject, not the user id', async () => {
+    const subOf = async () => {
+      const res = await redeem(pairwise, await mint(grant(pairwise.clientId)));
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return (
+        JSON.parse(
+          Buffer.from((res.body.id_token as string).split('.')[1], 'base64url').toString(),
+        ) as { sub: string }
+      ).sub;
+    };
+    const first = await subOf();
+    assert.notEqual(first, user.id);
+    assert.match(first, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(await subOf(), first);
+  });
+
+  test('a client without the grant is unauthorized_client', async () => {
+    const machine = await registerClient(provider.app, { grant_types: ['client_credentials'] });
+    const res = await postForm(
+      token(),
+      { grant_type: 'authorization_code', code: randomBytes(32).toString('base64url') },
+      { authorization: basicAuth(machine.clientId, machine.secret!) },
+    );
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, 'unauthorized_client');
+  });
+});
