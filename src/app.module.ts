@@ -11,6 +11,7 @@ import { TokenModule } from './token/token.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { UsersModule } from './users/users.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
+import { UserinfoModule } from './userinfo/userinfo.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
         ClientsModule,
         UsersModule,
         TokenModule,
+        UserinfoModule,
         RegistrationModule.forRoot(config),
         AdminModule,
         DiscoveryModule,

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { AuthorizationCodes, type CodeGrant } from '../src/authorization/authorization-codes.js';
+import type { CodeGrant } from '../src/authorization/authorization-codes.js';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
 import { basicAuth, postForm, registerClient } from './support/clients.js';
+import { CODE_REDIRECT_URI as CB, codeGrant, mintCode, redeemCode } from './support/codes.js';
 import {
   createStorage,
   sleep,
@@ -15,8 +16,6 @@ import {
   type RunningProvider,
   type Storage,
 } from './support/provider.js';
-
-const CB = 'https://app.example.com/cb';
 
 /**
  * The token side of the code flow. Codes are minted here exactly as `/authorize` mints them
@@ -56,37 +55,14 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
     await storage?.dispose();
   });
 
-  const grant = (clientId: string, overrides: Partial<CodeGrant> = {}): CodeGrant => ({
-    clientId,
-    redirectUri: CB,
-    redirectUriSent: true,
-    nonce: 'nonce-for-the-id-token',
-    includeAuthTime: false,
-    scope: ['openid', 'email'],
-    claims: {},
-    resources: [],
-    userId: user.id,
-    sessionId: 'a-session-id',
-    authTime: Math.floor(Date.now() / 1000) - 5,
-    amr: ['pwd'],
-    acr: 'one_factor',
-    ...overrides,
-  });
-  const mint = (g: CodeGrant, lifetimeMs = 60_000) =>
-    provider.app.get(AuthorizationCodes).issue(g, lifetimeMs);
+  const grant = (clientId: string, overrides: Partial<CodeGrant> = {}) =>
+    codeGrant(clientId, user.id, overrides);
+  const mint = (g: CodeGrant, lifetimeMs?: number) => mintCode(provider, g, lifetimeMs);
   const redeem = (
     client: { clientId: string; secret?: string },
     code: string,
     extra: Record<string, string> = {},
-  ) =>
-    postForm(token(), {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: CB,
-      client_id: client.clientId,
-      client_secret: client.secret!,
-      ...extra,
-    });
+  ) => redeemCode(provider, client, code, extra);
 
   test('openid-client redeems a code with PKCE: the ID token and access token it validates', async () => {
     const verifier = oidc.randomPKCECodeVerifier();

@@ -7,6 +7,13 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SigningService } from '../keys/signing.service.js';
 
+/** The end user a token was issued for, kept beside it for UserInfo (its `sub` may be pairwise). */
+export interface EndUserOfToken {
+  userId: string;
+  /** Core §5.5: claims the authorization request asked UserInfo to return. */
+  userinfoClaims: string[];
+}
+
 /** Claims of an RFC 9068 access token, as issued. */
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
@@ -51,6 +58,7 @@ export class AccessTokens {
     scope: string[];
     audience: string[];
     extra?: Record<string, unknown>;
+    endUser?: EndUserOfToken;
   }): Promise<{ token: string; claims: AccessTokenClaims; expiresIn: number }> {
     const lifetimeMs =
       input.client.metadata.lifespans.access_token ?? this.config.lifespans.accessToken;
@@ -72,6 +80,9 @@ export class AccessTokens {
       alg: this.config.accessTokenSigningAlg,
       typ: ACCESS_TOKEN_TYPE,
     });
+    if (input.endUser) {
+      await this.store.put(endUserKey(claims.jti), JSON.stringify(input.endUser), lifetimeMs);
+    }
     return { token, claims, expiresIn };
   }
 
@@ -117,6 +128,12 @@ export class AccessTokens {
     return claims;
   }
 
+  /** The end user behind a token from a user flow; undefined for a client's own token. */
+  async endUserOf(claims: AccessTokenClaims): Promise<EndUserOfToken | undefined> {
+    const stored = await this.store.get(endUserKey(claims.jti));
+    return stored === null ? undefined : (JSON.parse(stored) as EndUserOfToken);
+  }
+
   /** Denies the token everywhere until it expires by itself. */
   async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
     const ttlMs = claims.exp * 1000 - Date.now();
@@ -125,3 +142,4 @@ export class AccessTokens {
 }
 
 const deniedKey = (jti: string) => `revoked-at:${jti}`;
+const endUserKey = (jti: string) => `at-user:${jti}`;

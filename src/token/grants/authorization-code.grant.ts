@@ -90,6 +90,10 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
       scope: grant.scope,
       audience,
       extra: { auth_time: grant.authTime, acr: grant.acr, amr: grant.amr },
+      endUser: {
+        userId: user.id,
+        userinfoClaims: requestedClaims(grant.claims, 'userinfo'),
+      },
     });
     await finish({ accessTokenJti: access.claims.jti, accessTokenExp: access.claims.exp });
 

@@ -1,0 +1,133 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Options,
+  Post,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { OAuthError } from '../common/errors/oauth-error.js';
+import { bearerToken } from '../token/bearer-auth.js';
+import { UserinfoService } from './userinfo.service.js';
+
+export const USERINFO_PATH = '/userinfo';
+
+/** RFC 6750 §2.3 is refused: a token in a URL ends up in logs and histories. */
+const MAX_TOKEN = 16_384;
+
+@ApiTags('openid')
+@Controller()
+export class UserinfoController {
+  constructor(@Inject(UserinfoService) private readonly userinfo: UserinfoService) {}
+
+  @Get(USERINFO_PATH)
+  @ApiOperation({
+    summary: 'OpenID Connect Core §5.3 UserInfo (token in the Authorization header)',
+  })
+  @ApiBearerAuth()
+  @ApiOkResponse({ description: 'The claims, as JSON or as a signed JWT (application/jwt)' })
+  get(
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('origin') origin: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    return this.respond(tokenFrom(authorization, undefined), origin, reply);
+  }
+
+  @Post(USERINFO_PATH)
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'UserInfo by POST: the token in the Authorization header or the form body (RFC 6750 §2.2)',
+  })
+  @ApiBearerAuth()
+  post(
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('origin') origin: string | undefined,
+    @Body() body: unknown,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    let inBody: unknown;
+    if (body !== undefined && body !== null && typeof body === 'object') {
+      inBody = (body as Record<string, unknown>).access_token;
+      // §2.2: only from a form body.
+      if (
+        inBody !== undefined &&
+        !contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')
+      )
+        throw new OAuthError(
+          'invalid_request',
+          'access_token may be sent only in a form body',
+          400,
+        );
+    }
+    return this.respond(tokenFrom(authorization, inBody), origin, reply);
+  }
+
+  /** CORS preflight: whether the page may read the answer is decided per client afterwards. */
+  @Options(USERINFO_PATH)
+  @HttpCode(204)
+  @ApiOperation({ summary: 'CORS preflight for browser clients', deprecated: true })
+  preflight(
+    @Headers('origin') origin: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): void {
+    if (origin === undefined) return;
+    void reply.headers({
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-max-age': '600',
+      vary: 'origin',
+    });
+  }
+
+  private async respond(token: string, origin: string | undefined, reply: FastifyReply) {
+    const { client, body } = await this.userinfo.answer(token);
+    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    // A browser page may read the claims only from one of the client's allowed origins.
+    if (origin !== undefined && client.metadata.cors_allowed_origins.includes(origin)) {
+      void reply
+        .header('access-control-allow-origin', origin)
+        .header('access-control-expose-headers', 'www-authenticate')
+        .header('vary', 'origin');
+    }
+    if (typeof body === 'string') {
+      void reply.type('application/jwt').send(body);
+    } else {
+      void reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
+    }
+  }
+}
+
+/** Exactly one way of presenting the token (RFC 6750 §2). */
+function tokenFrom(authorization: string | undefined, inBody: unknown): string {
+  if (authorization !== undefined && inBody !== undefined)
+    throw new OAuthError('invalid_request', 'Send the access token one way only', 400);
+  if (inBody !== undefined) {
+    if (typeof inBody !== 'string' || inBody.length === 0 || inBody.length > MAX_TOKEN)
+      throw invalid();
+    return inBody;
+  }
+  if (authorization === undefined) {
+    throw new OAuthError('invalid_token', 'A bearer access token is required', 401).withHeader(
+      'www-authenticate',
+      'Bearer',
+    );
+  }
+  const token = bearerToken(authorization);
+  if (token === undefined || token.length > MAX_TOKEN) throw invalid();
+  return token;
+}
+
+const invalid = () =>
+  new OAuthError('invalid_token', 'The access token is malformed', 401).withHeader(
+    'www-authenticate',
+    'Bearer error="invalid_token"',
+  );

@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ClientsService } from '../clients/clients.service.js';
+import type { Client } from '../clients/client.entity.js';
+import { InsufficientScope, InvalidToken } from '../common/errors/oauth-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { SigningService } from '../keys/signing.service.js';
+import { AccessTokens } from '../token/access-tokens.js';
+import { claimsForScopes, selectClaims, userClaims } from '../users/user-claims.js';
+import { UsersService } from '../users/users.service.js';
+
+export interface UserinfoAnswer {
+  client: Client;
+  /** JSON claims, or a signed JWT when the client registered `userinfo_signed_response_alg`. */
+  body: Record<string, unknown> | string;
+}
+
+/** RFC 6750 §3.1: the challenge that goes with an invalid token. */
+export const invalidToken = (description: string) =>
+  new InvalidToken(description).withHeader('www-authenticate', 'Bearer error="invalid_token"');
+
+/** OpenID Connect Core §5.3: the claims about the user an access token may read. */
+@Injectable()
+export class UserinfoService {
+  constructor(
+    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+    @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(SigningService) private readonly signing: SigningService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async answer(token: string): Promise<UserinfoAnswer> {
+    const claims = await this.accessTokens.inspect(token);
+    if (!claims) throw invalidToken('The access token is invalid, expired or revoked');
+    const scope = (claims.scope ?? '').split(' ');
+    if (!scope.includes('openid')) {
+      throw new InsufficientScope('The access token was not issued for openid').withHeader(
+        'www-authenticate',
+        'Bearer error="insufficient_scope", scope="openid"',
+      );
+    }
+    const client = await this.clients.find(claims.client_id);
+    const endUser = await this.accessTokens.endUserOf(claims);
+    if (!client || !endUser) throw invalidToken('The access token is not about a user');
+    const user = await this.users.findById(endUser.userId);
+    if (!user || user.disabled) throw invalidToken('The user is no longer active');
+
+    const names = claimsForScopes(scope);
+    for (const name of endUser.userinfoClaims) names.add(name);
+    // `sub` is the token's: the same, public or pairwise, as in the ID token (Core §5.3.2).
+    const released = { ...selectClaims(userClaims(user), names), sub: claims.sub };
+    const alg = client.metadata.userinfo_signed_response_alg;
+    if (!alg) return { client, body: released };
+    const iat = Math.floor(Date.now() / 1000);
+    return {
+      client,
+      body: await this.signing.sign(
+        { ...released, iss: this.config.issuer, aud: client.clientId, iat },
+        { alg },
+      ),
+    };
+  }
+}
