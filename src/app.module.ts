@@ -12,6 +12,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { UsersModule } from './users/users.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { UserinfoModule } from './userinfo/userinfo.module.js';
+import { ConsentModule } from './consent/consent.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
         KeysModule.forRoot({ serve: true }),
         ClientsModule,
         UsersModule,
+        ConsentModule,
         TokenModule,
         UserinfoModule,
         RegistrationModule.forRoot(config),

@@ -223,6 +223,19 @@ test('PKCE: S256 always, plain only when enabled, required for public clients or
       .codeChallengeMethod,
     'plain',
   );
+  assert.match(
+    redirected({ ...base, code_challenge: CHALLENGE }, client({ pkce_challenge_method: 'S256' }), {
+      ...POLICY,
+      allowPlainPkce: true,
+    }).oauthError.message,
+    /plain is not allowed/,
+    'a client pinned to S256 refuses plain even when it is enabled globally',
+  );
+  assert.match(
+    redirected(base, client({ pkce_challenge_method: 'S256' })).oauthError.message,
+    /must use PKCE/,
+    'a pinned method also enforces PKCE (Authelia)',
+  );
   for (const [params, pattern] of [
     [{ ...base, code_challenge: 'short', code_challenge_method: 'S256' }, /43 to 128/],
     [{ ...base, code_challenge: `${CHALLENGE}!`, code_challenge_method: 'S256' }, /43 to 128/],

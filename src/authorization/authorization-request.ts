@@ -295,8 +295,12 @@ function readPkce(
   const resolved = method ?? 'plain';
   if (resolved !== 'S256' && resolved !== 'plain')
     throw new InvalidRequest('code_challenge_method must be S256');
-  // plain needs the operator's consent, globally or for this client; S256 is always fine.
-  if (resolved === 'plain' && !policy.allowPlainPkce && metadata.pkce_challenge_method !== 'plain')
+  // plain needs the operator's leave, for this client or globally unless the client pins
+  // S256 (Authelia's pkce_challenge_method); S256 is always accepted.
+  const plainAllowed =
+    metadata.pkce_challenge_method === 'plain' ||
+    (policy.allowPlainPkce && metadata.pkce_challenge_method !== 'S256');
+  if (resolved === 'plain' && !plainAllowed)
     throw new InvalidRequest('code_challenge_method plain is not allowed; use S256');
   return { codeChallenge: challenge, codeChallengeMethod: resolved };
 }
