@@ -1,0 +1,117 @@
+/** The languages the pages speak (`ui_locales_supported`); the first is the fallback. */
+export const UI_LOCALES = ['en', 'fr'] as const;
+export type UiLocale = (typeof UI_LOCALES)[number];
+
+const en = {
+  'login.title': 'Sign in',
+  'login.to': 'to continue to {client}',
+  'login.username': 'Username',
+  'login.password': 'Password',
+  'login.submit': 'Sign in',
+  'login.failed':
+    'The username or password is incorrect, or the account is locked. Try again later.',
+  'totp.title': 'Second step',
+  'totp.prompt': 'Enter the 6-digit code from your authenticator app.',
+  'totp.code': 'Code',
+  'totp.submit': 'Verify',
+  'totp.failed': 'That code is not valid. Try the next one.',
+  'consent.title': 'Allow access?',
+  'consent.asks': '{client} asks to:',
+  'consent.claims': 'It also asks for:',
+  'consent.signedInAs': 'Signed in as {user}.',
+  'consent.allow': 'Allow',
+  'consent.deny': 'Deny',
+  'consent.policy': 'Privacy policy',
+  'consent.terms': 'Terms of service',
+  'scope.openid': 'Sign you in with your account',
+  'scope.profile': 'See your name and profile details',
+  'scope.email': 'See your email address',
+  'scope.address': 'See your postal address',
+  'scope.phone': 'See your phone number',
+  'scope.groups': 'See the groups you belong to',
+  'scope.offline_access': 'Keep access while you are away',
+  'scope.other': 'Use the permission “{scope}”',
+  'error.title': 'Something went wrong',
+  'error.back': 'Return to the application and try again.',
+  'signedOut.title': 'Signed out',
+  'signedOut.body': 'You are signed out.',
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const fr: Record<MessageKey, string> = {
+  'login.title': 'Connexion',
+  'login.to': 'pour continuer vers {client}',
+  'login.username': 'Nom d’utilisateur',
+  'login.password': 'Mot de passe',
+  'login.submit': 'Se connecter',
+  'login.failed':
+    'Le nom d’utilisateur ou le mot de passe est incorrect, ou le compte est verrouillé. Réessayez plus tard.',
+  'totp.title': 'Deuxième étape',
+  'totp.prompt': 'Saisissez le code à 6 chiffres de votre application d’authentification.',
+  'totp.code': 'Code',
+  'totp.submit': 'Vérifier',
+  'totp.failed': 'Ce code n’est pas valide. Essayez le suivant.',
+  'consent.title': 'Autoriser l’accès ?',
+  'consent.asks': '{client} demande à :',
+  'consent.claims': 'Il demande aussi :',
+  'consent.signedInAs': 'Connecté en tant que {user}.',
+  'consent.allow': 'Autoriser',
+  'consent.deny': 'Refuser',
+  'consent.policy': 'Politique de confidentialité',
+  'consent.terms': 'Conditions d’utilisation',
+  'scope.openid': 'Vous connecter avec votre compte',
+  'scope.profile': 'Voir votre nom et votre profil',
+  'scope.email': 'Voir votre adresse e-mail',
+  'scope.address': 'Voir votre adresse postale',
+  'scope.phone': 'Voir votre numéro de téléphone',
+  'scope.groups': 'Voir les groupes dont vous faites partie',
+  'scope.offline_access': 'Garder l’accès en votre absence',
+  'scope.other': 'Utiliser la permission « {scope} »',
+  'error.title': 'Une erreur est survenue',
+  'error.back': 'Revenez à l’application et réessayez.',
+  'signedOut.title': 'Déconnecté',
+  'signedOut.body': 'Vous êtes déconnecté.',
+};
+
+const CATALOGS: Record<UiLocale, Record<MessageKey, string>> = { en, fr };
+
+/**
+ * The page language: the first of the request's `ui_locales` (Core §3.1.2.1) we speak, then
+ * the browser's Accept-Language, then English. A tag matches by its primary language
+ * (`fr-CA` is `fr`).
+ */
+export function pickLocale(uiLocales: readonly string[], acceptLanguage?: string): UiLocale {
+  const fromHeader = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.find((p) => p.trim().startsWith('q='));
+      return { tag, q: q ? Number(q.trim().slice(2)) : 1 };
+    })
+    .filter((l) => l.tag && l.q > 0)
+    .sort((a, b) => b.q - a.q)
+    .map((l) => l.tag);
+  for (const tag of [...uiLocales, ...fromHeader]) {
+    const primary = tag.toLowerCase().split('-')[0] as UiLocale;
+    if ((UI_LOCALES as readonly string[]).includes(primary)) return primary;
+  }
+  return 'en';
+}
+
+/** A message in a language, with `{name}` placeholders filled (the template escapes the result). */
+export function translate(
+  locale: UiLocale,
+  key: MessageKey,
+  vars: Record<string, string> = {},
+): string {
+  return CATALOGS[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
+}
+
+/** A scope in plain words. */
+export function describeScope(locale: UiLocale, scope: string): string {
+  const key = `scope.${scope}` as MessageKey;
+  return key in CATALOGS[locale]
+    ? translate(locale, key)
+    : translate(locale, 'scope.other', { scope });
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeScope, pickLocale, translate } from './i18n.js';
+import { pages } from './pages.js';
+
+const client = { name: 'Reports', logoUri: 'https://reports.example/logo.png' };
+
+test('every value is escaped: a hostile client name or login hint stays text', () => {
+  const { html, csp } = pages.login('en', {
+    action: '/interaction/abc/login',
+    csrf: 'csrf-token-1',
+    client: { name: '<script>alert(1)</script>', policyUri: 'javascript:alert(1)' },
+    username: '"><img src=x onerror=alert(1)>',
+  });
+  assert.ok(!html.includes('<script>alert(1)</script>'));
+  assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+  assert.ok(!html.includes('"><img'));
+  assert.ok(!html.includes('javascript:'), 'only http(s) links are shown');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /form-action 'self'/);
+  assert.doesNotMatch(html, /<script/i, 'the login page needs no script');
+});
+
+test('the login form: plain fields username and password, the CSRF token, the hint prefilled', () => {
+  const { html } = pages.login('en', {
+    action: '/interaction/abc/login',
+    csrf: 'csrf-token-1',
+    client,
+    username: 'alice',
+    failed: true,
+  });
+  assert.match(html, /<form method="post" action="\/interaction\/abc\/login">/);
+  assert.match(html, /name="csrf" value="csrf-token-1"/);
+  assert.match(html, /name="username"[^>]*value="alice"/);
+  assert.match(html, /name="password" type="password"/);
+  assert.match(html, /role="alert"/);
+  assert.match(html, /src="https:\/\/reports.example\/logo.png"/);
+  assert.match(html, /<html lang="en">/);
+});
+
+test('consent lists the scopes in plain words, the claims, and the client links', () => {
+  const { html } = pages.consent('fr', {
+    action: '/interaction/abc/consent',
+    csrf: 'c',
+    client: {
+      ...client,
+      policyUri: 'https://reports.example/privacy',
+      tosUri: 'https://reports.example/tos',
+    },
+    user: 'alice',
+    scopes: ['openid', 'email', 'reports:read'],
+    claims: ['phone_number'],
+  });
+  assert.match(html, /<html lang="fr">/);
+  assert.ok(html.includes('Voir votre adresse e-mail'));
+  assert.ok(html.includes('reports:read'));
+  assert.ok(html.includes('<code>phone_number</code>'));
+  assert.match(html, /href="https:\/\/reports.example\/privacy"/);
+  assert.match(html, /name="decision" value="allow"/);
+  assert.match(html, /name="decision" value="deny"/);
+});
+
+test('the language: ui_locales first, then Accept-Language, then English', () => {
+  assert.equal(pickLocale(['de', 'fr-CA']), 'fr');
+  assert.equal(pickLocale([], 'de-DE,fr;q=0.8,en;q=0.5'), 'fr');
+  assert.equal(pickLocale([], 'fr;q=0, en'), 'en');
+  assert.equal(pickLocale(['es']), 'en');
+  assert.equal(pickLocale([], 'garbage;;q=x,,'), 'en');
+  assert.equal(translate('en', 'login.to', { client: 'X' }), 'to continue to X');
+  assert.equal(describeScope('en', 'custom:scope'), 'Use the permission “custom:scope”');
+});
+
+test('error and signed-out pages', () => {
+  const error = pages.error('en', 'invalid_request', 'redirect_uri is not registered <b>');
+  assert.ok(error.html.includes('redirect_uri is not registered &lt;b&gt;'));
+  assert.ok(pages.signedOut('fr').html.includes('Vous êtes déconnecté.'));
+});

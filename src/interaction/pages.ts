@@ -1,0 +1,122 @@
+import { Eta } from 'eta';
+import { PAGE_CSP, renderPage } from '../common/html.js';
+import { describeScope, translate, type MessageKey, type UiLocale } from './i18n.js';
+
+/** What a page shows of the client (Dynamic Client Registration §2 display metadata). */
+export interface ClientDisplay {
+  name: string;
+  logoUri?: string;
+  policyUri?: string;
+  tosUri?: string;
+}
+
+export interface LoginPage {
+  action: string;
+  csrf: string;
+  client: ClientDisplay;
+  username?: string;
+  failed?: boolean;
+}
+
+export interface TotpPage {
+  action: string;
+  csrf: string;
+  client: ClientDisplay;
+  failed?: boolean;
+}
+
+export interface ConsentPage {
+  action: string;
+  csrf: string;
+  client: ClientDisplay;
+  user: string;
+  scopes: string[];
+  claims: string[];
+}
+
+export interface RenderedPage {
+  html: string;
+  /** The Content-Security-Policy to send with it. */
+  csp: string;
+}
+
+/**
+ * Templates escape every value by default (`<%= %>`); nothing here writes raw input. The
+ * pages load nothing but their own inline style, work without script, and each form carries
+ * the interaction's CSRF token.
+ */
+const CLIENT = `<% if (it.client.logoUri) { %><img src="<%= it.client.logoUri %>" alt="" width="64" height="64" referrerpolicy="no-referrer"><% } %>`;
+const LINKS = `<% if (it.client.policyUri || it.client.tosUri) { %><p><% if (it.client.policyUri) { %><a href="<%= it.client.policyUri %>" rel="noopener noreferrer" target="_blank"><%= it.t('consent.policy') %></a> <% } %><% if (it.client.tosUri) { %><a href="<%= it.client.tosUri %>" rel="noopener noreferrer" target="_blank"><%= it.t('consent.terms') %></a><% } %></p><% } %>`;
+
+const TEMPLATES = {
+  login: `${CLIENT}<h1><%= it.t('login.title') %></h1><p><%= it.t('login.to', { client: it.client.name }) %></p>
+<% if (it.failed) { %><p role="alert"><%= it.t('login.failed') %></p><% } %>
+<form method="post" action="<%= it.action %>">
+<input type="hidden" name="csrf" value="<%= it.csrf %>">
+<p><label for="username"><%= it.t('login.username') %></label><br><input id="username" name="username" autocomplete="username" required maxlength="100" value="<%= it.username ?? '' %>"<% if (!it.username) { %> autofocus<% } %>></p>
+<p><label for="password"><%= it.t('login.password') %></label><br><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"<% if (it.username) { %> autofocus<% } %>></p>
+<p><button type="submit"><%= it.t('login.submit') %></button></p>
+</form>${LINKS}`,
+  totp: `${CLIENT}<h1><%= it.t('totp.title') %></h1><p><%= it.t('totp.prompt') %></p>
+<% if (it.failed) { %><p role="alert"><%= it.t('totp.failed') %></p><% } %>
+<form method="post" action="<%= it.action %>">
+<input type="hidden" name="csrf" value="<%= it.csrf %>">
+<p><label for="code"><%= it.t('totp.code') %></label><br><input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6" autofocus></p>
+<p><button type="submit"><%= it.t('totp.submit') %></button></p>
+</form>`,
+  consent: `${CLIENT}<h1><%= it.t('consent.title') %></h1><p><%= it.t('consent.asks', { client: it.client.name }) %></p>
+<ul><% it.scopes.forEach(function (s) { %><li><%= it.scope(s) %></li><% }) %></ul>
+<% if (it.claims.length > 0) { %><p><%= it.t('consent.claims') %></p><ul><% it.claims.forEach(function (c) { %><li><code><%= c %></code></li><% }) %></ul><% } %>
+<p><%= it.t('consent.signedInAs', { user: it.user }) %></p>
+<form method="post" action="<%= it.action %>">
+<input type="hidden" name="csrf" value="<%= it.csrf %>">
+<button type="submit" name="decision" value="allow"><%= it.t('consent.allow') %></button>
+<button type="submit" name="decision" value="deny"><%= it.t('consent.deny') %></button>
+</form>${LINKS}`,
+  error: `<h1><%= it.t('error.title') %></h1><p><code><%= it.error %></code></p><% if (it.description) { %><p><%= it.description %></p><% } %><p><%= it.t('error.back') %></p>`,
+  signedOut: `<h1><%= it.t('signedOut.title') %></h1><p><%= it.t('signedOut.body') %></p>`,
+} as const;
+
+type PageName = keyof typeof TEMPLATES;
+
+const TITLES: Record<PageName, MessageKey> = {
+  login: 'login.title',
+  totp: 'totp.title',
+  consent: 'consent.title',
+  error: 'error.title',
+  signedOut: 'signedOut.title',
+};
+
+const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true });
+for (const [name, template] of Object.entries(TEMPLATES)) eta.loadTemplate(`@${name}`, template);
+
+/** Only http(s) links reach a page: a registered `javascript:` URI renders as nothing. */
+function safeDisplay(client: ClientDisplay): ClientDisplay {
+  const web = (uri?: string) => (uri && /^https?:\/\//i.test(uri) ? uri : undefined);
+  return {
+    name: client.name,
+    logoUri: web(client.logoUri),
+    policyUri: web(client.policyUri),
+    tosUri: web(client.tosUri),
+  };
+}
+
+function render(name: PageName, locale: UiLocale, data: Record<string, unknown>): RenderedPage {
+  const t = (key: MessageKey, vars?: Record<string, string>) => translate(locale, key, vars);
+  const body = eta.render(`@${name}`, {
+    ...data,
+    ...(data.client ? { client: safeDisplay(data.client as ClientDisplay) } : {}),
+    t,
+    scope: (s: string) => describeScope(locale, s),
+  });
+  return { html: renderPage(t(TITLES[name]), body, locale), csp: PAGE_CSP };
+}
+
+export const pages = {
+  login: (locale: UiLocale, page: LoginPage) => render('login', locale, { ...page }),
+  totp: (locale: UiLocale, page: TotpPage) => render('totp', locale, { ...page }),
+  consent: (locale: UiLocale, page: ConsentPage) => render('consent', locale, { ...page }),
+  error: (locale: UiLocale, error: string, description?: string) =>
+    render('error', locale, { error, description }),
+  signedOut: (locale: UiLocale) => render('signedOut', locale, {}),
+};
