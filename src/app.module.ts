@@ -10,6 +10,7 @@ import { ClientsModule } from './clients/clients.module.js';
 import { TokenModule } from './token/token.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { UsersModule } from './users/users.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 
 @Module({})
@@ -24,6 +25,7 @@ export class AppModule {
         KeysModule.forRoot({ serve: true }),
         ClientsModule,
         UsersModule,
+        SessionsModule,
         TokenModule,
         RegistrationModule.forRoot(config),
         AdminModule,
