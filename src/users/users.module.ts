@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
+import { LoginRegulation } from './login-regulation.js';
+import { PasswordLogin } from './password-login.js';
 import { StaticUsersLoader } from './static-users.js';
+import { TotpService } from './totp.service.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  providers: [UsersService, StaticUsersLoader],
-  exports: [UsersService],
+  providers: [UsersService, StaticUsersLoader, LoginRegulation, PasswordLogin, TotpService],
+  exports: [UsersService, LoginRegulation, PasswordLogin, TotpService],
 })
 export class UsersModule {}
