@@ -10,6 +10,7 @@ import { ClientsModule } from './clients/clients.module.js';
 import { TokenModule } from './token/token.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { UsersModule } from './users/users.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { UserinfoModule } from './userinfo/userinfo.module.js';
 import { ConsentModule } from './consent/consent.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         KeysModule.forRoot({ serve: true }),
         ClientsModule,
         UsersModule,
+        SessionsModule,
         ConsentModule,
         TokenModule,
         UserinfoModule,

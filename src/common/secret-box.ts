@@ -6,6 +6,17 @@ const TAG_BYTES = 16;
 
 export class DecryptionError extends Error {}
 
+/** What a key derived from KEYS_ENCRYPTION_SECRET is for; each purpose gets its own key. */
+export type KeyPurpose = 'signing-keys' | 'client-secrets' | 'totp' | 'session-cookies';
+
+/**
+ * A 256-bit key for one purpose and one use, derived (HKDF-SHA256) from KEYS_ENCRYPTION_SECRET,
+ * so a key of one purpose tells nothing about another's.
+ */
+export function deriveKey(secret: string, purpose: KeyPurpose, use: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, `openid-provider/${purpose}`, use, 32));
+}
+
 /**
  * Secrets at rest (private keys, HMAC client secrets): AES-256-GCM under a key derived
  * (HKDF-SHA256) from KEYS_ENCRYPTION_SECRET, one key per purpose. The row's identity is bound
@@ -17,13 +28,11 @@ export class SecretBox {
 
   constructor(
     secret: string,
-    purpose: 'signing-keys' | 'client-secrets' | 'totp',
+    purpose: Exclude<KeyPurpose, 'session-cookies'>,
     /** Names what failed to decrypt, from the additional data, for the error message. */
     private readonly describe: (aad: string) => string,
   ) {
-    this.key = Buffer.from(
-      hkdfSync('sha256', secret, `openid-provider/${purpose}`, 'aes-256-gcm v1', 32),
-    );
+    this.key = deriveKey(secret, purpose, 'aes-256-gcm v1');
   }
 
   encrypt(plaintext: Buffer, kid: string): Buffer {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ConfigurationError, loadConfig } from './app-config.js';
+import { environmentVariableNames } from './environment.js';
 
 const good = {
   KEYS_ENCRYPTION_SECRET: 'k'.repeat(20) + 'Zq8v0aLx3mW1pT9r2Yd',
@@ -179,4 +181,109 @@ test('the admin client needs both variables and a strong secret', () => {
       secret,
     },
   );
+});
+
+test('sessions, regulation and TOTP default to Authelia', () => {
+  const c = loadConfig({});
+  assert.deepEqual(c.session, {
+    cookieName: 'op_session',
+    expiration: 3_600_000,
+    inactivity: 300_000,
+    rememberMe: 30 * 86_400_000,
+  });
+  assert.deepEqual(c.regulation, {
+    maxRetries: 3,
+    findTime: 120_000,
+    banTime: 300_000,
+    addressMaxFailures: 20,
+  });
+  assert.deepEqual(c.totp, {
+    issuer: 'localhost',
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    skew: 1,
+  });
+  assert.equal(loadConfig({ ISSUER: 'https://id.example.org/x' }).totp.issuer, 'id.example.org');
+  const set = loadConfig({
+    SESSION_COOKIE_NAME: 'sid',
+    SESSION_INACTIVITY: '0',
+    SESSION_REMEMBER_ME: '0',
+    REGULATION_MAX_RETRIES: '0',
+    TOTP_ISSUER: 'Example Corp',
+    TOTP_ALGORITHM: 'sha256',
+    TOTP_DIGITS: '8',
+    TOTP_PERIOD: '60',
+    TOTP_SKEW: '0',
+  });
+  assert.equal(set.session.cookieName, 'sid');
+  assert.equal(set.session.inactivity, 0);
+  assert.equal(set.session.rememberMe, 0);
+  assert.equal(set.regulation.maxRetries, 0);
+  assert.deepEqual(set.totp, {
+    issuer: 'Example Corp',
+    algorithm: 'SHA256',
+    digits: 8,
+    period: 60,
+    skew: 0,
+  });
+});
+
+test('session, regulation and TOTP settings are checked', () => {
+  assert.match(problemsOf({ SESSION_COOKIE_NAME: 'a b' }), /SESSION_COOKIE_NAME must be 1 to 64/);
+  assert.match(problemsOf({ SESSION_COOKIE_NAME: 'x;y' }), /SESSION_COOKIE_NAME/);
+  assert.match(problemsOf({ SESSION_EXPIRATION: '0' }), /SESSION_EXPIRATION must be at least 1s/);
+  assert.match(problemsOf({ SESSION_INACTIVITY: 'soon' }), /SESSION_INACTIVITY must be a duration/);
+  assert.match(
+    problemsOf({ SESSION_REMEMBER_ME: '30m' }),
+    /SESSION_REMEMBER_ME must be longer than SESSION_EXPIRATION/,
+  );
+  assert.match(
+    problemsOf({ SESSION_COOKIE_NAME: '__Host-op', ISSUER: 'https://id.example.org/op' }),
+    /__Host- prefix needs an https ISSUER without a path/,
+  );
+  assert.match(
+    problemsOf({ SESSION_COOKIE_NAME: '__Secure-op', ISSUER: 'http://id.example.org' }),
+    /__Secure- prefix needs an https ISSUER/,
+  );
+  assert.equal(
+    loadConfig({ SESSION_COOKIE_NAME: '__Host-op', ISSUER: 'https://id.example.org' }).session
+      .cookieName,
+    '__Host-op',
+  );
+  assert.match(problemsOf({ REGULATION_MAX_RETRIES: '-1' }), /REGULATION_MAX_RETRIES/);
+  assert.match(problemsOf({ REGULATION_MAX_RETRIES: 'three' }), /REGULATION_MAX_RETRIES/);
+  assert.match(
+    problemsOf({ REGULATION_FIND_TIME: '10m' }),
+    /REGULATION_FIND_TIME must not be longer than REGULATION_BAN_TIME/,
+  );
+  assert.match(problemsOf({ REGULATION_BAN_TIME: '0' }), /REGULATION_BAN_TIME must be at least 1s/);
+  assert.doesNotThrow(() =>
+    loadConfig({
+      REGULATION_MAX_RETRIES: '0',
+      REGULATION_ADDRESS_MAX_FAILURES: '0',
+      REGULATION_BAN_TIME: '0',
+    }),
+  );
+  assert.match(problemsOf({ TOTP_ALGORITHM: 'MD5' }), /TOTP_ALGORITHM must be one of SHA1/);
+  assert.match(problemsOf({ TOTP_DIGITS: '7' }), /TOTP_DIGITS must be 6 or 8/);
+  assert.match(problemsOf({ TOTP_PERIOD: '5' }), /TOTP_PERIOD/);
+  assert.match(problemsOf({ TOTP_SKEW: '11' }), /TOTP_SKEW/);
+  assert.match(problemsOf({ TOTP_ISSUER: 'a:b' }), /TOTP_ISSUER must be 1 to 100/);
+});
+
+test('.env.example, docker-compose.yml and docs/configuration.md name every variable', () => {
+  // The unit specs run from the repository root.
+  const files = ['.env.example', 'docker-compose.yml', 'docs/configuration.md'].map((f) => ({
+    file: f,
+    text: readFileSync(f, 'utf8'),
+  }));
+  const missing = environmentVariableNames().flatMap((name) =>
+    files
+      // Compose always sets DATABASE_URL, so the embedded database's folder has no use there.
+      .filter(({ file }) => !(name === 'DATA_DIR' && file === 'docker-compose.yml'))
+      .filter(({ text }) => !new RegExp(`(^|[^A-Z_])${name}([^A-Z_]|$)`, 'm').test(text))
+      .map(({ file }) => `${name} in ${file}`),
+  );
+  assert.deepEqual(missing, []);
 });

@@ -1,6 +1,11 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../common/duration.js';
-import { ConfigurationError, validateEnvironment, type SigningAlg } from './environment.js';
+import {
+  ConfigurationError,
+  validateEnvironment,
+  type SigningAlg,
+  type TotpAlgorithm,
+} from './environment.js';
 
 /** Development-only default; refused in production. */
 export const DEVELOPMENT_KEYS_ENCRYPTION_SECRET =
@@ -36,6 +41,12 @@ export interface AppConfig {
   lifespans: { accessToken: number; idToken: number; authorizeCode: number; refreshToken: number };
   /** RFC 9068 access tokens are signed with this algorithm (one of `keys.algorithms`). */
   accessTokenSigningAlg: SigningAlg;
+  /** Browser login sessions (SESSION_*). `inactivity` and `rememberMe` 0: off. */
+  session: { cookieName: string; expiration: number; inactivity: number; rememberMe: number };
+  /** Failed-login limits (REGULATION_*). `maxRetries` or `addressMaxFailures` 0: that limit is off. */
+  regulation: { maxRetries: number; findTime: number; banTime: number; addressMaxFailures: number };
+  /** RFC 6238 (TOTP_*); `period` in seconds, `skew` in periods either side. */
+  totp: { issuer: string; algorithm: TotpAlgorithm; digits: number; period: number; skew: number };
   logLevel: string;
   shutdownTimeout: number;
   /** Settings that took a development default; logged as warnings at boot. */
@@ -169,6 +180,54 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
 
+  const session = {
+    cookieName: e.SESSION_COOKIE_NAME,
+    expiration: ms(e.SESSION_EXPIRATION),
+    inactivity: ms(e.SESSION_INACTIVITY),
+    rememberMe: ms(e.SESSION_REMEMBER_ME),
+  };
+  if (session.expiration < 1000) problems.push('SESSION_EXPIRATION must be at least 1s');
+  if (session.rememberMe !== 0 && session.rememberMe <= session.expiration) {
+    problems.push(
+      'SESSION_REMEMBER_ME must be longer than SESSION_EXPIRATION, or 0 to turn it off',
+    );
+  }
+  // RFC 6265bis §4.1.3: the browser drops __Secure- cookies without Secure, and __Host- ones
+  // without Secure or with a Path other than /.
+  const issuerUrl = new URL(issuer);
+  const https = issuerUrl.protocol === 'https:';
+  const bareOrigin = issuerUrl.pathname.replace(/\/+$/, '') === '';
+  if (/^__host-/i.test(session.cookieName) && !(https && bareOrigin)) {
+    problems.push(
+      'SESSION_COOKIE_NAME with the __Host- prefix needs an https ISSUER without a path',
+    );
+  } else if (/^__secure-/i.test(session.cookieName) && !https) {
+    problems.push('SESSION_COOKIE_NAME with the __Secure- prefix needs an https ISSUER');
+  }
+
+  const regulation = {
+    maxRetries: e.REGULATION_MAX_RETRIES,
+    findTime: ms(e.REGULATION_FIND_TIME),
+    banTime: ms(e.REGULATION_BAN_TIME),
+    addressMaxFailures: e.REGULATION_ADDRESS_MAX_FAILURES,
+  };
+  if (regulation.maxRetries > 0 || regulation.addressMaxFailures > 0) {
+    if (regulation.findTime < 1000) problems.push('REGULATION_FIND_TIME must be at least 1s');
+    if (regulation.banTime < 1000) problems.push('REGULATION_BAN_TIME must be at least 1s');
+    // As Authelia: failures are counted over find_time, so a shorter ban would end before them.
+    if (regulation.findTime > regulation.banTime) {
+      problems.push('REGULATION_FIND_TIME must not be longer than REGULATION_BAN_TIME');
+    }
+  }
+
+  const totp = {
+    issuer: e.TOTP_ISSUER ?? issuerUrl.hostname,
+    algorithm: e.TOTP_ALGORITHM.toUpperCase() as TotpAlgorithm,
+    digits: e.TOTP_DIGITS,
+    period: e.TOTP_PERIOD,
+    skew: e.TOTP_SKEW,
+  };
+
   if (production) {
     // The embedded database and the in-memory store serve one development process only.
     if (e.DATABASE_URL === undefined)
@@ -206,6 +265,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     keys,
     lifespans,
     accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,
+    session,
+    regulation,
+    totp,
     logLevel: e.LOG_LEVEL,
     shutdownTimeout: ms(e.SHUTDOWN_TIMEOUT),
     warnings,

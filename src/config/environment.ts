@@ -21,6 +21,14 @@ import { parseDuration } from '../common/duration.js';
 export const SUPPORTED_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SUPPORTED_SIGNING_ALGS)[number];
 
+/** HMAC algorithms of RFC 6238 TOTP; Authelia writes them in lower case, so both are accepted. */
+export const TOTP_ALGORITHMS = ['SHA1', 'SHA256', 'SHA512'] as const;
+export type TotpAlgorithm = (typeof TOTP_ALGORITHMS)[number];
+const TOTP_ALGORITHMS_ACCEPTED = [
+  ...TOTP_ALGORITHMS,
+  ...TOTP_ALGORITHMS.map((a) => a.toLowerCase()),
+];
+
 /** A property rule with its own check and a message that names the variable and the value. */
 function rule(name: string, validate: (value: unknown) => boolean, expects: string) {
   return (target: object, propertyName: string) =>
@@ -194,6 +202,69 @@ export class EnvironmentVariables {
   @IsDuration()
   REFRESH_TOKEN_LIFESPAN = '90m';
 
+  /** Browser login sessions, after Authelia's `session` section. */
+  @Matches(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, {
+    message: "SESSION_COOKIE_NAME must be 1 to 64 letters, digits or !#$%&'*+-.^_`|~ (RFC 6265)",
+  })
+  SESSION_COOKIE_NAME = 'op_session';
+
+  @IsDuration()
+  SESSION_EXPIRATION = '1h';
+
+  @IsDuration()
+  SESSION_INACTIVITY = '5m';
+
+  @IsDuration()
+  SESSION_REMEMBER_ME = '30d';
+
+  /** Failed logins, after Authelia's `regulation` section; 0 turns the per-user ban off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  REGULATION_MAX_RETRIES = 3;
+
+  @IsDuration()
+  REGULATION_FIND_TIME = '2m';
+
+  @IsDuration()
+  REGULATION_BAN_TIME = '5m';
+
+  /** Failed logins from one client address within REGULATION_FIND_TIME; 0 turns it off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  REGULATION_ADDRESS_MAX_FAILURES = 20;
+
+  /** RFC 6238 one-time passwords, after Authelia's `totp` section. */
+  @IsOptional()
+  @Matches(/^[^:\p{Cc}]{1,100}$/u, {
+    message: 'TOTP_ISSUER must be 1 to 100 characters without a colon or control characters',
+  })
+  TOTP_ISSUER?: string;
+
+  @IsIn(TOTP_ALGORITHMS_ACCEPTED, {
+    message: 'TOTP_ALGORITHM must be one of SHA1, SHA256, SHA512',
+  })
+  TOTP_ALGORITHM = 'SHA1';
+
+  @Type(() => Number)
+  @IsIn([6, 8], { message: 'TOTP_DIGITS must be 6 or 8' })
+  TOTP_DIGITS = 6;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(15)
+  @Max(300)
+  TOTP_PERIOD = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TOTP_SKEW = 1;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -214,9 +285,9 @@ function flatten(errors: ValidationError[]): string[] {
   );
 }
 
-/** Validates the raw environment; empty strings count as unset. */
-export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
-  const known = Object.keys(new EnvironmentVariables()).concat(
+/** The name of every variable the provider reads, those without a default included. */
+export function environmentVariableNames(): string[] {
+  return Object.keys(new EnvironmentVariables()).concat(
     'ISSUER',
     'DATABASE_URL',
     'REDIS_URL',
@@ -226,9 +297,14 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'REGISTRATION_INITIAL_ACCESS_TOKENS',
     'ADMIN_CLIENT_ID',
     'ADMIN_CLIENT_SECRET',
+    'TOTP_ISSUER',
   );
+}
+
+/** Validates the raw environment; empty strings count as unset. */
+export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
   const raw: Record<string, string> = {};
-  for (const name of known) {
+  for (const name of environmentVariableNames()) {
     const value = env[name];
     if (value !== undefined && value !== '') raw[name] = value;
   }

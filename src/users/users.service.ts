@@ -62,7 +62,10 @@ export class UsersService {
 
   /** By username, without regard to case. */
   findByUsername(username: string): Promise<User | null> {
-    if (username.length === 0 || username.length > 100) return Promise.resolve(null);
+    // NUL is no user name, and Postgres refuses it in text (an error, not a miss).
+    if (username.length === 0 || username.length > 100 || username.includes('\u0000')) {
+      return Promise.resolve(null);
+    }
     return this.repository
       .createQueryBuilder('u')
       .where('lower(u.username) = lower(:username)', { username })

@@ -1,6 +1,7 @@
 import { SigningKeys1764000000000 } from './1764000000000-signing-keys.js';
 import { Clients1764000000001 } from './1764000000001-clients.js';
 import { Users1764000000002 } from './1764000000002-users.js';
+import { Sessions1764000000003 } from './1764000000003-sessions.js';
 import { Consents1764000000010 } from './1764000000010-consents.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
@@ -8,5 +9,6 @@ export const MIGRATIONS = [
   SigningKeys1764000000000,
   Clients1764000000001,
   Users1764000000002,
+  Sessions1764000000003,
   Consents1764000000010,
 ];

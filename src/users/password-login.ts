@@ -1,0 +1,118 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { authenticationContext, type Acr } from './authentication-context.js';
+import { addressUnit } from './client-address.js';
+import { LoginRegulation } from './login-regulation.js';
+import { verifyPassword } from './passwords.js';
+import type { User } from './user.entity.js';
+import { UsersService } from './users.service.js';
+
+/** Longer input is refused before any work: argon2id of megabytes is a cheap denial of service. */
+const MAX_USERNAME = 100;
+const MAX_PASSWORD = 4096;
+
+export type LoginSuccess = {
+  ok: true;
+  user: User;
+  /** `['pwd']`: RFC 8176. */
+  amr: string[];
+  acr: Acr;
+  /** The user has a TOTP secret: ask for a code (`TotpService.verifyTotp`) before the session. */
+  totpRequired: boolean;
+};
+
+/**
+ * The one answer for every refusal (unknown user, wrong password, disabled account, ban,
+ * malformed input), so the login page shows one message and tells an attacker nothing.
+ */
+export type LoginFailure = { ok: false; reason: 'invalid_credentials' };
+
+export type LoginResult = LoginSuccess | LoginFailure;
+
+/** Why a login was refused; logged, never returned. */
+type InternalReason =
+  | 'malformed_input'
+  | 'user_banned'
+  | 'address_banned'
+  | 'too_many_attempts'
+  | 'unknown_user'
+  | 'no_password'
+  | 'wrong_password'
+  | 'disabled';
+
+const REFUSED: LoginFailure = { ok: false, reason: 'invalid_credentials' };
+
+/**
+ * The first factor: a user name and a password, under `LoginRegulation`. Every refusal looks
+ * the same and takes about as long: an unknown user still costs a password hash
+ * (`verifyPassword`), and so does a refused (banned) attempt. The reason is logged, with the
+ * user name and the address, never the password.
+ */
+@Injectable()
+export class PasswordLogin {
+  private readonly logger = new Logger('Login');
+
+  constructor(
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(LoginRegulation) private readonly regulation: LoginRegulation,
+  ) {}
+
+  /** `address`: the client's IP address as the server sees it (behind a proxy, the forwarded one). */
+  async login(username: unknown, password: unknown, address: unknown): Promise<LoginResult> {
+    if (
+      typeof username !== 'string' ||
+      typeof password !== 'string' ||
+      username.length === 0 ||
+      username.length > MAX_USERNAME ||
+      password.length === 0 ||
+      password.length > MAX_PASSWORD
+    ) {
+      return this.refuse('malformed_input', username, address);
+    }
+    const refusal = await this.regulation.admit('password', username, address);
+    if (refusal) {
+      // The same work as a real check, so a banned name does not answer faster.
+      await this.users.findByUsername(username);
+      await verifyPassword(password, undefined);
+      return this.refuse(refusal, username, address);
+    }
+    const user = await this.users.findByUsername(username);
+    const matches = await verifyPassword(password, user?.passwordDigest);
+    if (user && matches && !user.disabled) {
+      await this.regulation.recordSuccess('password', username);
+      this.logger.log(
+        `Password accepted for ${quoted(user.username)} from ${addressUnit(address)}`,
+      );
+      return {
+        ok: true,
+        user,
+        ...authenticationContext(['password']),
+        totpRequired: hasTotp(user),
+      };
+    }
+    await this.regulation.recordFailure('password', username, address);
+    const reason: InternalReason = !user
+      ? 'unknown_user'
+      : !user.passwordDigest
+        ? 'no_password'
+        : !matches
+          ? 'wrong_password'
+          : 'disabled';
+    return this.refuse(reason, username, address);
+  }
+
+  private refuse(reason: InternalReason, username: unknown, address: unknown): LoginFailure {
+    this.logger.warn(
+      `Login refused (${reason}) for ${quoted(username)} from ${addressUnit(address)}`,
+    );
+    return REFUSED;
+  }
+}
+
+function hasTotp(user: User): boolean {
+  return user.totpSecretEncrypted !== null && user.totpSecretEncrypted.length > 0;
+}
+
+/** A user name for a log line: quoted, control characters escaped, bounded. */
+export function quoted(username: unknown): string {
+  return typeof username === 'string' ? JSON.stringify(username.slice(0, MAX_USERNAME)) : '(none)';
+}
