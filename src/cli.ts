@@ -15,7 +15,7 @@ import { KeyOperationError } from './keys/key-material.js';
 import { KeysModule } from './keys/keys.module.js';
 import { KeysService } from './keys/keys.service.js';
 import type { RotationOutcome } from './keys/key-store.js';
-import { generateClientSecret } from './clients/client-secrets.js';
+import { generatePassword } from './users/passwords.js';
 import { OAuthError } from './common/errors/oauth-error.js';
 import { NewUserInput, toRecord, validateUserInput } from './users/user-input.js';
 import { UsersService } from './users/users.service.js';
@@ -203,8 +203,7 @@ async function run(argv: string[]): Promise<void> {
         ...(values.group !== undefined && { groups: values.group }),
         ...(values['password-stdin'] && { password: await readStdin() }),
       });
-      const generated =
-        attributes.password === undefined ? generateClientSecret().slice(0, 24) : undefined;
+      const generated = attributes.password === undefined ? generatePassword() : undefined;
       const user = await withUsers(config, (users) =>
         users.create({
           username: attributes.username,

@@ -1,4 +1,5 @@
 import { hash } from '@node-rs/argon2';
+import { generateClientSecret } from '../clients/client-secrets.js';
 import { digestKind, verifySlowDigest } from '../common/password-digests.js';
 
 /**
@@ -9,6 +10,14 @@ const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as co
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_OPTIONS);
+}
+
+/**
+ * A password for someone to type once and change: 24 characters of the client-secret
+ * alphabet (RFC 3986 unreserved), about 145 bits. Shown once by whoever generated it.
+ */
+export function generatePassword(): string {
+  return generateClientSecret().slice(0, 24);
 }
 
 /** Digests a users file or the admin API may import as they are. */

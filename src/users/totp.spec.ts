@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateTotpSecret, matchTotp, totpCode, totpUri, type TotpSettings } from './totp.js';
+import {
+  base32Decode,
+  base32Encode,
+  generateTotpSecret,
+  matchTotp,
+  TOTP_SECRET_BYTES,
+  totpCode,
+  totpUri,
+  type TotpSettings,
+} from './totp.js';
 
 // RFC 6238 Appendix B: the seeds, and the 8-digit codes at each time for each algorithm.
 const SEEDS = {
@@ -83,4 +92,35 @@ test('the otpauth URI carries the issuer, the account and the parameters', () =>
   assert.equal(uri.searchParams.get('algorithm'), 'SHA1');
   assert.equal(uri.searchParams.get('digits'), '6');
   assert.equal(uri.searchParams.get('period'), '30');
+});
+
+test('base32 of the RFC 4648 §10 test vectors', () => {
+  const vectors: [string, string][] = [
+    ['', ''],
+    ['f', 'MY'],
+    ['fo', 'MZXQ'],
+    ['foo', 'MZXW6'],
+    ['foob', 'MZXW6YQ'],
+    ['fooba', 'MZXW6YTB'],
+    ['foobar', 'MZXW6YTBOI'],
+  ];
+  for (const [plain, encoded] of vectors) {
+    assert.equal(base32Encode(Buffer.from(plain)), encoded, plain);
+    assert.equal(base32Decode(encoded)?.toString(), plain, encoded);
+  }
+  assert.equal(base32Decode('MZXW6YQ=')?.toString(), 'foob', 'padded');
+  assert.equal(base32Decode('mzxw 6ytb oi======')?.toString(), 'foobar', 'lower case, grouped');
+});
+
+test('base32 refuses other alphabets and impossible lengths', () => {
+  for (const bad of ['MZXW1', 'MZX', 'M', 'MZXW6YTBO', 'MZ=XW', 'MZXW6Y==', 'MZ=======', 'MZ+/']) {
+    assert.equal(base32Decode(bad), undefined, bad);
+  }
+});
+
+test('a generated secret has 256 bits, Authelia’s size, and round-trips through base32', () => {
+  const secret = generateTotpSecret();
+  assert.equal(secret.length, TOTP_SECRET_BYTES);
+  assert.deepEqual(base32Decode(base32Encode(secret)), secret);
+  assert.notDeepEqual(generateTotpSecret(), secret);
 });

@@ -11,10 +11,33 @@ export interface TotpSettings {
 }
 
 /** Secret size as Authelia's `totp.secret_size` default: 32 bytes. */
-const SECRET_BYTES = 32;
+export const TOTP_SECRET_BYTES = 32;
+/** RFC 4226 §4 R6: at least 128 bits; an imported secret may be up to 512. */
+export const MIN_TOTP_SECRET_BYTES = 16;
+export const MAX_TOTP_SECRET_BYTES = 64;
 
 export function generateTotpSecret(): Buffer {
-  return randomBytes(SECRET_BYTES);
+  return randomBytes(TOTP_SECRET_BYTES);
+}
+
+/** RFC 4648 base32 without padding, as authenticator apps and otpauth:// URIs write it. */
+export function base32Encode(bytes: Buffer): string {
+  return secretOf(bytes).base32;
+}
+
+/**
+ * Base32 as people copy it: any case, spaces between groups, with or without `=` padding.
+ * Undefined for anything else (another alphabet, a length no byte string encodes to).
+ */
+export function base32Decode(text: string): Buffer | undefined {
+  const match = /^([A-Z2-7]*)(=*)$/.exec(text.replace(/\s+/g, '').toUpperCase());
+  if (!match) return undefined;
+  const [, data, padding] = match;
+  // 8 characters carry 5 bytes; 1, 3 and 6 characters left over carry no whole byte.
+  if ([1, 3, 6].includes(data.length % 8)) return undefined;
+  if (padding && (padding.length >= 8 || (data.length + padding.length) % 8 !== 0))
+    return undefined;
+  return Buffer.from(Secret.fromBase32(data).bytes);
 }
 
 /**

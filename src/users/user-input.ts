@@ -102,13 +102,29 @@ export class UserAttributes implements ProfileClaims {
 
 export const USERNAME = /^[\p{L}\p{N}._@+-]{1,100}$/u;
 
-export class NewUserInput extends UserAttributes {
-  @Matches(USERNAME, {
-    message: 'username must be 1 to 100 letters, digits or . _ @ + -',
-  })
-  username!: string;
+const IsUsername = () =>
+  Matches(USERNAME, { message: 'username must be 1 to 100 letters, digits or . _ @ + -' });
 
-  @IsOptional() @IsString() @MinLength(8) @MaxLength(1024) password?: string;
+/** The password policy wherever a password is set: 8 to 1024 characters. */
+const IsPassword = (): PropertyDecorator => (target, key) => {
+  IsString()(target, key);
+  MinLength(8)(target, key);
+  MaxLength(1024)(target, key);
+};
+
+export class NewUserInput extends UserAttributes {
+  @IsUsername() username!: string;
+  @IsOptional() @IsPassword() password?: string;
+}
+
+/** A replacement of a user's profile: the username may change, the password not here. */
+export class UserUpdateInput extends UserAttributes {
+  @IsOptional() @IsUsername() username?: string;
+}
+
+/** A password reset: a chosen password, or none to have one generated. */
+export class PasswordInput {
+  @IsOptional() @IsPassword() password?: string;
 }
 
 function describe(errors: ValidationError[], prefix = ''): string[] {
@@ -149,6 +165,9 @@ export function toRecord(attributes: UserAttributes): {
   };
   delete (rest as { username?: string }).username;
   delete (rest as { password?: string }).password;
-  const claims = JSON.parse(JSON.stringify(rest)) as ProfileClaims;
+  // null is taken as absent, as for client metadata: never stored, never released as a claim.
+  const claims = JSON.parse(
+    JSON.stringify(rest, (_key, value: unknown) => (value === null ? undefined : value)),
+  ) as ProfileClaims;
   return { claims, groups: groups ? [...new Set(groups)] : undefined, disabled };
 }

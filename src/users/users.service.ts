@@ -9,6 +9,8 @@ import { hashPassword, isPasswordDigest, verifyPassword } from './passwords.js';
 import type { ProfileClaims } from './user-claims.js';
 import { User, type UserOrigin } from './user.entity.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export class UsernameTaken extends InvalidRequest {
   constructor(username: string) {
     super(`The username ${username} is taken`);
@@ -54,9 +56,7 @@ export class UsersService {
 
   findById(id: string): Promise<User | null> {
     // Anything but a UUID is no user (and must not reach Postgres as a malformed uuid).
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-      return Promise.resolve(null);
-    }
+    if (!UUID.test(id)) return Promise.resolve(null);
     return this.repository.findOne({ where: { id } });
   }
 
@@ -118,17 +118,36 @@ export class UsersService {
     };
   }
 
-  /** Replaces claims, groups and the disabled flag; the password is changed separately. */
+  /**
+   * Replaces claims, groups and the disabled flag; the password is changed separately. An
+   * unchanged user writes nothing, so `updated_at` (a claim, Core §5.1) keeps its meaning.
+   */
   async update(
     id: string,
     changes: { claims: ProfileClaims; groups?: string[]; disabled?: boolean; username?: string },
   ): Promise<User | undefined> {
     const user = await this.findById(id);
     if (!user) return undefined;
-    user.claims = changes.claims;
-    if (changes.groups) user.groups = changes.groups;
-    if (changes.disabled !== undefined) user.disabled = changes.disabled;
-    if (changes.username !== undefined) user.username = changes.username;
+    const next = {
+      claims: changes.claims,
+      groups: changes.groups ?? user.groups,
+      disabled: changes.disabled ?? user.disabled,
+      username: changes.username ?? user.username,
+    };
+    if (
+      isDeepStrictEqual(
+        {
+          claims: user.claims,
+          groups: user.groups,
+          disabled: user.disabled,
+          username: user.username,
+        },
+        next,
+      )
+    ) {
+      return user;
+    }
+    Object.assign(user, next);
     try {
       return await this.repository.save(user);
     } catch (e) {
@@ -138,6 +157,7 @@ export class UsersService {
   }
 
   async setPassword(id: string, password: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
     const result = await this.repository.update(
       { id },
       { passwordDigest: await hashPassword(password) },
@@ -146,12 +166,14 @@ export class UsersService {
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {
+    if (!UUID.test(id)) return false;
     const result = await this.repository.update({ id }, { disabled });
     return (result.affected ?? 0) > 0;
   }
 
   /** Stores (or with null, clears) the RFC 6238 secret, encrypted. */
   async setTotpSecret(id: string, secret: Buffer | null): Promise<boolean> {
+    if (!UUID.test(id)) return false;
     const result = await this.repository.update(
       { id },
       { totpSecretEncrypted: secret === null ? null : this.totp.encrypt(secret, id) },

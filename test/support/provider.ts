@@ -74,8 +74,14 @@ export interface RunningProvider {
   close(): Promise<void>;
 }
 
-/** Boots the whole provider in this process on a free port, as `main` does. */
-export async function startProvider(env: Record<string, string>): Promise<RunningProvider> {
+/**
+ * Boots the whole provider in this process on a free port, as `main` does. With `logLines`,
+ * its log lines (info and above) are collected there, for tests of what is logged.
+ */
+export async function startProvider(
+  env: Record<string, string>,
+  options: { logLines?: string[] } = {},
+): Promise<RunningProvider> {
   const port = Number(env.PORT ?? (await freePort()));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -84,7 +90,11 @@ export async function startProvider(env: Record<string, string>): Promise<Runnin
     ...env,
     PORT: String(port),
   });
-  const app = await createApp(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const { logLines } = options;
+  const logger = logLines
+    ? createLogger('info', { write: (line: string) => void logLines.push(line) })
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = await createApp(config, logger);
   await app.listen({ port, host: '127.0.0.1' });
   return { app, config, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
