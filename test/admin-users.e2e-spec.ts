@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { base32Decode, base32Encode } from '../src/users/totp.js';
 import { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
+import { SessionsService } from '../src/sessions/sessions.service.js';
 import { ADMIN_ENV, adminToken, api, type Call } from './support/admin.js';
 import { basicAuth, postForm } from './support/clients.js';
 import {
@@ -176,10 +177,19 @@ describe(`admin API for users on ${target}`, { timeout: 180_000 }, () => {
     const { body } = await create({ username: unique('dave'), password: PASSWORD });
     const id = body.id as string;
     const username = body.username as string;
+    const sessions = provider.app.get(SessionsService);
+    const signedIn = await sessions.create({
+      userId: id,
+      authTime: new Date(),
+      amr: ['pwd'],
+      acr: 'one_factor',
+    });
+    assert.ok(await sessions.resolve(signedIn.cookieValue));
     const disabled = await api(`${base}/users/${id}/disable`, token, { method: 'POST' });
     assert.equal(disabled.status, 200, disabled.text);
     assert.equal(disabled.body.disabled, true);
     assert.equal(await users().checkPassword(username, PASSWORD), undefined);
+    assert.equal(await sessions.resolve(signedIn.cookieValue), undefined, 'signed out everywhere');
     const again = await api(`${base}/users/${id}/disable`, token, { method: 'POST' });
     assert.equal(again.status, 200, 'disabling twice is harmless');
     assert.equal(again.body.updated_at, disabled.body.updated_at, 'and writes nothing');
@@ -238,7 +248,7 @@ describe(`admin API for users on ${target}`, { timeout: 180_000 }, () => {
     const uri = new URL(generated.body.otpauth_uri as string);
     assert.equal(uri.protocol, 'otpauth:');
     assert.equal(uri.searchParams.get('secret'), secret);
-    assert.equal(uri.searchParams.get('issuer'), new URL(provider.config.issuer).host);
+    assert.equal(uri.searchParams.get('issuer'), provider.config.totp.issuer);
     assert.ok(decodeURIComponent(uri.pathname).endsWith(`:${body.username as string}`));
     const stored = users().totpSecret((await users().findById(id))!);
     assert.deepEqual(stored, base32Decode(secret), 'stored encrypted, decrypts to what was shown');

@@ -36,6 +36,7 @@ import {
 } from '../users/user-input.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
 import { jsonObject, optionalJsonObject, paging } from './admin-input.js';
 import { userView } from './user-view.js';
@@ -74,6 +75,7 @@ export class AdminUsersController {
 
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -185,7 +187,9 @@ export class AdminUsersController {
 
   @Post(':id/disable')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Disable a user: their password no longer signs them in' })
+  @ApiOperation({
+    summary: 'Disable a user: their password no longer signs them in and their sessions end',
+  })
   disable(
     @Param('id') id: string,
     @BearerClaims() admin: AccessTokenClaims,
@@ -285,6 +289,8 @@ export class AdminUsersController {
     const user = this.managedHere(await this.existing(id));
     if (user.disabled !== disabled) {
       if (!(await this.users.setDisabled(id, disabled))) throw notFound(id);
+      // A disabled user is signed out everywhere, not only refused at the next login.
+      if (disabled) await this.sessions.endAllForUser(id);
       this.logger.log(
         `User ${user.username} (${id}) ${disabled ? 'disabled' : 'enabled'} by ${admin.client_id}`,
       );

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module.js';
 import { TokenModule } from '../token/token.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { AdminKeysController } from './admin-keys.controller.js';
@@ -9,7 +10,7 @@ import { AdminUsersController } from './admin-users.controller.js';
 
 /** The admin API under /admin, for bearer tokens of this provider with the admin scope. */
 @Module({
-  imports: [ClientsModule, TokenModule, UsersModule], // KeysModule is global
+  imports: [ClientsModule, TokenModule, UsersModule, SessionsModule], // KeysModule is global
   controllers: [AdminClientsController, AdminKeysController, AdminUsersController],
   providers: [AdminClientBootstrap],
 })
