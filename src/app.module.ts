@@ -14,6 +14,7 @@ import { SessionsModule } from './sessions/sessions.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { UserinfoModule } from './userinfo/userinfo.module.js';
 import { ConsentModule } from './consent/consent.module.js';
+import { AuthorizationModule } from './authorization/authorization.module.js';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
         UsersModule,
         SessionsModule,
         ConsentModule,
+        AuthorizationModule,
         TokenModule,
         UserinfoModule,
         RegistrationModule.forRoot(config),

@@ -41,6 +41,13 @@ export interface AppConfig {
   lifespans: { accessToken: number; idToken: number; authorizeCode: number; refreshToken: number };
   /** RFC 9068 access tokens are signed with this algorithm (one of `keys.algorithms`). */
   accessTokenSigningAlg: SigningAlg;
+  /** What an authorization request may be (Authelia's names). */
+  authorization: {
+    enforcePkce: 'never' | 'public_clients_only' | 'always';
+    allowPlainPkce: boolean;
+    minimumParameterEntropy: number;
+    interactionLifespan: number;
+  };
   /** Browser login sessions (SESSION_*). `inactivity` and `rememberMe` 0: off. */
   session: { cookieName: string; expiration: number; inactivity: number; rememberMe: number };
   /** Failed-login limits (REGULATION_*). `maxRetries` or `addressMaxFailures` 0: that limit is off. */
@@ -265,6 +272,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     keys,
     lifespans,
     accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,
+    authorization: {
+      enforcePkce: e.ENFORCE_PKCE,
+      allowPlainPkce: e.ENABLE_PKCE_PLAIN_CHALLENGE === 'true',
+      minimumParameterEntropy: e.MINIMUM_PARAMETER_ENTROPY,
+      interactionLifespan: ms(e.INTERACTION_LIFESPAN),
+    },
     session,
     regulation,
     totp,

@@ -202,6 +202,27 @@ export class EnvironmentVariables {
   @IsDuration()
   REFRESH_TOKEN_LIFESPAN = '90m';
 
+  /** Authelia's enforce_pkce: which clients must use PKCE in the code flow. */
+  @IsIn(['never', 'public_clients_only', 'always'], {
+    message: 'ENFORCE_PKCE must be one of never, public_clients_only, always',
+  })
+  ENFORCE_PKCE: 'never' | 'public_clients_only' | 'always' = 'public_clients_only';
+
+  /** Authelia's enable_pkce_plain_challenge. */
+  @IsIn(['true', 'false'], { message: 'ENABLE_PKCE_PLAIN_CHALLENGE must be true or false' })
+  ENABLE_PKCE_PLAIN_CHALLENGE: 'true' | 'false' = 'false';
+
+  /** Authelia's minimum_parameter_entropy: the least length of state and nonce; 0 is off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  MINIMUM_PARAMETER_ENTROPY = 8;
+
+  /** How long an unfinished sign-in (login, second factor, consent) may take. */
+  @IsDuration()
+  INTERACTION_LIFESPAN = '10m';
+
   /** Browser login sessions, after Authelia's `session` section. */
   @Matches(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, {
     message: "SESSION_COOKIE_NAME must be 1 to 64 letters, digits or !#$%&'*+-.^_`|~ (RFC 6265)",

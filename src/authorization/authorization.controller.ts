@@ -1,0 +1,462 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidRequest, OAuthRedirectError } from '../common/errors/oauth-error.js';
+import { HtmlErrorFilter } from '../common/filters/html-error.filter.js';
+import { buildRedirect, redirectErrorParams } from '../common/filters/redirect-error.filter.js';
+import { renderFormPost } from '../common/html.js';
+import { issuerPath } from '../common/urls.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { pickLocale, type UiLocale } from '../interaction/i18n.js';
+import { pages, type ClientDisplay, type RenderedPage } from '../interaction/pages.js';
+import type { Session } from '../sessions/session.entity.js';
+import { sessionCookieValues } from '../sessions/session-cookie.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { authenticationContext } from '../users/authentication-context.js';
+import { PasswordLogin } from '../users/password-login.js';
+import { TotpService } from '../users/totp.service.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { AuthorizationRequest, RawParameters } from './authorization-request.js';
+import { AuthorizationService, type Progress } from './authorization.service.js';
+import { BROWSER_COOKIE, Interactions, type Interaction } from './interactions.js';
+
+export const AUTHORIZATION_PATH = '/authorize';
+const INTERACTION_PATH = '/interaction';
+
+type Request = FastifyRequest;
+
+/**
+ * `/authorize` (Core §3.1.2) and the sign-in steps it may need (login, second factor,
+ * consent), each a server-rendered page that works without script. Errors before the client
+ * and its redirect URI are trusted are shown here; later ones go back to the client.
+ */
+@ApiTags('openid')
+@Controller()
+@UseFilters(HtmlErrorFilter)
+export class AuthorizationController {
+  private readonly prefix: string;
+  private readonly secure: boolean;
+
+  constructor(
+    @Inject(AuthorizationService) private readonly authorization: AuthorizationService,
+    @Inject(Interactions) private readonly interactions: Interactions,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
+    @Inject(PasswordLogin) private readonly passwords: PasswordLogin,
+    @Inject(TotpService) private readonly totp: TotpService,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.prefix = issuerPath(config);
+    this.secure = new URL(config.issuer).protocol === 'https:';
+  }
+
+  @Get(AUTHORIZATION_PATH)
+  @ApiOperation({ summary: 'OpenID Connect Core §3.1.2 authorization endpoint (code flow)' })
+  authorizeGet(
+    @Query() query: RawParameters,
+    @Req() req: Request,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    return this.authorize(query ?? {}, req, reply);
+  }
+
+  @Post(AUTHORIZATION_PATH)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The authorization endpoint by POST (a form body, Core §3.1.2.1)' })
+  authorizePost(
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded' || typeof body !== 'object' || body === null)
+      throw new InvalidRequest('The request body must be application/x-www-form-urlencoded');
+    return this.authorize(body as RawParameters, req, reply);
+  }
+
+  @Get(`${INTERACTION_PATH}/:id`)
+  @ApiExcludeEndpoint()
+  async show(@Param('id') id: string, @Req() req: Request, @Res() reply: FastifyReply) {
+    const { interaction, request } = await this.step(id, req);
+    const locale = this.locale(request, req);
+    if (interaction.stage === 'login') return this.loginPage(reply, interaction, request, locale);
+    if (interaction.stage === 'totp') return this.totpPage(reply, interaction, request, locale);
+    const session = await this.session(req);
+    const user = session && (await this.users.findById(session.userId));
+    if (!session || !user) return this.restart(reply, interaction, 'login');
+    return this.consentPage(reply, interaction, request, locale, user);
+  }
+
+  @Post(`${INTERACTION_PATH}/:id/login`)
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  async login(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Req() req: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    const { interaction, request } = await this.step(id, req, body, 'login');
+    const result = await this.passwords.login(body?.username, body?.password, req.ip);
+    const locale = this.locale(request, req);
+    if (!result.ok) {
+      const username = typeof body?.username === 'string' ? body.username.slice(0, 100) : '';
+      return this.loginPage(reply, interaction, request, locale, username, true);
+    }
+    const needsSecond =
+      result.totpRequired || request.client.metadata.authorization_policy === 'two_factor';
+    if (needsSecond) {
+      if (!result.totpRequired) {
+        // The client asks for two factors and the user has none to give.
+        await this.interactions.finish(interaction.id);
+        return this.deliverError(reply, this.authorization.denied(request));
+      }
+      await this.interactions.save({ ...interaction, stage: 'totp', userId: result.user.id });
+      return this.redirect(reply, this.pageUrl(interaction));
+    }
+    const session = await this.signIn(req, reply, result.user, ['password']);
+    return this.proceed(req, reply, { ...interaction, loggedIn: true }, request, session, {
+      freshLogin: true,
+      consentGiven: false,
+    });
+  }
+
+  @Post(`${INTERACTION_PATH}/:id/totp`)
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  async secondFactor(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Req() req: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    const { interaction, request } = await this.step(id, req, body, 'totp');
+    const user = interaction.userId && (await this.users.findById(interaction.userId));
+    if (!user || user.disabled) return this.restart(reply, interaction, 'login');
+    const result = await this.totp.verifyTotp(user, body?.code, req.ip);
+    if (!result.ok)
+      return this.totpPage(reply, interaction, request, this.locale(request, req), true);
+    const session = await this.signIn(req, reply, user, ['password', 'totp']);
+    return this.proceed(req, reply, { ...interaction, loggedIn: true }, request, session, {
+      freshLogin: true,
+      consentGiven: false,
+    });
+  }
+
+  @Post(`${INTERACTION_PATH}/:id/consent`)
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  async answerConsent(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Req() req: Request,
+    @Res() reply: FastifyReply,
+  ) {
+    const { interaction, request } = await this.step(id, req, body, 'consent');
+    const session = await this.session(req);
+    const user = session && (await this.users.findById(session.userId));
+    if (!session || !user) return this.restart(reply, interaction, 'login');
+    if (body?.decision !== 'allow') {
+      // Core §3.1.2.6: a refusal is access_denied for the client.
+      await this.interactions.finish(interaction.id);
+      return this.deliverError(reply, this.authorization.denied(request));
+    }
+    await this.authorization.rememberConsent(request, user);
+    return this.proceed(req, reply, interaction, request, session, {
+      freshLogin: interaction.loggedIn === true,
+      consentGiven: true,
+    });
+  }
+
+  private async authorize(params: RawParameters, req: Request, reply: FastifyReply) {
+    const request = await this.authorization.parse(params).catch((e: unknown) => {
+      if (e instanceof OAuthRedirectError) return e;
+      throw e;
+    });
+    if (request instanceof OAuthRedirectError) return this.deliverError(reply, request);
+    const session = await this.session(req);
+    const progress = { freshLogin: false, consentGiven: false };
+    try {
+      const decision = await this.authorization.decide(request, session, progress);
+      if (decision.kind === 'issue') {
+        return await this.deliver(reply, request, params, decision.session, decision.user);
+      }
+      const browser = this.interactions.browserValue(
+        sessionCookieValues(req.headers.cookie, BROWSER_COOKIE),
+      );
+      const interaction = await this.interactions.start(params, decision.kind, browser.value);
+      if (browser.fresh) {
+        void reply.header(
+          'set-cookie',
+          this.interactions.browserCookie(browser.value, this.cookiePath(), this.secure),
+        );
+      }
+      return this.redirect(reply, this.pageUrl(interaction));
+    } catch (e) {
+      if (e instanceof OAuthRedirectError) return this.deliverError(reply, e);
+      throw e;
+    }
+  }
+
+  /** After a step: what the request still needs, or the answer to the client. */
+  private async proceed(
+    req: Request,
+    reply: FastifyReply,
+    interaction: Interaction,
+    request: AuthorizationRequest,
+    session: Session,
+    progress: Progress,
+  ) {
+    try {
+      const decision = await this.authorization.decide(request, session, progress);
+      if (decision.kind === 'consent') {
+        await this.interactions.save({ ...interaction, stage: 'consent' });
+        return this.redirect(reply, this.pageUrl(interaction));
+      }
+      if (decision.kind === 'login') return this.restart(reply, interaction, 'login');
+      // Of two submissions racing, one answers the client.
+      if (!(await this.interactions.finish(interaction.id))) return this.expired(reply, req);
+      return await this.deliver(
+        reply,
+        request,
+        interaction.params,
+        decision.session,
+        decision.user,
+      );
+    } catch (e) {
+      if (e instanceof OAuthRedirectError) {
+        await this.interactions.finish(interaction.id);
+        return this.deliverError(reply, e);
+      }
+      throw e;
+    }
+  }
+
+  /** The interaction of a step, from this browser, with its CSRF token when a form was sent. */
+  private async step(
+    id: string,
+    req: Request,
+    body?: Record<string, unknown>,
+    stage?: Interaction['stage'],
+  ): Promise<{ interaction: Interaction; request: AuthorizationRequest }> {
+    const interaction = await this.interactions.find(
+      id,
+      sessionCookieValues(req.headers.cookie, BROWSER_COOKIE),
+    );
+    if (!interaction)
+      throw new InvalidRequest(
+        'This sign-in has expired or belongs to another browser; start again from the application',
+      );
+    if (stage !== undefined) {
+      if (!this.interactions.csrfMatches(interaction, body?.csrf))
+        throw new InvalidRequest('The form is missing its CSRF token or it does not match');
+      if (interaction.stage !== stage) throw new InvalidRequest('This step is not expected now');
+    }
+    const request = await this.authorization.parse(interaction.params).catch(() => {
+      throw new InvalidRequest('The application’s request is no longer valid; start again');
+    });
+    return { interaction, request };
+  }
+
+  private async signIn(
+    req: Request,
+    reply: FastifyReply,
+    user: User,
+    factors: ('password' | 'totp')[],
+  ): Promise<Session> {
+    const { amr, acr } = authenticationContext(factors);
+    const current = await this.session(req);
+    const authentication = { authTime: new Date(), amr, acr };
+    if (current && current.userId === user.id) {
+      const renewed = await this.sessions.reauthenticate(current, authentication);
+      if (renewed) return renewed;
+    }
+    if (current) await this.sessions.end(current.id);
+    const { session, cookieValue } = await this.sessions.create({
+      userId: user.id,
+      ...authentication,
+    });
+    void reply.header('set-cookie', this.sessions.setCookie(cookieValue, session));
+    return session;
+  }
+
+  private async deliver(
+    reply: FastifyReply,
+    request: AuthorizationRequest,
+    params: RawParameters,
+    session: Session,
+    user: User,
+  ) {
+    const answer = await this.authorization.issue(
+      request,
+      session,
+      user,
+      params.redirect_uri !== undefined && params.redirect_uri !== '',
+    );
+    await this.sessions.addClient(session.id, request.client.clientId);
+    this.respond(reply, request.redirectUri, request.responseMode, answer);
+  }
+
+  private deliverError(reply: FastifyReply, e: OAuthRedirectError) {
+    this.respond(reply, e.redirect.redirectUri, e.redirect.responseMode, redirectErrorParams(e));
+  }
+
+  private respond(
+    reply: FastifyReply,
+    redirectUri: string,
+    mode: AuthorizationRequest['responseMode'],
+    params: Record<string, string>,
+  ) {
+    void reply.header('cache-control', 'no-store');
+    if (mode === 'form_post') {
+      const { html, csp } = renderFormPost(redirectUri, params);
+      void reply
+        .status(200)
+        .header('content-security-policy', csp)
+        .type('text/html; charset=utf-8')
+        .send(html);
+      return;
+    }
+    this.redirect(reply, buildRedirect(redirectUri, params, mode));
+  }
+
+  private redirect(reply: FastifyReply, location: string) {
+    void reply.header('cache-control', 'no-store').redirect(location, 303);
+  }
+
+  private restart(reply: FastifyReply, interaction: Interaction, stage: 'login') {
+    return this.interactions
+      .save({ ...interaction, stage, userId: undefined })
+      .then(() => this.redirect(reply, this.pageUrl(interaction)));
+  }
+
+  private expired(reply: FastifyReply, req: Request) {
+    this.page(
+      reply,
+      pages.error(
+        pickLocale([], req.headers['accept-language']),
+        'invalid_request',
+        'This sign-in has already finished.',
+      ),
+      400,
+    );
+  }
+
+  private async session(req: Request): Promise<Session | undefined> {
+    return this.sessions.resolveFromHeader(req.headers.cookie);
+  }
+
+  private locale(request: AuthorizationRequest, req: Request): UiLocale {
+    return pickLocale(request.uiLocales, req.headers['accept-language']);
+  }
+
+  private pageUrl(interaction: Interaction): string {
+    return `${this.prefix}${INTERACTION_PATH}/${interaction.id}`;
+  }
+
+  private cookiePath(): string {
+    return `${this.prefix}${INTERACTION_PATH}`;
+  }
+
+  private display(request: AuthorizationRequest): ClientDisplay {
+    const m = request.client.metadata;
+    return {
+      name: m.client_name ?? request.client.clientId,
+      logoUri: m.logo_uri,
+      policyUri: m.policy_uri,
+      tosUri: m.tos_uri,
+    };
+  }
+
+  private loginPage(
+    reply: FastifyReply,
+    interaction: Interaction,
+    request: AuthorizationRequest,
+    locale: UiLocale,
+    username = request.loginHint,
+    failed = false,
+  ) {
+    this.page(
+      reply,
+      pages.login(locale, {
+        action: `${this.pageUrl(interaction)}/login`,
+        csrf: interaction.csrf,
+        client: this.display(request),
+        username,
+        failed,
+      }),
+      failed ? 401 : 200,
+    );
+  }
+
+  private totpPage(
+    reply: FastifyReply,
+    interaction: Interaction,
+    request: AuthorizationRequest,
+    locale: UiLocale,
+    failed = false,
+  ) {
+    this.page(
+      reply,
+      pages.totp(locale, {
+        action: `${this.pageUrl(interaction)}/totp`,
+        csrf: interaction.csrf,
+        client: this.display(request),
+        failed,
+      }),
+      failed ? 401 : 200,
+    );
+  }
+
+  private consentPage(
+    reply: FastifyReply,
+    interaction: Interaction,
+    request: AuthorizationRequest,
+    locale: UiLocale,
+    user: User,
+  ) {
+    const claims = [
+      ...new Set([
+        ...Object.keys(request.claims.userinfo ?? {}),
+        ...Object.keys(request.claims.id_token ?? {}),
+      ]),
+    ];
+    this.page(
+      reply,
+      pages.consent(locale, {
+        action: `${this.pageUrl(interaction)}/consent`,
+        csrf: interaction.csrf,
+        client: this.display(request),
+        user: user.claims.name ?? user.username,
+        scopes: request.scope,
+        claims,
+      }),
+    );
+  }
+
+  private page(reply: FastifyReply, page: RenderedPage, status = 200) {
+    void reply
+      .status(status)
+      .headers({
+        'cache-control': 'no-store',
+        'content-security-policy': page.csp,
+        'x-frame-options': 'DENY',
+      })
+      .type('text/html; charset=utf-8')
+      .send(page.html);
+  }
+}

@@ -1,0 +1,210 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Client } from '../clients/client.entity.js';
+import { ClientsService } from '../clients/clients.service.js';
+import {
+  AccessDenied,
+  ConsentRequired,
+  InvalidRequest,
+  LoginRequired,
+  OAuthError,
+  OAuthRedirectError,
+} from '../common/errors/oauth-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ConsentService } from '../consent/consent.service.js';
+import { SigningService } from '../keys/signing.service.js';
+import type { Session } from '../sessions/session.entity.js';
+import { Subjects } from '../users/subjects.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { AuthorizationCodes } from './authorization-codes.js';
+import {
+  parseAuthorizationRequest,
+  resolveRedirect,
+  type AuthorizationPolicy,
+  type AuthorizationRequest,
+  type RawParameters,
+} from './authorization-request.js';
+import { requestedClaims } from './claims-request.js';
+
+/** What `/authorize` does next with a valid request. */
+export type Decision =
+  | { kind: 'login' }
+  | { kind: 'consent'; user: User; session: Session }
+  | { kind: 'issue'; user: User; session: Session };
+
+/** What this interaction has already done, so a step is not asked for twice. */
+export interface Progress {
+  /** The user signed in during this interaction: prompt=login and max_age are satisfied. */
+  freshLogin: boolean;
+  /** The user agreed during this interaction: prompt=consent is satisfied. */
+  consentGiven: boolean;
+}
+
+/** The decisions of `/authorize` (Core §3.1.2): who must sign in, who must agree, and the code. */
+@Injectable()
+export class AuthorizationService {
+  constructor(
+    @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(ConsentService) private readonly consent: ConsentService,
+    @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
+    @Inject(SigningService) private readonly signing: SigningService,
+    @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get policy(): AuthorizationPolicy {
+    return { issuer: this.config.issuer, ...this.config.authorization };
+  }
+
+  /**
+   * The request, checked. Throws an `OAuthError` for the error page (client or redirect URI
+   * unknown) or an `OAuthRedirectError` for everything that can go back to the client.
+   */
+  async parse(params: RawParameters): Promise<AuthorizationRequest> {
+    const clientId = params.client_id;
+    const client =
+      typeof clientId === 'string' && clientId.length <= 200
+        ? await this.clients.find(clientId)
+        : undefined;
+    const { redirectUri } = resolveRedirect(params, () => client ?? undefined);
+    return parseAuthorizationRequest(params, client!, redirectUri, this.policy);
+  }
+
+  /** An error for the client, delivered the way the request asked. */
+  redirectError(request: AuthorizationRequest, error: OAuthError): OAuthRedirectError {
+    return new OAuthRedirectError(error, {
+      redirectUri: request.redirectUri,
+      responseMode: request.responseMode,
+      state: request.state,
+      issuer: this.config.issuer,
+    });
+  }
+
+  async decide(
+    request: AuthorizationRequest,
+    session: Session | undefined,
+    progress: Progress,
+  ): Promise<Decision> {
+    const none = request.prompt.has('none');
+    const user = session && (await this.users.findById(session.userId));
+    const login = (reason: string): Decision => {
+      // Core §3.1.2.6: prompt=none never shows a page.
+      if (none) throw this.redirectError(request, new LoginRequired(reason));
+      return { kind: 'login' };
+    };
+    const hintSubject = await this.hintSubject(request);
+    if (!session || !user || user.disabled) return login('No one is signed in');
+    if (
+      hintSubject !== undefined &&
+      hintSubject !== this.subjects.subjectFor(user.id, request.client.metadata)
+    )
+      return login('The signed-in user is not the one id_token_hint names');
+    if (!progress.freshLogin) {
+      if (request.prompt.has('login') || request.prompt.has('select_account'))
+        return { kind: 'login' };
+      const age = Math.floor((Date.now() - session.authTime.getTime()) / 1000);
+      if (request.maxAge !== undefined && age > request.maxAge)
+        return login('The last sign-in is older than max_age');
+    }
+    if (
+      request.client.metadata.authorization_policy === 'two_factor' &&
+      session.acr !== 'two_factor'
+    )
+      return login('This client needs a second factor');
+
+    const needed = await this.consent.needed({
+      userId: user.id,
+      client: request.client,
+      scopes: request.scope,
+      claims: consentClaims(request),
+      forced: request.prompt.has('consent') && !progress.consentGiven,
+    });
+    if (needed) {
+      if (none) throw this.redirectError(request, new ConsentRequired('Consent is needed'));
+      return { kind: 'consent', user, session };
+    }
+    return { kind: 'issue', user, session };
+  }
+
+  /** Remembers what the user agreed to, as the client's consent mode says. */
+  rememberConsent(request: AuthorizationRequest, user: User): Promise<void> {
+    return this.consent.remember({
+      userId: user.id,
+      client: request.client,
+      scopes: request.scope,
+      claims: consentClaims(request),
+    });
+  }
+
+  denied(request: AuthorizationRequest): OAuthRedirectError {
+    return this.redirectError(request, new AccessDenied('The user did not allow access'));
+  }
+
+  /** The code and what goes with it to the redirect URI (RFC 6749 §4.1.2, RFC 9207 `iss`). */
+  async issue(
+    request: AuthorizationRequest,
+    session: Session,
+    user: User,
+    redirectUriSent: boolean,
+  ): Promise<Record<string, string>> {
+    const client: Client = request.client;
+    const code = await this.codes.issue(
+      {
+        clientId: client.clientId,
+        redirectUri: request.redirectUri,
+        redirectUriSent,
+        codeChallenge: request.codeChallenge,
+        codeChallengeMethod: request.codeChallengeMethod,
+        nonce: request.nonce,
+        // Core §2, §3.1.2.1: asked for by max_age, a default_max_age or require_auth_time.
+        includeAuthTime: request.maxAge !== undefined,
+        scope: request.scope,
+        claims: request.claims,
+        resources: request.resources,
+        userId: user.id,
+        sessionId: session.id,
+        authTime: Math.floor(session.authTime.getTime() / 1000),
+        amr: session.amr,
+        acr: session.acr,
+      },
+      client.metadata.lifespans.authorize_code ?? this.config.lifespans.authorizeCode,
+    );
+    return {
+      code,
+      ...(request.state !== undefined && { state: request.state }),
+      iss: this.config.issuer,
+    };
+  }
+
+  /**
+   * Core §3.1.2.1: the hint's signature must be ours and it must be for this client; its
+   * expiry is tolerated. Undefined without a hint.
+   */
+  private async hintSubject(request: AuthorizationRequest): Promise<string | undefined> {
+    if (request.idTokenHint === undefined) return undefined;
+    try {
+      const { payload } = await this.signing.verify(request.idTokenHint, {
+        issuer: this.config.issuer,
+        audience: request.client.clientId,
+        // An expired ID token is still a fine hint: verify as of the epoch, so `exp` passes.
+        currentDate: new Date(0),
+      });
+      if (typeof payload.sub !== 'string') throw new Error('no sub');
+      return payload.sub;
+    } catch {
+      throw this.redirectError(request, new InvalidRequest('id_token_hint is not valid'));
+    }
+  }
+}
+
+/** The claims a `claims` request names, for consent (Core §5.5). */
+function consentClaims(request: AuthorizationRequest): string[] {
+  return [
+    ...new Set([
+      ...requestedClaims(request.claims, 'userinfo'),
+      ...requestedClaims(request.claims, 'id_token'),
+    ]),
+  ];
+}

@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { randomId } from '../common/random-id.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { RawParameters } from './authorization-request.js';
+
+export type InteractionStage = 'login' | 'totp' | 'consent';
+
+/**
+ * A sign-in in progress, between `/authorize` and the answer to the client: the request as
+ * sent (parsed again at each step, so a client changed meanwhile is seen), where it stands,
+ * and who has proved what so far.
+ */
+export interface Interaction {
+  id: string;
+  /** Sent with every form of the interaction, compared in constant time. */
+  csrf: string;
+  /** SHA-256 of the browser cookie of the browser that began it. */
+  browser: string;
+  params: RawParameters;
+  stage: InteractionStage;
+  /** Set once the password was right, before a second factor. */
+  userId?: string;
+  /** The login of this interaction, when it signed someone in (seconds since the epoch). */
+  authTime?: number;
+  /** Whether this interaction's login replaces the browser's session (another user, or none). */
+  loggedIn?: boolean;
+}
+
+const ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** A random value per browser that binds interactions to the browser that began them. */
+export const BROWSER_COOKIE = 'op_browser';
+
+const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+/**
+ * Interactions live in the shared store for INTERACTION_LIFESPAN, so any instance can serve
+ * any step. The id is in the page URL; a step is accepted only from the browser that began it
+ * (its HttpOnly browser cookie; no login CSRF, no fixation), with the form's CSRF token.
+ * Several tabs of one browser each have their own interaction.
+ */
+@Injectable()
+export class Interactions {
+  constructor(
+    @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Begins an interaction for the browser whose cookie value is given (a new one if none). */
+  async start(
+    params: RawParameters,
+    stage: InteractionStage,
+    browser: string,
+  ): Promise<Interaction> {
+    const interaction: Interaction = {
+      id: randomId(32),
+      csrf: randomId(32),
+      browser: digest(browser),
+      params,
+      stage,
+    };
+    await this.save(interaction);
+    return interaction;
+  }
+
+  /** The browser cookie's value when it is well formed, else a new one to set. */
+  browserValue(values: string[]): { value: string; fresh: boolean } {
+    const known = values.find((v) => ID.test(v));
+    return known ? { value: known, fresh: false } : { value: randomId(32), fresh: true };
+  }
+
+  async save(interaction: Interaction): Promise<void> {
+    await this.store.put(
+      `interaction:${interaction.id}`,
+      JSON.stringify(interaction),
+      this.config.authorization.interactionLifespan,
+    );
+  }
+
+  /** The interaction, when the id is real and it belongs to this browser. */
+  async find(id: string, browserValues: string[]): Promise<Interaction | undefined> {
+    if (!ID.test(id)) return undefined;
+    const stored = await this.store.get(`interaction:${id}`);
+    if (stored === null) return undefined;
+    const interaction = JSON.parse(stored) as Interaction;
+    return browserValues.some((v) => ID.test(v) && digest(v) === interaction.browser)
+      ? interaction
+      : undefined;
+  }
+
+  /** Ends an interaction; of concurrent finishers only one gets it. */
+  async finish(id: string): Promise<boolean> {
+    return (await this.store.take(`interaction:${id}`)) !== null;
+  }
+
+  csrfMatches(interaction: Interaction, presented: unknown): boolean {
+    if (typeof presented !== 'string') return false;
+    const a = Buffer.from(presented);
+    const b = Buffer.from(interaction.csrf);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /** The Set-Cookie value of the browser cookie; a browser session cookie (no Max-Age). */
+  browserCookie(value: string, path: string, secure: boolean): string {
+    return [
+      `${BROWSER_COOKIE}=${value}`,
+      `Path=${path}`,
+      'HttpOnly',
+      'SameSite=Lax',
+      ...(secure ? ['Secure'] : []),
+    ].join('; ');
+  }
+}
