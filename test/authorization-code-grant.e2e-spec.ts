@@ -81,7 +81,10 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
       oidc.ClientSecretPost(web.secret),
       { execute: [oidc.allowInsecureRequests] },
     );
-    const callback = new URL(`${CB}?code=${code}&state=state-12345678`);
+    // RFC 9207: discovery promises `iss` in the response, and openid-client checks it.
+    const callback = new URL(
+      `${CB}?code=${code}&state=state-12345678&iss=${encodeURIComponent(provider.config.issuer)}`,
+    );
     const tokens = await oidc.authorizationCodeGrant(config, callback, {
       pkceCodeVerifier: verifier,
       expectedState: 'state-12345678',

@@ -51,7 +51,7 @@ describe(
         assert.equal(doc.issuer, issuerFor(port));
         assert.ok(raw.includes(`"issuer":"${issuerFor(port)}"`), 'issuer is byte for byte ISSUER');
         assert.equal(doc.jwks_uri, `${issuerFor(port)}/jwks`);
-        assert.deepEqual(doc.subject_types_supported, ['public']);
+        assert.deepEqual(doc.subject_types_supported, ['public', 'pairwise']);
         const algs = doc.id_token_signing_alg_values_supported as string[];
         assert.ok(algs.includes('RS256'));
         assert.ok(!algs.includes('none'));

@@ -27,8 +27,6 @@ export class AuthorizationMetadata implements MetadataContributor {
       code_challenge_methods_supported: this.config.authorization.allowPlainPkce
         ? ['S256', 'plain']
         : ['S256'],
-      subject_types_supported: ['public', 'pairwise'],
-      id_token_signing_alg_values_supported: [...this.config.keys.algorithms],
       acr_values_supported: [...ACR_VALUES],
       claims_parameter_supported: true,
       request_parameter_supported: false,

@@ -11,8 +11,8 @@ import {
 export class CoreMetadata implements MetadataContributor {
   contribute(): ProviderMetadata {
     return {
-      // Pairwise identifiers come with sector identifiers on clients.
-      subject_types_supported: ['public'],
+      // Core §8: pairwise identifiers per sector for clients that register subject_type pairwise.
+      subject_types_supported: ['public', 'pairwise'],
     };
   }
 }
