@@ -117,6 +117,18 @@ describe(`authorization code flow on ${target}`, { timeout: 180_000 }, () => {
     assert.ok(claims.sid);
     const info = await oidc.fetchUserInfo(config, tokens.access_token, user.id);
     assert.equal(info.email, 'erin@example.com');
+    // UserInfo by POST, the token in the header and then in a form body (RFC 6750 §2.1, §2.2).
+    const byHeader = await fetch(`${provider.url}/userinfo`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    assert.deepEqual(await byHeader.json(), info);
+    const byBody = await fetch(`${provider.url}/userinfo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: tokens.access_token }).toString(),
+    });
+    assert.deepEqual(await byBody.json(), info);
 
     // The session and the remembered consent make the next request silent.
     const silent = await start({ prompt: 'none' });
@@ -197,6 +209,23 @@ describe(`authorization code flow on ${target}`, { timeout: 180_000 }, () => {
       password: PASSWORD,
     });
     assert.equal(stolen.status, 400, 'an interaction belongs to the browser that began it');
+  });
+
+  test('a consent answer without its CSRF token is refused and grants nothing', async () => {
+    const browser = new Browser(provider.url);
+    const flow = await start({ prompt: 'consent' });
+    const consentPage = await browser.submit(await browser.get(flow.url.href), '/login', {
+      username: user.username,
+      password: PASSWORD,
+    });
+    const forged = await browser.submit(consentPage, '/consent', {
+      csrf: 'forged',
+      decision: 'allow',
+    });
+    assert.equal(forged.status, 400);
+    assert.ok(!forged.url.startsWith(CB), 'no code was sent');
+    const landed = await browser.submit(consentPage, '/consent', { decision: 'allow' });
+    await finish(landed, flow);
   });
 
   test('denying consent answers access_denied', async () => {
