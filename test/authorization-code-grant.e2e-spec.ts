@@ -292,3 +292,38 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(res.body.error, 'unauthorized_client');
   });
 });
+
+describe(`ID_TOKEN_SCOPE_CLAIMS on ${target}`, { timeout: 120_000 }, () => {
+  test('the claims of the granted scopes go in the ID token too when enabled', async () => {
+    const storage = await createStorage();
+    const provider = await startProvider({ ...storage.env, ID_TOKEN_SCOPE_CLAIMS: 'true' });
+    try {
+      const user = await provider.app.get(UsersService).create({
+        username: `gina-${randomBytes(3).toString('hex')}`,
+        claims: { name: 'Gina', email: 'gina@example.com', email_verified: true },
+        origin: 'admin',
+      });
+      const client = await registerClient(provider.app, {
+        redirect_uris: [CB],
+        grant_types: ['authorization_code'],
+        scope: 'openid profile email',
+        token_endpoint_auth_method: 'client_secret_post',
+      });
+      const code = await mintCode(
+        provider,
+        codeGrant(client.clientId, user.id, { scope: ['openid', 'email'] }),
+      );
+      const res = await redeemCode(provider, client, code);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const claims = JSON.parse(
+        Buffer.from((res.body.id_token as string).split('.')[1], 'base64url').toString(),
+      ) as Record<string, unknown>;
+      assert.equal(claims.email, 'gina@example.com');
+      assert.equal(claims.email_verified, true);
+      assert.equal(claims.name, undefined, 'profile was not granted');
+    } finally {
+      await provider.close();
+      await storage.dispose();
+    }
+  });
+});

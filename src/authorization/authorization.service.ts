@@ -55,7 +55,8 @@ export class AuthorizationService {
   ) {}
 
   get policy(): AuthorizationPolicy {
-    return { issuer: this.config.issuer, ...this.config.authorization };
+    const { enforcePkce, allowPlainPkce, minimumParameterEntropy } = this.config.authorization;
+    return { issuer: this.config.issuer, enforcePkce, allowPlainPkce, minimumParameterEntropy };
   }
 
   /**

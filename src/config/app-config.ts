@@ -47,6 +47,8 @@ export interface AppConfig {
     allowPlainPkce: boolean;
     minimumParameterEntropy: number;
     interactionLifespan: number;
+    /** Scope claims in ID tokens as well as UserInfo (ID_TOKEN_SCOPE_CLAIMS). */
+    idTokenScopeClaims: boolean;
   };
   /** Browser login sessions (SESSION_*). `inactivity` and `rememberMe` 0: off. */
   session: { cookieName: string; expiration: number; inactivity: number; rememberMe: number };
@@ -277,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       allowPlainPkce: e.ENABLE_PKCE_PLAIN_CHALLENGE === 'true',
       minimumParameterEntropy: e.MINIMUM_PARAMETER_ENTROPY,
       interactionLifespan: ms(e.INTERACTION_LIFESPAN),
+      idTokenScopeClaims: e.ID_TOKEN_SCOPE_CLAIMS === 'true',
     },
     session,
     regulation,

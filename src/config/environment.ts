@@ -219,6 +219,10 @@ export class EnvironmentVariables {
   @Max(64)
   MINIMUM_PARAMETER_ENTROPY = 8;
 
+  /** Put the claims of the granted scopes in ID tokens too, not only in UserInfo. */
+  @IsIn(['true', 'false'], { message: 'ID_TOKEN_SCOPE_CLAIMS must be true or false' })
+  ID_TOKEN_SCOPE_CLAIMS: 'true' | 'false' = 'false';
+
   /** How long an unfinished sign-in (login, second factor, consent) may take. */
   @IsDuration()
   INTERACTION_LIFESPAN = '10m';

@@ -8,7 +8,7 @@ import { InvalidGrant, UnauthorizedClient } from '../../common/errors/oauth-erro
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { Subjects } from '../../users/subjects.js';
-import { selectClaims, userClaims } from '../../users/user-claims.js';
+import { claimsForScopes, selectClaims, userClaims } from '../../users/user-claims.js';
 import { UsersService } from '../../users/users.service.js';
 import { AccessTokens } from '../access-tokens.js';
 import { IdTokens } from '../id-tokens.js';
@@ -117,8 +117,12 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
           sid: grant.sessionId,
         },
         accessToken: access.token,
-        // Core §5.5: claims asked for in the ID token itself.
-        claims: selectClaims(userClaims(user), requestedClaims(grant.claims, 'id_token')),
+        // Core §5.5: claims asked for in the ID token itself; Core §5.4 lets the scope claims
+        // go there too when UserInfo is not an option for the client (ID_TOKEN_SCOPE_CLAIMS).
+        claims: selectClaims(userClaims(user), [
+          ...requestedClaims(grant.claims, 'id_token'),
+          ...(this.config.authorization.idTokenScopeClaims ? claimsForScopes(grant.scope) : []),
+        ]),
       });
     }
     return response;
