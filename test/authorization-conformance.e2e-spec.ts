@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
+import { generateTotpSecret, totpCode } from '../src/users/totp.js';
 import { Browser, type Visit } from './support/browser.js';
 import { basicAuth, postForm, registerClient } from './support/clients.js';
 import {
@@ -282,5 +283,63 @@ describe(`authorization conformance on ${target}`, { timeout: 180_000 }, () => {
     assert.match(page.html, /<html lang="fr">/);
     assert.match(page.html, /Mot de passe/);
     assert.match(page.html, /value="someone@example.com"/);
+  });
+
+  test('a user with TOTP gives a code after the password: amr pwd otp mfa, acr two_factor', async () => {
+    const users = provider.app.get(UsersService);
+    const dave = await users.create({
+      username: `dave-${randomBytes(3).toString('hex')}`,
+      password: PASSWORD,
+      claims: {},
+      origin: 'admin',
+    });
+    const secret = generateTotpSecret();
+    await users.setTotpSecret(dave.id, secret);
+    const browser = new Browser(provider.url);
+    const flow = request();
+    const codePage = await login(browser, await browser.get(flow.url), dave);
+    assert.match(codePage.html, /name="code"/, 'the second-factor page');
+    const wrong = await browser.submit(codePage, '/totp', { code: '000000' });
+    assert.equal(wrong.status, 401);
+    const code = totpCode(secret, provider.config.totp, Date.now());
+    const tokens = await tokensFrom(await browser.submit(codePage, '/totp', { code }), flow);
+    assert.deepEqual(tokens.claims()!.amr, ['pwd', 'otp', 'mfa']);
+    assert.equal(tokens.claims()!.acr, 'two_factor');
+  });
+
+  test('an essential acr of two_factor: a one-factor session must step up; without TOTP, access_denied', async () => {
+    const { browser } = await signedIn();
+    const flow = request({
+      claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['two_factor'] } } }),
+    });
+    const page = await browser.get(flow.url);
+    assert.match(page.html, /name="password"/, 'a one-factor session is not enough');
+    const landed = await login(browser, page);
+    const error = errorOf(landed);
+    assert.equal(error.error, 'access_denied', 'alice has no second factor to give');
+    assert.equal(error.state, flow.state);
+
+    const strict = await registerClient(provider.app, {
+      redirect_uris: [CB],
+      grant_types: ['authorization_code'],
+      authorization_policy: 'two_factor',
+      consent_mode: 'implicit',
+    });
+    const strictState = 'state-abcdefgh';
+    const denied = errorOf(
+      await login(
+        browser,
+        await browser.get(
+          authorizeUrl({
+            client_id: strict.clientId,
+            redirect_uri: CB,
+            response_type: 'code',
+            scope: 'openid',
+            state: strictState,
+          }),
+        ),
+      ),
+    );
+    assert.equal(denied.error, 'access_denied');
   });
 });

@@ -31,7 +31,7 @@ import { TotpService } from '../users/totp.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthorizationRequest, RawParameters } from './authorization-request.js';
-import { AuthorizationService, type Progress } from './authorization.service.js';
+import { AuthorizationService, requiresTwoFactor, type Progress } from './authorization.service.js';
 import { BROWSER_COOKIE, Interactions, type Interaction } from './interactions.js';
 
 export const AUTHORIZATION_PATH = '/authorize';
@@ -117,8 +117,7 @@ export class AuthorizationController {
       const username = typeof body?.username === 'string' ? body.username.slice(0, 100) : '';
       return this.loginPage(reply, interaction, request, locale, username, true);
     }
-    const needsSecond =
-      result.totpRequired || request.client.metadata.authorization_policy === 'two_factor';
+    const needsSecond = result.totpRequired || requiresTwoFactor(request);
     if (needsSecond) {
       if (!result.totpRequired) {
         // The client asks for two factors and the user has none to give.

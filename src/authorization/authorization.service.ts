@@ -109,10 +109,7 @@ export class AuthorizationService {
       if (request.maxAge !== undefined && age > request.maxAge)
         return login('The last sign-in is older than max_age');
     }
-    if (
-      request.client.metadata.authorization_policy === 'two_factor' &&
-      session.acr !== 'two_factor'
-    )
+    if (requiresTwoFactor(request) && session.acr !== 'two_factor')
       return login('This client needs a second factor');
 
     const needed = await this.consent.needed({
@@ -198,6 +195,19 @@ export class AuthorizationService {
       throw this.redirectError(request, new InvalidRequest('id_token_hint is not valid'));
     }
   }
+}
+
+/**
+ * Two factors are needed when the client's `authorization_policy` says so, or when the request
+ * asks for `acr` as an essential claim whose values only a second factor meets (Core §5.5.1.1:
+ * the answer must then match, or the authentication fails).
+ */
+export function requiresTwoFactor(request: AuthorizationRequest): boolean {
+  if (request.client.metadata.authorization_policy === 'two_factor') return true;
+  const acr = request.claims.id_token?.acr ?? request.claims.userinfo?.acr;
+  if (!acr?.essential) return false;
+  const wanted = acr.values ?? (acr.value !== undefined ? [acr.value] : []);
+  return wanted.includes('two_factor') && !wanted.includes('one_factor');
 }
 
 /** The claims a `claims` request names, for consent (Core §5.5). */
