@@ -135,6 +135,28 @@ describe('authorization code flow across two instances', { timeout: 60_000 }, ()
     assert.equal(new URL(refused.url).searchParams.get('error'), 'login_required');
   });
 
+  test('an interaction begun on A is finished on B: login and consent posted to B', async () => {
+    const browserA = new Browser(a.url);
+    // prompt=consent: the consent page comes whatever an earlier test agreed to.
+    const flow = await request(a, { prompt: 'consent' });
+    const loginPage = await browserA.get(flow.url);
+    assert.match(loginPage.html, /name="password"/);
+    // The load balancer sends the form posts to B; the browser is the same (one cookie jar).
+    const browserB = sameBrowserOn(b, browserA);
+    const [form] = Browser.forms(loginPage.html);
+    const afterLogin = await browserB.post(new URL(form.action, b.url).href, {
+      ...form.fields,
+      username: user.username,
+      password: PASSWORD,
+    });
+    assert.equal(afterLogin.status, 200, afterLogin.html.slice(0, 300));
+    assert.ok(afterLogin.url.startsWith(b.url), afterLogin.url);
+    const landed = await browserB.submit(afterLogin, '/consent', { decision: 'allow' });
+    const code = codeFrom(landed, flow.params.get('state')!);
+    const res = await redeem(a, code, flow.verifier);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  });
+
   test('a code issued on A is redeemed once: on A, then refused on B', async () => {
     const browser = await signInOnA();
     const flow = await request(a, { prompt: 'none' });
