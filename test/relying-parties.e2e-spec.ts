@@ -288,8 +288,14 @@ describe(`relying parties' request shapes on ${target}`, { timeout: 180_000 }, (
           post_logout_redirect_uris: ['https://127.0.0.1:8090/session_logout/local'],
           frontchannel_logout_uri: 'https://127.0.0.1:8090/fc_logout/local',
           frontchannel_logout_session_required: true,
+          backchannel_logout_uri: 'https://127.0.0.1:8090/bc_logout/local',
+          backchannel_logout_session_required: true,
           token_endpoint_auth_method: 'client_secret_basic',
           id_token_signed_response_alg: 'RS256',
+          subject_type: 'public',
+          default_max_age: 86400,
+          scope: 'openid profile email address phone',
+          jwks_uri: 'https://127.0.0.1:8090/static/jwks.json',
         }),
       });
       const body = (await res.json()) as Record<string, unknown>;
@@ -318,8 +324,8 @@ describe(`relying parties' request shapes on ${target}`, { timeout: 180_000 }, (
 
     /** idpyoidc's PKCE add-on: a verifier of code_challenge_length (64) unreserved characters. */
     function pkce(): { verifier: string; challenge: string } {
-      const verifier = randomBytes(48).toString('base64url');
-      assert.equal(verifier.length, 64);
+      const unreserved = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~';
+      const verifier = [...randomBytes(64)].map((b) => unreserved[b % unreserved.length]).join('');
       return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
     }
 
@@ -383,6 +389,8 @@ describe(`relying parties' request shapes on ${target}`, { timeout: 180_000 }, (
       assert.equal(payload.sub, user.id);
       assert.equal(payload.nonce, first.nonce);
       assert.equal(payload.acr, 'one_factor', 'the essential acr the claims request asked for');
+      // The registered default_max_age asks for auth_time in every ID token (Core §2).
+      assert.equal(typeof payload.auth_time, 'number');
 
       // idpyoidc today sends the standard alphabet; both must work. Silently, the second time.
       const second = await round({ prompt: 'none' });
