@@ -336,7 +336,7 @@ describe(`relying parties' request shapes on ${target}`, { timeout: 180_000 }, (
       const client = await registerWithTellingBase64(doc);
 
       const browser = new Browser(provider.url);
-      const round = async (extra: Record<string, string> = {}) => {
+      const round = (extra: Record<string, string> = {}) => {
         const { verifier, challenge } = pkce();
         const state = randomBytes(24).toString('base64url');
         const nonce = randomBytes(24).toString('base64url');
@@ -373,7 +373,7 @@ describe(`relying parties' request shapes on ${target}`, { timeout: 180_000 }, (
           { Authorization: `Basic ${basic}` },
         );
 
-      const first = await round();
+      const first = round();
       const landed = callback(await signIn(browser, await browser.get(first.url), CB), CB);
       assert.equal(landed.get('state'), first.state);
       assert.equal(landed.get('iss'), doc.issuer);
@@ -393,7 +393,7 @@ describe(`relying parties' request shapes on ${target}`, { timeout: 180_000 }, (
       assert.equal(typeof payload.auth_time, 'number');
 
       // idpyoidc today sends the standard alphabet; both must work. Silently, the second time.
-      const second = await round({ prompt: 'none' });
+      const second = round({ prompt: 'none' });
       const silent = callback(await browser.get(second.url), CB);
       const again = await redeem(silent.get('code')!, second, client.standard);
       assert.equal(again.status, 200, JSON.stringify(again.body));
