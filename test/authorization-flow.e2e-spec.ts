@@ -228,6 +228,23 @@ describe(`authorization code flow on ${target}`, { timeout: 180_000 }, () => {
     await finish(landed, flow);
   });
 
+  test('consent lists the user claims a claims request names, not protocol claims like acr', async () => {
+    const browser = new Browser(provider.url);
+    const flow = await start({
+      prompt: 'consent',
+      claims: JSON.stringify({
+        id_token: { acr: { essential: true }, auth_time: null },
+        userinfo: { name: null },
+      }),
+    });
+    const consentPage = await browser.submit(await browser.get(flow.url.href), '/login', {
+      username: user.username,
+      password: PASSWORD,
+    });
+    assert.match(consentPage.html, /<code>name<\/code>/);
+    assert.doesNotMatch(consentPage.html, /<code>(acr|auth_time)<\/code>/);
+  });
+
   test('denying consent answers access_denied', async () => {
     const browser = new Browser(provider.url);
     const flow = await start({ prompt: 'consent' });

@@ -31,7 +31,12 @@ import { TotpService } from '../users/totp.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthorizationRequest, RawParameters } from './authorization-request.js';
-import { AuthorizationService, requiresTwoFactor, type Progress } from './authorization.service.js';
+import {
+  AuthorizationService,
+  consentClaims,
+  requiresTwoFactor,
+  type Progress,
+} from './authorization.service.js';
 import { BROWSER_COOKIE, Interactions, type Interaction } from './interactions.js';
 
 export const AUTHORIZATION_PATH = '/authorize';
@@ -428,12 +433,7 @@ export class AuthorizationController {
     locale: UiLocale,
     user: User,
   ) {
-    const claims = [
-      ...new Set([
-        ...Object.keys(request.claims.userinfo ?? {}),
-        ...Object.keys(request.claims.id_token ?? {}),
-      ]),
-    ];
+    const claims = consentClaims(request);
     this.page(
       reply,
       pages.consent(locale, {

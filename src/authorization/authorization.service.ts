@@ -15,6 +15,7 @@ import { ConsentService } from '../consent/consent.service.js';
 import { SigningService } from '../keys/signing.service.js';
 import type { Session } from '../sessions/session.entity.js';
 import { Subjects } from '../users/subjects.js';
+import { SUPPORTED_CLAIMS } from '../users/user-claims.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthorizationCodes } from './authorization-codes.js';
@@ -210,12 +211,18 @@ export function requiresTwoFactor(request: AuthorizationRequest): boolean {
   return wanted.includes('two_factor') && !wanted.includes('one_factor');
 }
 
-/** The claims a `claims` request names, for consent (Core §5.5). */
-function consentClaims(request: AuthorizationRequest): string[] {
+/** Claims about the user; `acr`, `auth_time` and the like describe the sign-in instead. */
+const USER_CLAIMS = new Set(SUPPORTED_CLAIMS.filter((c) => c !== 'sub'));
+
+/**
+ * The user claims a `claims` request names (Core §5.5), for consent: what the user is asked
+ * to share, so protocol claims such as `acr` are left out.
+ */
+export function consentClaims(request: AuthorizationRequest): string[] {
   return [
     ...new Set([
       ...requestedClaims(request.claims, 'userinfo'),
       ...requestedClaims(request.claims, 'id_token'),
     ]),
-  ];
+  ].filter((c) => USER_CLAIMS.has(c));
 }
