@@ -18,8 +18,9 @@ export class HtmlErrorFilter implements ExceptionFilter {
       `<h1>Sign-in could not continue</h1><p>The application sent a request this provider cannot accept.</p>` +
       `<p>Error: <code>${escapeHtml(error.error)}</code></p>` +
       (error.description ? `<p>${escapeHtml(error.description)}</p>` : '');
+    // A page has no authentication challenge to make: 401 (invalid_client) shows as 400.
     void reply
-      .status(error.status)
+      .status(error.status === 401 ? 400 : error.status)
       .headers({
         'cache-control': 'no-store',
         'content-security-policy': PAGE_CSP,
