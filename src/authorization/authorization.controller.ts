@@ -394,6 +394,7 @@ export class AuthorizationController {
       reply,
       pages.login(locale, {
         action: `${this.pageUrl(interaction)}/login`,
+        formTarget: request.redirectUri,
         csrf: interaction.csrf,
         client: this.display(request),
         username,
@@ -414,6 +415,7 @@ export class AuthorizationController {
       reply,
       pages.totp(locale, {
         action: `${this.pageUrl(interaction)}/totp`,
+        formTarget: request.redirectUri,
         csrf: interaction.csrf,
         client: this.display(request),
         failed,
@@ -439,6 +441,7 @@ export class AuthorizationController {
       reply,
       pages.consent(locale, {
         action: `${this.pageUrl(interaction)}/consent`,
+        formTarget: request.redirectUri,
         csrf: interaction.csrf,
         client: this.display(request),
         user: user.claims.name ?? user.username,
