@@ -15,6 +15,7 @@ import { RegistrationModule } from './registration/registration.module.js';
 import { UserinfoModule } from './userinfo/userinfo.module.js';
 import { ConsentModule } from './consent/consent.module.js';
 import { AuthorizationModule } from './authorization/authorization.module.js';
+import { DemoModule } from './demo/demo.module.js';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,7 @@ export class AppModule {
         AdminModule,
         DiscoveryModule,
         HealthModule,
+        DemoModule,
       ],
     };
   }

@@ -398,6 +398,7 @@ export class AuthorizationController {
       reply,
       pages.login(locale, {
         action: `${this.pageUrl(interaction)}/login`,
+        formTarget: request.redirectUri,
         csrf: interaction.csrf,
         client: this.display(request),
         username,
@@ -418,6 +419,7 @@ export class AuthorizationController {
       reply,
       pages.totp(locale, {
         action: `${this.pageUrl(interaction)}/totp`,
+        formTarget: request.redirectUri,
         csrf: interaction.csrf,
         client: this.display(request),
         failed,
@@ -438,6 +440,7 @@ export class AuthorizationController {
       reply,
       pages.consent(locale, {
         action: `${this.pageUrl(interaction)}/consent`,
+        formTarget: request.redirectUri,
         csrf: interaction.csrf,
         client: this.display(request),
         user: user.claims.name ?? user.username,

@@ -7,6 +7,9 @@ import {
 } from 'typeorm';
 import type { ClientMetadata, MetadataSource } from './client-metadata.js';
 
+/** Where a client came from: who submitted its metadata, or the demo seed of the embedded default. */
+export type ClientOrigin = MetadataSource | 'demo';
+
 @Entity({ name: 'clients' })
 export class Client {
   @PrimaryGeneratedColumn('uuid')
@@ -42,7 +45,7 @@ export class Client {
   registrationTokenDigest: string | null;
 
   @Column({ type: 'text' })
-  origin: MetadataSource;
+  origin: ClientOrigin;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt: Date;

@@ -13,14 +13,14 @@ import { InvalidClientMetadata } from '../common/errors/oauth-error.js';
 import { SecretBox } from '../common/secret-box.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { ClientMetadata, MetadataSource } from './client-metadata.js';
+import type { ClientMetadata } from './client-metadata.js';
 import {
   ClientSecretVerifier,
   digestClientSecret,
   digestKind,
   generateClientSecret,
 } from './client-secrets.js';
-import { Client } from './client.entity.js';
+import { Client, type ClientOrigin } from './client.entity.js';
 
 const CHANGED_CHANNEL = 'clients:changed';
 /** A fallback for a missed change notice; notices normally make changes visible at once. */
@@ -28,7 +28,7 @@ const CACHE_TTL_MS = 60_000;
 
 export interface NewClient {
   metadata: ClientMetadata;
-  origin: MetadataSource;
+  origin: ClientOrigin;
   clientId?: string;
   /** A secret chosen by the operator (seed file); generated when absent. */
   secret?: string;
@@ -184,21 +184,24 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Creates or updates a client of the static file. Idempotent: an unchanged entry writes
-   * nothing. A client created another way is never taken over.
+   * Creates or updates a client of the static file (or, with origin `demo`, the demo client).
+   * Idempotent: an unchanged entry writes nothing. A client created another way is never
+   * taken over.
    */
   async upsertStatic(entry: {
     clientId: string;
     metadata: ClientMetadata;
     secret?: string;
     secretDigest?: string;
+    origin?: 'seed' | 'demo';
   }): Promise<'created' | 'updated' | 'unchanged'> {
+    const origin = entry.origin ?? 'seed';
     const repository = this.dataSource.getRepository(Client);
     const metadata = JSON.parse(JSON.stringify(entry.metadata)) as ClientMetadata;
     const existing = await repository.findOne({ where: { clientId: entry.clientId } });
     if (!existing) {
       try {
-        await this.create({ ...entry, metadata, origin: 'seed' });
+        await this.create({ ...entry, metadata, origin });
         return 'created';
       } catch (e) {
         // Another instance booting at the same moment created it: fall through to compare.
@@ -206,9 +209,9 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
         return this.upsertStatic(entry);
       }
     }
-    if (existing.origin !== 'seed') {
+    if (existing.origin !== origin) {
       throw new InvalidClientMetadata(
-        `client_id ${entry.clientId} exists and was not created from CLIENTS_FILE`,
+        `client_id ${entry.clientId} exists and was not created ${origin === 'seed' ? 'from CLIENTS_FILE' : 'by the demo seed'}`,
       );
     }
     const digest =

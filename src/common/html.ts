@@ -18,8 +18,32 @@ const PAGE_STYLE =
   'h1{font-size:1.4rem}code{background:#f0f4f8;padding:.1rem .3rem;border-radius:3px}';
 const STYLE_HASH = `'sha256-${createHash('sha256').update(PAGE_STYLE).digest('base64')}'`;
 
-/** A strict policy for the server-rendered pages: nothing loads but the page's own style. */
-export const PAGE_CSP = `default-src 'none'; style-src ${STYLE_HASH}; img-src https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+/**
+ * The CSP source that lets a form's answer redirect to `uri`: its origin for http(s), its
+ * scheme for a native app's custom scheme (RFC 8252 §7.1). Undefined for anything else.
+ */
+export function formTargetSource(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return undefined;
+  const url = new URL(uri);
+  if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
+  return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) ? url.protocol : undefined;
+}
+
+/**
+ * A strict policy for the server-rendered pages: nothing loads but the page's own style, and
+ * forms post to the provider only. Browsers apply `form-action` to the redirects that answer
+ * a form too (Chromium blocks them), so a sign-in page whose form may end in a redirect to the
+ * client names the client's redirect URI in `formTargets`.
+ */
+export function pageCsp(formTargets: readonly string[] = []): string {
+  const sources = [
+    "'self'",
+    ...new Set(formTargets.map(formTargetSource).filter((s) => s !== undefined)),
+  ];
+  return `default-src 'none'; style-src ${STYLE_HASH}; img-src https: data:; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+export const PAGE_CSP = pageCsp();
 
 export function renderPage(title: string, bodyHtml: string, lang = 'en'): string {
   return `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body>${bodyHtml}</body></html>`;

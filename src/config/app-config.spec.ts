@@ -130,6 +130,16 @@ test('production requires Postgres and Redis: the embedded default is for develo
   assert.match(message, /REDIS_URL is required in production/);
 });
 
+test('the demo seed: only on the embedded default, outside production, unless DEMO_SEED=off', () => {
+  assert.equal(loadConfig({}).demoSeed, true);
+  assert.equal(loadConfig({ NODE_ENV: 'test' }).demoSeed, true);
+  assert.equal(loadConfig({ DEMO_SEED: 'off' }).demoSeed, false);
+  const services = { DATABASE_URL: 'postgres://db/op', REDIS_URL: 'redis://cache:6379' };
+  assert.equal(loadConfig(services).demoSeed, false, 'never on real services');
+  assert.equal(loadConfig({ NODE_ENV: 'production', ...good, ...services }).demoSeed, false);
+  assert.match(problemsOf({ DEMO_SEED: 'on' }), /DEMO_SEED must be auto or off/);
+});
+
 test('registration is off by default; its modes and tokens are checked', () => {
   assert.deepEqual(loadConfig({}).registration, { mode: 'off', initialAccessTokens: [] });
   assert.match(problemsOf({ REGISTRATION_MODE: 'anyone' }), /REGISTRATION_MODE must be one of/);

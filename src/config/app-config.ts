@@ -24,6 +24,8 @@ export interface AppConfig {
   /** Absolute path of the static clients file, if any. */
   clientsFile?: string;
   usersFile?: string;
+  /** Seed the demo user and client at boot (DEMO_SEED auto, the embedded default, not production). */
+  demoSeed: boolean;
   registration: { mode: 'open' | 'initial_access_token' | 'off'; initialAccessTokens: string[] };
   /** Bootstrapped at boot with scope admin, for the admin API. */
   adminClient?: { clientId: string; secret: string };
@@ -266,6 +268,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     clientsFile: e.CLIENTS_FILE === undefined ? undefined : resolve(e.CLIENTS_FILE),
     usersFile: e.USERS_FILE === undefined ? undefined : resolve(e.USERS_FILE),
+    // Never on real services or in production: the demo's credentials are published.
+    demoSeed: e.DEMO_SEED === 'auto' && !production && e.DATABASE_URL === undefined,
     registration: { mode: e.REGISTRATION_MODE, initialAccessTokens },
     adminClient:
       e.ADMIN_CLIENT_ID && e.ADMIN_CLIENT_SECRET

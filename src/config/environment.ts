@@ -137,6 +137,13 @@ export class EnvironmentVariables {
   @IsString()
   USERS_FILE?: string;
 
+  /**
+   * The demo user and client for trying the sign-in flow: `auto` seeds them on the embedded
+   * default (no DATABASE_URL) outside production; `off` never does.
+   */
+  @IsIn(['auto', 'off'], { message: 'DEMO_SEED must be auto or off' })
+  DEMO_SEED: 'auto' | 'off' = 'auto';
+
   /** Dynamic client registration (RFC 7591): off by default, secure by default. */
   @IsIn(['open', 'initial_access_token', 'off'], {
     message: 'REGISTRATION_MODE must be one of open, initial_access_token, off',

@@ -21,6 +21,37 @@ test('every value is escaped: a hostile client name or login hint stays text', (
   assert.doesNotMatch(html, /<script/i, 'the login page needs no script');
 });
 
+test("a sign-in page's CSP lets its form's answer redirect to the client, and nowhere else", () => {
+  const page = (formTarget?: string) =>
+    pages.consent('en', {
+      action: '/interaction/abc/consent',
+      formTarget,
+      csrf: 'csrf-token-1',
+      client,
+      user: 'Alice',
+      scopes: ['openid'],
+      claims: [],
+    }).csp;
+  assert.match(page(), /form-action 'self';/);
+  assert.match(
+    page('https://rp.example.com/cb?x=1'),
+    /form-action 'self' https:\/\/rp\.example\.com;/,
+  );
+  assert.match(
+    page('http://127.0.0.1:3000/callback'),
+    /form-action 'self' http:\/\/127\.0\.0\.1:3000;/,
+  );
+  assert.match(page('com.example.app:/oauth'), /form-action 'self' com\.example\.app:;/);
+  assert.match(page('not a uri'), /form-action 'self';/);
+  const login = pages.login('en', {
+    action: '/interaction/abc/login',
+    formTarget: 'https://rp.example.com/cb',
+    csrf: 'c',
+    client,
+  });
+  assert.match(login.csp, /form-action 'self' https:\/\/rp\.example\.com;/);
+});
+
 test('the login form: plain fields username and password, the CSRF token, the hint prefilled', () => {
   const { html } = pages.login('en', {
     action: '/interaction/abc/login',

@@ -1,5 +1,5 @@
 import { Eta } from 'eta';
-import { PAGE_CSP, renderPage } from '../common/html.js';
+import { pageCsp, renderPage } from '../common/html.js';
 import { describeScope, translate, type MessageKey, type UiLocale } from './i18n.js';
 
 /** What a page shows of the client (Dynamic Client Registration §2 display metadata). */
@@ -12,6 +12,8 @@ export interface ClientDisplay {
 
 export interface LoginPage {
   action: string;
+  /** The client's redirect URI: the form's answer may redirect there (the page's CSP allows it). */
+  formTarget?: string;
   csrf: string;
   client: ClientDisplay;
   username?: string;
@@ -20,6 +22,8 @@ export interface LoginPage {
 
 export interface TotpPage {
   action: string;
+  /** The client's redirect URI: the form's answer may redirect there (the page's CSP allows it). */
+  formTarget?: string;
   csrf: string;
   client: ClientDisplay;
   failed?: boolean;
@@ -27,6 +31,8 @@ export interface TotpPage {
 
 export interface ConsentPage {
   action: string;
+  /** The client's redirect URI: the form's answer may redirect there (the page's CSP allows it). */
+  formTarget?: string;
   csrf: string;
   client: ClientDisplay;
   user: string;
@@ -109,7 +115,11 @@ function render(name: PageName, locale: UiLocale, data: Record<string, unknown>)
     t,
     scope: (s: string) => describeScope(locale, s),
   });
-  return { html: renderPage(t(TITLES[name]), body, locale), csp: PAGE_CSP };
+  const formTarget = typeof data.formTarget === 'string' ? data.formTarget : undefined;
+  return {
+    html: renderPage(t(TITLES[name]), body, locale),
+    csp: pageCsp(formTarget ? [formTarget] : []),
+  };
 }
 
 export const pages = {

@@ -87,6 +87,8 @@ export async function startProvider(
     NODE_ENV: 'test',
     KEYS_ENCRYPTION_SECRET: TEST_SECRET,
     ISSUER: `http://127.0.0.1:${port}`,
+    // Tests make their own users and clients; the demo seed's spec turns it back on.
+    DEMO_SEED: 'off',
     ...env,
     PORT: String(port),
   });

@@ -3,6 +3,7 @@ import { Clients1764000000001 } from './1764000000001-clients.js';
 import { Users1764000000002 } from './1764000000002-users.js';
 import { Sessions1764000000003 } from './1764000000003-sessions.js';
 import { Consents1764000000010 } from './1764000000010-consents.js';
+import { DemoClientOrigin1764000000011 } from './1764000000011-demo-client-origin.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Users1764000000002,
   Sessions1764000000003,
   Consents1764000000010,
+  DemoClientOrigin1764000000011,
 ];

@@ -1,0 +1,155 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { createRpServer } from '../examples/rp.js';
+import type { User } from '../src/users/user.entity.js';
+import { UsersService } from '../src/users/users.service.js';
+import { registerClient } from './support/clients.js';
+import {
+  createStorage,
+  freePort,
+  startProvider,
+  target,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
+
+/** Debian's Chromium; CHROMIUM_PATH may point elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'a browser typed this password';
+const SCREENSHOTS = resolve('test-output', 'browser');
+
+/**
+ * A person in a real browser: headless Chromium opens the example relying party, signs in on
+ * the provider's login page, allows the consent and lands back on the relying party, which
+ * shows the ID token's claims and the UserInfo answer.
+ */
+describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
+  let storage: Storage;
+  let provider: RunningProvider;
+  let rp: Server;
+  let rpUrl: string;
+  let browser: Browser;
+  let user: User;
+
+  before(async () => {
+    // A missing browser is a failure to fix, never a reason to skip.
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM}: the browser test needs it. Install it with ` +
+          '`apt-get install -y chromium` (.ci/run does), or set CHROMIUM_PATH.',
+      );
+    }
+    storage = await createStorage();
+    provider = await startProvider(storage.env);
+    user = await provider.app.get(UsersService).create({
+      username: `bea-${randomBytes(3).toString('hex')}`,
+      password: PASSWORD,
+      claims: { name: 'Bea Browser', email: 'bea@example.com', email_verified: true },
+      origin: 'admin',
+    });
+    const port = await freePort();
+    rpUrl = `http://127.0.0.1:${port}`;
+    const client = await registerClient(provider.app, {
+      client_name: 'Example RP in Chromium',
+      redirect_uris: [`${rpUrl}/callback`],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'openid profile email',
+    });
+    rp = createRpServer({
+      issuer: provider.config.issuer,
+      clientId: client.clientId,
+      clientSecret: client.secret!,
+      baseUrl: rpUrl,
+    });
+    await new Promise<void>((done) => rp.listen(port, '127.0.0.1', done));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Chromium's sandbox refuses to run as root (CI runs as root).
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (rp) await new Promise((done) => rp.close(done));
+    await provider?.close();
+    await storage?.dispose();
+  });
+
+  test('sign in, allow, and see the claims on the relying party', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      // What the browser said (a CSP violation, say) goes into any failure's message.
+      const said: string[] = [];
+      page.on('console', (m) => said.push(`${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => said.push(`error: ${e.message}`));
+      const arrive = async (url: string | ((u: URL) => boolean), what: string) => {
+        try {
+          await page.waitForURL(url, { timeout: 15_000 });
+        } catch {
+          assert.fail(
+            `expected ${what}; the browser is at ${page.url()}\n${said.join('\n')}\n${(await page.content()).slice(0, 500)}`,
+          );
+        }
+      };
+      await page.goto(rpUrl);
+      await page.getByRole('link', { name: 'Sign in' }).click();
+
+      // The provider's login page.
+      await arrive(
+        (url) => url.href.startsWith(`${provider.url}/interaction/`),
+        "the provider's login page",
+      );
+      await page.locator('#username').fill(user.username);
+      await page.locator('#password').fill(PASSWORD);
+      await page.locator('button[type="submit"]').click();
+
+      // Its consent page.
+      const allow = page.locator('button[name="decision"][value="allow"]');
+      await allow.waitFor();
+      assert.match(await page.content(), /Example RP in Chromium/);
+      await allow.click();
+
+      // Back on the relying party, signed in.
+      await arrive(`${rpUrl}/`, 'the relying party, signed in');
+      assert.equal(await page.title(), 'Signed in');
+      assert.equal(await page.locator('#who').textContent(), 'bea@example.com');
+      const claims = JSON.parse((await page.locator('#id-token-claims').textContent())!) as {
+        sub: string;
+        iss: string;
+        amr: string[];
+      };
+      assert.equal(claims.sub, user.id);
+      assert.equal(claims.iss, provider.config.issuer);
+      assert.deepEqual(claims.amr, ['pwd']);
+      const userinfo = JSON.parse((await page.locator('#userinfo').textContent())!) as {
+        sub: string;
+        email: string;
+        name: string;
+      };
+      assert.equal(userinfo.sub, user.id);
+      assert.equal(userinfo.email, 'bea@example.com');
+      assert.equal(userinfo.name, 'Bea Browser');
+
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      const shot = resolve(SCREENSHOTS, `signed-in-${target}.png`);
+      await page.screenshot({ path: shot, fullPage: true });
+      console.log(`screenshot: ${shot}`);
+
+      // Signing out here forgets the local session only.
+      await page.getByRole('link', { name: 'Sign out' }).click();
+      await arrive(`${rpUrl}/`, 'the relying party, signed out');
+      await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});
