@@ -120,6 +120,11 @@ describe(`static clients from CLIENTS_FILE on ${target}`, { timeout: 120_000 }, 
       /CLIENTS_FILE clients\[2\] \(clear\): secret must be a digest/,
     ],
     [
+      'a plain-text secret under 32 characters',
+      '  - client_id: short\n    client_secret: "$plaintext$tooShort123"\n    grant_types: [client_credentials]\n',
+      /short.*client_secret must be at least 32 characters/,
+    ],
+    [
       'a repeated id',
       '  - client_id: inventory\n    grant_types: [client_credentials]\n',
       /the id inventory appears twice/,

@@ -204,8 +204,10 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
         await this.create({ ...entry, metadata, origin });
         return 'created';
       } catch (e) {
-        // Another instance booting at the same moment created it: fall through to compare.
         if (!(e instanceof InvalidClientMetadata)) throw e;
+        // Another instance booting at the same moment created it: compare with that one.
+        // Anything else (a secret too short, say) is the entry's own fault and stops here.
+        if (!(await repository.findOne({ where: { clientId: entry.clientId } }))) throw e;
         return this.upsertStatic(entry);
       }
     }
