@@ -30,6 +30,8 @@ export interface CodeGrant {
 export interface IssuedFromCode {
   accessTokenJti: string;
   accessTokenExp: number;
+  /** The refresh-token family the code started, if it issued a refresh token. */
+  refreshFamilyId?: string;
 }
 
 export type Redemption =

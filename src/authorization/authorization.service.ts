@@ -71,7 +71,12 @@ export class AuthorizationService {
         ? await this.clients.find(clientId)
         : undefined;
     const { redirectUri } = resolveRedirect(params, () => client ?? undefined);
-    return parseAuthorizationRequest(params, client!, redirectUri, this.policy);
+    const request = parseAuthorizationRequest(params, client!, redirectUri, this.policy);
+    // Core §11: offline_access means a refresh token; a client that cannot have one loses the
+    // scope silently.
+    if (!client!.metadata.grant_types.includes('refresh_token'))
+      request.scope = request.scope.filter((s) => s !== 'offline_access');
+    return request;
   }
 
   /** An error for the client, delivered the way the request asked. */
@@ -113,13 +118,23 @@ export class AuthorizationService {
     if (requiresTwoFactor(request) && session.acr !== 'two_factor')
       return login('This client needs a second factor');
 
-    const needed = await this.consent.needed({
-      userId: user.id,
-      client: request.client,
-      scopes: request.scope,
-      claims: consentClaims(request),
-      forced: request.prompt.has('consent') && !progress.consentGiven,
-    });
+    const ask = (scopes: string[]) =>
+      this.consent.needed({
+        userId: user.id,
+        client: request.client,
+        scopes,
+        claims: consentClaims(request),
+        forced: request.prompt.has('consent') && !progress.consentGiven,
+      });
+    let needed = await ask(request.scope);
+    if (needed && none && request.scope.includes('offline_access')) {
+      // Core §11: offline access nobody agreed to is dropped silently, never an error.
+      const without = request.scope.filter((s) => s !== 'offline_access');
+      if (!(await ask(without))) {
+        request.scope = without;
+        needed = false;
+      }
+    }
     if (needed) {
       if (none) throw this.redirectError(request, new ConsentRequired('Consent is needed'));
       return { kind: 'consent', user, session };

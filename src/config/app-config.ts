@@ -43,6 +43,8 @@ export interface AppConfig {
   lifespans: { accessToken: number; idToken: number; authorizeCode: number; refreshToken: number };
   /** RFC 9068 access tokens are signed with this algorithm (one of `keys.algorithms`). */
   accessTokenSigningAlg: SigningAlg;
+  /** Refresh-token families: absolute lifetime and the reuse grace window (ms). */
+  refreshTokens: { familyLifespan: number; reuseGrace: number };
   /** What an authorization request may be (Authelia's names). */
   authorization: {
     enforcePkce: 'never' | 'public_clients_only' | 'always';
@@ -278,6 +280,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     keys,
     lifespans,
     accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,
+    refreshTokens: {
+      familyLifespan: ms(e.REFRESH_TOKEN_FAMILY_LIFESPAN),
+      reuseGrace: ms(e.REFRESH_TOKEN_REUSE_GRACE),
+    },
     authorization: {
       enforcePkce: e.ENFORCE_PKCE,
       allowPlainPkce: e.ENABLE_PKCE_PLAIN_CHALLENGE === 'true',

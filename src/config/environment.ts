@@ -209,6 +209,14 @@ export class EnvironmentVariables {
   @IsDuration()
   REFRESH_TOKEN_LIFESPAN = '90m';
 
+  /** The absolute end of a refresh-token family, however often it is rotated. */
+  @IsDuration()
+  REFRESH_TOKEN_FAMILY_LIFESPAN = '30d';
+
+  /** How long a rotated refresh token may still be used, for a client that lost a response; 0: never. */
+  @IsDuration()
+  REFRESH_TOKEN_REUSE_GRACE = '0s';
+
   /** Authelia's enforce_pkce: which clients must use PKCE in the code flow. */
   @IsIn(['never', 'public_clients_only', 'always'], {
     message: 'ENFORCE_PKCE must be one of never, public_clients_only, always',

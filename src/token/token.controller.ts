@@ -25,6 +25,10 @@ import {
   TokenEndpointDocs,
 } from './token.openapi.js';
 import { TokenService } from './token.service.js';
+import { RefreshTokens } from './refresh-tokens.js';
+import { Subjects } from '../users/subjects.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 
 export const TOKEN_PATH = '/token';
 export const INTROSPECTION_PATH = '/introspect';
@@ -44,6 +48,9 @@ export class TokenController {
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
+    @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post(TOKEN_PATH)
@@ -79,8 +86,24 @@ export class TokenController {
     // token_type_hint is only a hint (§2.1): every kind we issue is tried.
     const claims = await this.accessTokens.inspect(token);
     // A deleted client's tokens are no longer active, though they still verify offline.
-    if (!claims || !(await this.clients.find(claims.client_id))) return { active: false };
-    return { active: true, token_type: 'Bearer', ...claims };
+    if (claims) {
+      if (!(await this.clients.find(claims.client_id))) return { active: false };
+      return { active: true, token_type: 'Bearer', ...claims };
+    }
+    const refresh = await this.refreshTokens.inspect(token);
+    const owner = refresh && (await this.clients.find(refresh.clientId));
+    if (!refresh || !owner) return { active: false };
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      iss: this.config.issuer,
+      sub: this.subjects.subjectFor(refresh.userId, owner.metadata),
+      client_id: refresh.clientId,
+      scope: refresh.scope.join(' '),
+      iat: refresh.iat,
+      exp: refresh.exp,
+      auth_time: refresh.authTime,
+    };
   }
 
   @Post(REVOCATION_PATH)
@@ -93,8 +116,16 @@ export class TokenController {
     @CurrentClient() { client }: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
   ): Promise<void> {
-    const claims = await this.accessTokens.inspect(requireToken(body));
-    if (!claims) return; // unknown, expired or already revoked: nothing to do (§2.2)
+    const token = requireToken(body);
+    const claims = await this.accessTokens.inspect(token);
+    if (!claims) {
+      // A refresh token revokes its whole family (RFC 7009 §2.1, RFC 9700 §4.14).
+      const family = await this.refreshTokens.familyOf(token, client.clientId);
+      if (family === 'other-client')
+        throw new OAuthError('unauthorized_client', 'The token was not issued to this client', 400);
+      if (family !== undefined) await this.refreshTokens.revokeFamily(family);
+      return; // unknown, expired or already revoked: nothing to do (§2.2)
+    }
     if (claims.client_id !== client.clientId) {
       // §2.1: only the client the token was issued to may revoke it.
       throw new OAuthError('unauthorized_client', 'The token was not issued to this client', 400);

@@ -7,6 +7,9 @@ import { AccessTokens } from './access-tokens.js';
 import { BearerScopeGuard } from './bearer-auth.js';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
+import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
+import { RefreshTokens } from './refresh-tokens.js';
+import { UserTokens } from './user-tokens.js';
 import { IdTokens } from './id-tokens.js';
 import { TokenController } from './token.controller.js';
 import { TokenMetadata } from './token.metadata.js';
@@ -22,8 +25,11 @@ import { TokenService } from './token.service.js';
     TokenMetadata,
     ClientCredentialsGrant,
     AuthorizationCodeGrant,
+    RefreshTokenGrant,
+    RefreshTokens,
+    UserTokens,
     BearerScopeGuard,
   ],
-  exports: [AccessTokens, IdTokens, BearerScopeGuard],
+  exports: [AccessTokens, IdTokens, RefreshTokens, BearerScopeGuard],
 })
 export class TokenModule {}

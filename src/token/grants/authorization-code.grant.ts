@@ -2,16 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AuthorizationCodes, type CodeGrant } from '../../authorization/authorization-codes.js';
-import { requestedClaims } from '../../authorization/claims-request.js';
 import type { AuthenticatedClient } from '../../clients/auth/client-authenticator.js';
 import { InvalidGrant, UnauthorizedClient } from '../../common/errors/oauth-error.js';
-import type { AppConfig } from '../../config/app-config.js';
-import { APP_CONFIG } from '../../config/config.module.js';
-import { Subjects } from '../../users/subjects.js';
-import { claimsForScopes, selectClaims, userClaims } from '../../users/user-claims.js';
 import { UsersService } from '../../users/users.service.js';
 import { AccessTokens } from '../access-tokens.js';
-import { IdTokens } from '../id-tokens.js';
+import { RefreshTokens } from '../refresh-tokens.js';
+import { UserTokens } from '../user-tokens.js';
 import { Grant, type GrantHandler, type TokenResponse } from './grant.js';
 
 export class AuthorizationCodeParameters {
@@ -42,10 +38,9 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
   constructor(
     @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
-    @Inject(IdTokens) private readonly idTokens: IdTokens,
+    @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
+    @Inject(UserTokens) private readonly userTokens: UserTokens,
     @Inject(UsersService) private readonly users: UsersService,
-    @Inject(Subjects) private readonly subjects: Subjects,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async handle(
@@ -55,10 +50,11 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
     if (!client.metadata.grant_types.includes('authorization_code')) {
       throw new UnauthorizedClient('This client may not use the authorization_code grant');
     }
-    const redemption = await this.codes.redeem(params.code, (issued) =>
-      // RFC 6749 §4.1.2: a code used twice takes back what it issued.
-      this.accessTokens.revoke({ jti: issued.accessTokenJti, exp: issued.accessTokenExp }),
-    );
+    // RFC 6749 §4.1.2: a code used twice takes back what it issued.
+    const redemption = await this.codes.redeem(params.code, async (issued) => {
+      await this.accessTokens.revoke({ jti: issued.accessTokenJti, exp: issued.accessTokenExp });
+      if (issued.refreshFamilyId) await this.refreshTokens.revokeFamily(issued.refreshFamilyId);
+    });
     if (redemption.outcome === 'unknown')
       throw new InvalidGrant('The code is invalid or has expired');
     if (redemption.outcome === 'replayed')
@@ -76,55 +72,24 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
 
     const user = await this.users.findById(grant.userId);
     if (!user || user.disabled) throw new InvalidGrant('The user can no longer sign in');
-    const subject = this.subjects.subjectFor(user.id, client.metadata);
-
-    const audience =
-      grant.resources.length > 0
-        ? grant.resources
-        : client.metadata.audience.length > 0
-          ? client.metadata.audience
-          : [this.config.issuer];
-    const access = await this.accessTokens.issue({
+    const { response, accessToken, familyId } = await this.userTokens.issue({
       client,
-      subject,
+      user,
       scope: grant.scope,
-      audience,
-      extra: { auth_time: grant.authTime, acr: grant.acr, amr: grant.amr },
-      endUser: {
-        userId: user.id,
-        userinfoClaims: requestedClaims(grant.claims, 'userinfo'),
-      },
+      claims: grant.claims,
+      resources: grant.resources,
+      authTime: grant.authTime,
+      amr: grant.amr,
+      acr: grant.acr,
+      sessionId: grant.sessionId,
+      nonce: grant.nonce,
+      includeAuthTime: grant.includeAuthTime,
     });
-    await finish({ accessTokenJti: access.claims.jti, accessTokenExp: access.claims.exp });
-
-    const response: TokenResponse = {
-      access_token: access.token,
-      token_type: 'Bearer',
-      expires_in: access.expiresIn,
-      scope: grant.scope.join(' '),
-    };
-    if (grant.scope.includes('openid')) {
-      response.id_token = await this.idTokens.issue({
-        client,
-        subject,
-        nonce: grant.nonce,
-        includeAuthTime:
-          grant.includeAuthTime || requestedClaims(grant.claims, 'id_token').includes('auth_time'),
-        authentication: {
-          authTime: grant.authTime,
-          amr: grant.amr,
-          acr: grant.acr,
-          sid: grant.sessionId,
-        },
-        accessToken: access.token,
-        // Core §5.5: claims asked for in the ID token itself; Core §5.4 lets the scope claims
-        // go there too when UserInfo is not an option for the client (ID_TOKEN_SCOPE_CLAIMS).
-        claims: selectClaims(userClaims(user), [
-          ...requestedClaims(grant.claims, 'id_token'),
-          ...(this.config.authorization.idTokenScopeClaims ? claimsForScopes(grant.scope) : []),
-        ]),
-      });
-    }
+    await finish({
+      accessTokenJti: accessToken.jti,
+      accessTokenExp: accessToken.exp,
+      ...(familyId !== undefined && { refreshFamilyId: familyId }),
+    });
     return response;
   }
 }

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import type { AuthenticatedClient } from '../../clients/auth/client-authenticator.js';
+import { InvalidGrant, InvalidScope, UnauthorizedClient } from '../../common/errors/oauth-error.js';
+import { UsersService } from '../../users/users.service.js';
+import { RefreshTokens } from '../refresh-tokens.js';
+import { UserTokens } from '../user-tokens.js';
+import { Grant, type GrantHandler, type TokenResponse } from './grant.js';
+
+export class RefreshTokenParameters {
+  @IsString({ message: 'refresh_token is required' })
+  @MaxLength(100)
+  refresh_token!: string;
+
+  /** RFC 6749 §6: a narrower scope; never wider than granted. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  scope?: string;
+}
+
+/**
+ * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use gives a new refresh token in the same
+ * family, a new access token and, for `openid`, a new ID token for the same sign-in (Core
+ * §12.2: same `iss`, `sub`, `aud`, `azp`, `auth_time`; new `iat`; no `nonce`).
+ */
+@Injectable()
+@Grant('refresh_token')
+export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
+  readonly parameters = RefreshTokenParameters;
+
+  constructor(
+    @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
+    @Inject(UserTokens) private readonly userTokens: UserTokens,
+    @Inject(UsersService) private readonly users: UsersService,
+  ) {}
+
+  async handle(
+    { client }: AuthenticatedClient,
+    params: RefreshTokenParameters,
+  ): Promise<TokenResponse> {
+    if (!client.metadata.grant_types.includes('refresh_token')) {
+      throw new UnauthorizedClient('This client may not use the refresh_token grant');
+    }
+    // A scope wider than granted is refused before the token is used, so the client keeps it.
+    const current = await this.refreshTokens.inspect(params.refresh_token);
+    if (current && current.clientId === client.clientId && params.scope !== undefined) {
+      const wider = params.scope.split(' ').find((s) => s && !current.scope.includes(s));
+      if (wider !== undefined)
+        throw new InvalidScope(`The scope ${wider.slice(0, 40)} was not granted`);
+    }
+    const rotation = await this.refreshTokens.rotate(params.refresh_token, client.clientId);
+    if (rotation.outcome === 'replayed')
+      throw new InvalidGrant('The refresh token was already used; its grant is revoked');
+    if (rotation.outcome === 'invalid')
+      throw new InvalidGrant('The refresh token is invalid, expired or revoked');
+    const { grant } = rotation;
+
+    let scope = grant.scope;
+    if (params.scope !== undefined) {
+      const asked = [...new Set(params.scope.split(' ').filter(Boolean))];
+      const wider = asked.find((s) => !grant.scope.includes(s));
+      if (wider !== undefined)
+        throw new InvalidScope(`The scope ${wider.slice(0, 40)} was not granted`);
+      scope = asked;
+    }
+    const user = await this.users.findById(grant.userId);
+    if (!user || user.disabled) {
+      await this.refreshTokens.revokeFamily(grant.familyId);
+      throw new InvalidGrant('The user can no longer sign in');
+    }
+    const { response } = await this.userTokens.issue({
+      client,
+      user,
+      // A narrower request narrows these tokens only; the family keeps what was granted.
+      scope,
+      refreshScope: grant.scope,
+      claims: grant.claims,
+      resources: grant.resources,
+      authTime: grant.authTime,
+      amr: grant.amr,
+      acr: grant.acr,
+      sessionId: grant.sessionId,
+      includeAuthTime: true,
+      family: { id: grant.familyId, expiresAt: grant.familyExpiresAt },
+    });
+    return response;
+  }
+}

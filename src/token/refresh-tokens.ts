@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ClaimsRequest } from '../authorization/claims-request.js';
+import type { Client } from '../clients/client.entity.js';
+import { randomId } from '../common/random-id.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { AccessTokens } from './access-tokens.js';
+
+/** What a refresh token stands for: the grant it continues. */
+export interface RefreshGrant {
+  familyId: string;
+  clientId: string;
+  userId: string;
+  sessionId: string | null;
+  scope: string[];
+  claims: ClaimsRequest;
+  resources: string[];
+  /** Seconds since the epoch, of the sign-in the grant came from. */
+  authTime: number;
+  amr: string[];
+  acr: string;
+  familyExpiresAt: Date;
+}
+
+export type Rotation =
+  | { outcome: 'rotated'; grant: RefreshGrant; parentId: string }
+  /** Unknown, expired, revoked, another client's, or a duplicate lost in a race. */
+  | { outcome: 'invalid'; reason: string }
+  /** A rotated token used again after the race window: the family is revoked. */
+  | { outcome: 'replayed' };
+
+interface Row {
+  id: string;
+  family_id: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  scope: string[];
+  claims: ClaimsRequest;
+  resources: string[];
+  auth_time: Date;
+  amr: string[];
+  acr: string;
+  expires_at: Date;
+  family_expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Date;
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * Concurrent refreshes with one token (a client retrying, two tabs) arrive within moments of
+ * each other: the losers get `invalid_grant` but do not revoke the family. A rotated token
+ * presented later is a replay (RFC 9700 §4.14.2) and revokes it.
+ */
+const RACE_WINDOW_MS = 2_000;
+
+const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+function toGrant(row: Row): RefreshGrant {
+  return {
+    familyId: row.family_id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    scope: row.scope,
+    claims: row.claims,
+    resources: row.resources,
+    authTime: Math.floor(new Date(row.auth_time).getTime() / 1000),
+    amr: row.amr,
+    acr: row.acr,
+    familyExpiresAt: new Date(row.family_expires_at),
+  };
+}
+
+/**
+ * Refresh tokens: opaque, 256 random bits, stored as SHA-256 in Postgres with their family,
+ * rotated on every use. Postgres decides which of concurrent rotations wins (one conditional
+ * UPDATE), whatever instance each arrives on.
+ */
+@Injectable()
+export class RefreshTokens {
+  private readonly logger = new Logger('RefreshTokens');
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A new token in a family (a new family when `grant.familyId` is new). */
+  async issue(
+    client: Client,
+    grant: Omit<RefreshGrant, 'familyExpiresAt'> & { familyExpiresAt?: Date },
+    accessToken: { jti: string; exp: number },
+  ): Promise<{ token: string; expiresIn: number }> {
+    const token = randomId(32);
+    const idleMs = client.metadata.lifespans.refresh_token ?? this.config.lifespans.refreshToken;
+    const now = Date.now();
+    const familyExpiresAt =
+      grant.familyExpiresAt ?? new Date(now + this.config.refreshTokens.familyLifespan);
+    // Never beyond the family's absolute end.
+    const expiresAt = new Date(Math.min(now + idleMs, familyExpiresAt.getTime()));
+    await this.dataSource.query(
+      `INSERT INTO refresh_tokens (token_digest, family_id, client_id, user_id, session_id, scope,
+         claims, resources, auth_time, amr, acr, access_token_jti, access_token_exp, expires_at,
+         family_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      [
+        digest(token),
+        grant.familyId,
+        grant.clientId,
+        grant.userId,
+        grant.sessionId,
+        grant.scope,
+        JSON.stringify(grant.claims),
+        grant.resources,
+        new Date(grant.authTime * 1000),
+        grant.amr,
+        grant.acr,
+        accessToken.jti,
+        new Date(accessToken.exp * 1000),
+        expiresAt,
+        familyExpiresAt,
+      ],
+    );
+    return { token, expiresIn: Math.floor((expiresAt.getTime() - now) / 1000) };
+  }
+
+  newFamilyId(): string {
+    return crypto.randomUUID();
+  }
+
+  /**
+   * Uses a token for `clientId`: exactly one of concurrent uses rotates it. A later use of a
+   * rotated token revokes the family and the access tokens issued from it, unless it falls in
+   * REFRESH_TOKEN_REUSE_GRACE (a client that lost a response may try again).
+   */
+  async rotate(token: unknown, clientId: string): Promise<Rotation> {
+    if (typeof token !== 'string' || !TOKEN.test(token))
+      return { outcome: 'invalid', reason: 'malformed' };
+    const key = digest(token);
+    const [claimed]: [Row[], number] = await this.dataSource.query(
+      `UPDATE refresh_tokens SET used_at = now()
+        WHERE token_digest = $1 AND client_id = $2 AND used_at IS NULL AND revoked_at IS NULL
+          AND expires_at > now() AND family_expires_at > now()
+        RETURNING *`,
+      [key, clientId],
+    );
+    if (claimed.length === 1)
+      return { outcome: 'rotated', grant: toGrant(claimed[0]), parentId: claimed[0].id };
+
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM refresh_tokens WHERE token_digest = $1`,
+      [key],
+    );
+    const row = rows[0];
+    if (!row) return { outcome: 'invalid', reason: 'unknown' };
+    // §6 (RFC 6749): a token is bound to its client; another client learns nothing more.
+    if (row.client_id !== clientId) return { outcome: 'invalid', reason: 'another client' };
+    if (row.revoked_at) return { outcome: 'invalid', reason: 'revoked' };
+    if (new Date(row.expires_at).getTime() <= Date.now())
+      return { outcome: 'invalid', reason: 'expired' };
+    if (new Date(row.family_expires_at).getTime() <= Date.now())
+      return { outcome: 'invalid', reason: 'family expired' };
+    // Used already.
+    const since = Date.now() - new Date(row.used_at!).getTime();
+    const grace = this.config.refreshTokens.reuseGrace;
+    if (grace > 0 && since <= grace) {
+      this.logger.log(`Refresh token of ${clientId} reused within the grace window`);
+      return { outcome: 'rotated', grant: toGrant(row), parentId: row.id };
+    }
+    if (since <= RACE_WINDOW_MS) return { outcome: 'invalid', reason: 'concurrent use' };
+    this.logger.warn(`Refresh token of ${clientId} replayed: its family is revoked`);
+    await this.revokeFamily(row.family_id);
+    return { outcome: 'replayed' };
+  }
+
+  /** Revokes every token of a family and denies the access tokens issued with them. */
+  async revokeFamily(familyId: string): Promise<void> {
+    const [rows]: [{ access_token_jti: string | null; access_token_exp: Date | null }[], number] =
+      await this.dataSource.query(
+        `UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
+          WHERE family_id = $1
+          RETURNING access_token_jti, access_token_exp`,
+        [familyId],
+      );
+    for (const row of rows) {
+      if (row.access_token_jti && row.access_token_exp) {
+        await this.accessTokens.revoke({
+          jti: row.access_token_jti,
+          exp: Math.floor(new Date(row.access_token_exp).getTime() / 1000),
+        });
+      }
+    }
+  }
+
+  /** Revokes the families of a user's tokens for one client (a consent revoked). */
+  async revokeForUserAndClient(userId: string, clientId: string): Promise<void> {
+    const rows: { family_id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT family_id FROM refresh_tokens
+        WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL`,
+      [userId, clientId],
+    );
+    for (const row of rows) await this.revokeFamily(row.family_id);
+  }
+
+  /** A token that is active now (not used, revoked or expired), with its row; else undefined. */
+  async inspect(token: string): Promise<(RefreshGrant & { exp: number; iat: number }) | undefined> {
+    if (!TOKEN.test(token)) return undefined;
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM refresh_tokens
+        WHERE token_digest = $1 AND used_at IS NULL AND revoked_at IS NULL
+          AND expires_at > now() AND family_expires_at > now()`,
+      [digest(token)],
+    );
+    if (!rows[0]) return undefined;
+    return {
+      ...toGrant(rows[0]),
+      exp: Math.floor(new Date(rows[0].expires_at).getTime() / 1000),
+      iat: Math.floor(new Date(rows[0].created_at).getTime() / 1000),
+    };
+  }
+
+  /** The family of a token the client holds (in any state), for RFC 7009 revocation. */
+  async familyOf(token: string, clientId: string): Promise<string | undefined | 'other-client'> {
+    if (!TOKEN.test(token)) return undefined;
+    const rows: { family_id: string; client_id: string }[] = await this.dataSource.query(
+      `SELECT family_id, client_id FROM refresh_tokens WHERE token_digest = $1`,
+      [digest(token)],
+    );
+    if (!rows[0]) return undefined;
+    return rows[0].client_id === clientId ? rows[0].family_id : 'other-client';
+  }
+}

@@ -1,0 +1,132 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { requestedClaims, type ClaimsRequest } from '../authorization/claims-request.js';
+import type { Client } from '../clients/client.entity.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { Subjects } from '../users/subjects.js';
+import { claimsForScopes, selectClaims, userClaims } from '../users/user-claims.js';
+import type { User } from '../users/user.entity.js';
+import { AccessTokens } from './access-tokens.js';
+import type { TokenResponse } from './grants/grant.js';
+import { IdTokens } from './id-tokens.js';
+import { RefreshTokens } from './refresh-tokens.js';
+
+/** A grant a user gave a client: what the tokens for it carry, whichever grant type asks. */
+export interface UserGrant {
+  client: Client;
+  user: User;
+  scope: string[];
+  claims: ClaimsRequest;
+  resources: string[];
+  /** Seconds since the epoch. */
+  authTime: number;
+  amr: string[];
+  acr: string;
+  sessionId: string | null;
+  nonce?: string;
+  includeAuthTime: boolean;
+  /** RFC 6749 §6: a refresh token keeps the scope granted, though this request narrowed it. */
+  refreshScope?: string[];
+  /** Continue this refresh-token family (a rotation), or start one when allowed. */
+  family?: { id: string; expiresAt: Date };
+}
+
+/**
+ * The tokens of a user grant: an RFC 9068 access token, an ID token for `openid`, and a
+ * refresh token when the client may refresh (Core §11: `offline_access` in an OpenID Connect
+ * grant; the client's grant types in plain OAuth).
+ */
+@Injectable()
+export class UserTokens {
+  constructor(
+    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+    @Inject(IdTokens) private readonly idTokens: IdTokens,
+    @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
+    @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async issue(grant: UserGrant): Promise<{
+    response: TokenResponse;
+    accessToken: { jti: string; exp: number };
+    familyId?: string;
+  }> {
+    const { client, user } = grant;
+    const subject = this.subjects.subjectFor(user.id, client.metadata);
+    const audience =
+      grant.resources.length > 0
+        ? grant.resources
+        : client.metadata.audience.length > 0
+          ? client.metadata.audience
+          : [this.config.issuer];
+    const access = await this.accessTokens.issue({
+      client,
+      subject,
+      scope: grant.scope,
+      audience,
+      extra: { auth_time: grant.authTime, acr: grant.acr, amr: grant.amr },
+      endUser: { userId: user.id, userinfoClaims: requestedClaims(grant.claims, 'userinfo') },
+    });
+    const accessToken = { jti: access.claims.jti, exp: access.claims.exp };
+    const response: TokenResponse = {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: grant.scope.join(' '),
+    };
+
+    let familyId: string | undefined;
+    if (this.mayRefresh(grant)) {
+      familyId = grant.family?.id ?? this.refreshTokens.newFamilyId();
+      const refresh = await this.refreshTokens.issue(
+        client,
+        {
+          familyId,
+          clientId: client.clientId,
+          userId: user.id,
+          sessionId: grant.sessionId,
+          scope: grant.refreshScope ?? grant.scope,
+          claims: grant.claims,
+          resources: grant.resources,
+          authTime: grant.authTime,
+          amr: grant.amr,
+          acr: grant.acr,
+          familyExpiresAt: grant.family?.expiresAt,
+        },
+        accessToken,
+      );
+      response.refresh_token = refresh.token;
+    }
+
+    if (grant.scope.includes('openid')) {
+      response.id_token = await this.idTokens.issue({
+        client,
+        subject,
+        nonce: grant.nonce,
+        includeAuthTime:
+          grant.includeAuthTime || requestedClaims(grant.claims, 'id_token').includes('auth_time'),
+        authentication: {
+          authTime: grant.authTime,
+          amr: grant.amr,
+          acr: grant.acr,
+          ...(grant.sessionId !== null && { sid: grant.sessionId }),
+        },
+        accessToken: access.token,
+        // Core §5.5: claims asked for in the ID token itself; Core §5.4 lets the scope claims
+        // go there too when UserInfo is not an option for the client (ID_TOKEN_SCOPE_CLAIMS).
+        claims: selectClaims(userClaims(user), [
+          ...requestedClaims(grant.claims, 'id_token'),
+          ...(this.config.authorization.idTokenScopeClaims ? claimsForScopes(grant.scope) : []),
+        ]),
+      });
+    }
+    return { response, accessToken, familyId };
+  }
+
+  private mayRefresh(grant: UserGrant): boolean {
+    if (!grant.client.metadata.grant_types.includes('refresh_token')) return false;
+    // Core §11: in an OpenID Connect grant only with offline_access; plain OAuth by grant type.
+    const scope = grant.refreshScope ?? grant.scope;
+    return !scope.includes('openid') || scope.includes('offline_access');
+  }
+}

@@ -1,0 +1,222 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { User } from '../src/users/user.entity.js';
+import { UsersService } from '../src/users/users.service.js';
+import { postForm, registerClient } from './support/clients.js';
+import { CODE_REDIRECT_URI, codeGrant, mintCode, redeemCode } from './support/codes.js';
+import {
+  createStorage,
+  sleep,
+  startProvider,
+  target,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
+
+type Client = { clientId: string; secret?: string };
+
+const payloadOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+
+function suite(name: string, env: Record<string, string>, body: (ctx: Context) => void) {
+  describe(`refresh tokens (${name}) on ${target}`, { timeout: 120_000 }, () => {
+    const ctx = {} as Context;
+    before(async () => {
+      ctx.storage = await createStorage();
+      ctx.provider = await startProvider({ ...ctx.storage.env, ...env });
+      ctx.user = await ctx.provider.app.get(UsersService).create({
+        username: `rita-${randomBytes(3).toString('hex')}`,
+        claims: { email: 'rita@example.com', email_verified: true },
+        origin: 'admin',
+      });
+      const metadata = {
+        redirect_uris: [CODE_REDIRECT_URI],
+        grant_types: ['authorization_code', 'refresh_token'],
+        scope: 'openid email profile offline_access',
+        token_endpoint_auth_method: 'client_secret_post',
+      };
+      ctx.client = await registerClient(ctx.provider.app, metadata);
+      ctx.other = await registerClient(ctx.provider.app, metadata);
+    });
+    after(async () => {
+      await ctx.provider?.close();
+      await ctx.storage?.dispose();
+    });
+    body(ctx);
+  });
+}
+
+interface Context {
+  storage: Storage;
+  provider: RunningProvider;
+  user: User;
+  client: Client;
+  other: Client;
+}
+
+/** Tokens from a code granted with offline_access. */
+async function initial(ctx: Context, scope = ['openid', 'email', 'offline_access']) {
+  const code = await mintCode(
+    ctx.provider,
+    codeGrant(ctx.client.clientId, ctx.user.id, { scope, includeAuthTime: true }),
+  );
+  const res = await redeemCode(ctx.provider, ctx.client, code);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body as { access_token: string; refresh_token?: string; id_token: string };
+}
+
+const refresh = (
+  ctx: Context,
+  token: string,
+  client = ctx.client,
+  extra: Record<string, string> = {},
+) =>
+  postForm(`${ctx.provider.url}/token`, {
+    grant_type: 'refresh_token',
+    refresh_token: token,
+    client_id: client.clientId,
+    client_secret: client.secret!,
+    ...extra,
+  });
+
+const introspect = async (ctx: Context, token: string) =>
+  (
+    await postForm(`${ctx.provider.url}/introspect`, {
+      token,
+      client_id: ctx.client.clientId,
+      client_secret: ctx.client.secret!,
+    })
+  ).body;
+
+suite('no grace window', {}, (ctx) => {
+  test('openid-client refreshes with rotation; the new ID token speaks of the same sign-in', async () => {
+    const first = await initial(ctx);
+    assert.match(first.refresh_token ?? '', /^[A-Za-z0-9_-]{43}$/, '256 bits, opaque');
+    const config = await oidc.discovery(
+      new URL(ctx.provider.config.issuer),
+      ctx.client.clientId,
+      undefined,
+      oidc.ClientSecretPost(ctx.client.secret),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    await sleep(1_100);
+    const refreshed = await oidc.refreshTokenGrant(config, first.refresh_token!);
+    assert.ok(
+      refreshed.refresh_token && refreshed.refresh_token !== first.refresh_token,
+      'rotated',
+    );
+    const before = payloadOf(first.id_token);
+    const after = refreshed.claims()!;
+    for (const claim of ['iss', 'sub', 'aud', 'azp', 'auth_time'] as const)
+      assert.deepEqual(after[claim], before[claim], claim);
+    assert.ok(after.iat > (before.iat as number), 'a new iat');
+    assert.equal(after.nonce, undefined, 'no nonce');
+    const active = await introspect(ctx, refreshed.refresh_token);
+    assert.equal(active.active, true);
+    assert.equal(active.token_type, 'refresh_token');
+    assert.equal(active.client_id, ctx.client.clientId);
+    assert.equal((await introspect(ctx, first.refresh_token!)).active, false, 'the rotated one');
+  });
+
+  test('no offline_access, no refresh token; a client without the grant gets none either', async () => {
+    const tokens = await initial(ctx, ['openid', 'email']);
+    assert.equal(tokens.refresh_token, undefined);
+  });
+
+  test('scope may narrow, never widen; a widening request leaves the token usable', async () => {
+    const first = await initial(ctx);
+    const narrowed = await refresh(ctx, first.refresh_token!, ctx.client, {
+      scope: 'openid offline_access',
+    });
+    assert.equal(narrowed.status, 200, JSON.stringify(narrowed.body));
+    assert.equal(narrowed.body.scope, 'openid offline_access');
+    const wider = await refresh(ctx, narrowed.body.refresh_token as string, ctx.client, {
+      scope: 'openid profile',
+    });
+    assert.equal(wider.status, 400);
+    assert.equal(wider.body.error, 'invalid_scope');
+    // The refresh token keeps the scope granted (RFC 6749 §6): email comes back.
+    const again = await refresh(ctx, narrowed.body.refresh_token as string);
+    assert.equal(again.status, 200, 'still usable after the refused widening');
+    assert.equal(again.body.scope, 'openid email offline_access');
+  });
+
+  test('a refresh token of client A used by client B is invalid_grant', async () => {
+    const first = await initial(ctx);
+    const res = await refresh(ctx, first.refresh_token!, ctx.other);
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, 'invalid_grant');
+    assert.equal((await refresh(ctx, first.refresh_token!)).status, 200, 'A still holds it');
+  });
+
+  test('replaying a rotated token revokes the family and the access tokens issued from it', async () => {
+    const first = await initial(ctx);
+    const second = await refresh(ctx, first.refresh_token!);
+    assert.equal(second.status, 200);
+    const third = await refresh(ctx, second.body.refresh_token as string);
+    assert.equal(third.status, 200);
+    await sleep(2_200); // past the window in which concurrent duplicates are only refused
+    const replay = await refresh(ctx, first.refresh_token!);
+    assert.equal(replay.status, 400);
+    assert.equal(replay.body.error, 'invalid_grant');
+    assert.equal((await introspect(ctx, third.body.refresh_token as string)).active, false);
+    assert.equal((await introspect(ctx, third.body.access_token as string)).active, false);
+    const userinfo = await fetch(`${ctx.provider.url}/userinfo`, {
+      headers: { authorization: `Bearer ${third.body.access_token as string}` },
+    });
+    assert.equal(userinfo.status, 401);
+  });
+
+  test('fifty concurrent refreshes with one token: one new pair, and the winner’s family lives', async () => {
+    const first = await initial(ctx);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => refresh(ctx, first.refresh_token!)),
+    );
+    const winners = results.filter((r) => r.status === 200);
+    assert.equal(winners.length, 1);
+    assert.ok(results.every((r) => r.status === 200 || r.body.error === 'invalid_grant'));
+    const next = await refresh(ctx, winners[0].body.refresh_token as string);
+    assert.equal(next.status, 200, 'the family is intact for the winner');
+  });
+
+  test('revoking a refresh token revokes its family; another client may not revoke it', async () => {
+    const first = await initial(ctx);
+    const second = await refresh(ctx, first.refresh_token!);
+    const foreign = await postForm(`${ctx.provider.url}/revoke`, {
+      token: second.body.refresh_token as string,
+      client_id: ctx.other.clientId,
+      client_secret: ctx.other.secret!,
+    });
+    assert.equal(foreign.status, 400);
+    const revoked = await postForm(`${ctx.provider.url}/revoke`, {
+      token: first.refresh_token!,
+      client_id: ctx.client.clientId,
+      client_secret: ctx.client.secret!,
+    });
+    assert.equal(revoked.status, 200);
+    assert.equal((await introspect(ctx, second.body.refresh_token as string)).active, false);
+    assert.equal((await refresh(ctx, second.body.refresh_token as string)).status, 400);
+  });
+
+  test('garbage refresh tokens are invalid_grant, never a 5xx', async () => {
+    for (const bad of ['', 'x', 'a'.repeat(43), 'a b', '../../etc', 'é'.repeat(43)]) {
+      const res = await refresh(ctx, bad);
+      assert.equal(res.status, 400, bad);
+      assert.ok(['invalid_grant', 'invalid_request'].includes(res.body.error as string));
+    }
+  });
+});
+
+suite('a grace window', { REFRESH_TOKEN_REUSE_GRACE: '30s' }, (ctx) => {
+  test('inside the grace window a replay succeeds and revokes nothing', async () => {
+    const first = await initial(ctx);
+    const second = await refresh(ctx, first.refresh_token!);
+    assert.equal(second.status, 200);
+    await sleep(2_200);
+    const retry = await refresh(ctx, first.refresh_token!);
+    assert.equal(retry.status, 200, 'a client that lost the answer gets one again');
+    assert.equal((await refresh(ctx, second.body.refresh_token as string)).status, 200);
+  });
+});
