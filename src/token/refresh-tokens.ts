@@ -226,13 +226,16 @@ export class RefreshTokens {
   }
 
   /** The family of a token the client holds (in any state), for RFC 7009 revocation. */
-  async familyOf(token: string, clientId: string): Promise<string | undefined | 'other-client'> {
+  async familyOf(
+    token: string,
+    clientId: string,
+  ): Promise<{ familyId: string } | { otherClient: true } | undefined> {
     if (!TOKEN.test(token)) return undefined;
     const rows: { family_id: string; client_id: string }[] = await this.dataSource.query(
       `SELECT family_id, client_id FROM refresh_tokens WHERE token_digest = $1`,
       [digest(token)],
     );
     if (!rows[0]) return undefined;
-    return rows[0].client_id === clientId ? rows[0].family_id : 'other-client';
+    return rows[0].client_id === clientId ? { familyId: rows[0].family_id } : { otherClient: true };
   }
 }

@@ -121,9 +121,9 @@ export class TokenController {
     if (!claims) {
       // A refresh token revokes its whole family (RFC 7009 §2.1, RFC 9700 §4.14).
       const family = await this.refreshTokens.familyOf(token, client.clientId);
-      if (family === 'other-client')
+      if (family && 'otherClient' in family)
         throw new OAuthError('unauthorized_client', 'The token was not issued to this client', 400);
-      if (family !== undefined) await this.refreshTokens.revokeFamily(family);
+      if (family) await this.refreshTokens.revokeFamily(family.familyId);
       return; // unknown, expired or already revoked: nothing to do (§2.2)
     }
     if (claims.client_id !== client.clientId) {
