@@ -7,11 +7,18 @@ import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { AdminKeysController } from './admin-keys.controller.js';
 import { AdminUsersController } from './admin-users.controller.js';
+import { AdminConsentsController } from './admin-consents.controller.js';
+import { ConsentModule } from '../consent/consent.module.js';
 
 /** The admin API under /admin, for bearer tokens of this provider with the admin scope. */
 @Module({
-  imports: [ClientsModule, TokenModule, UsersModule, SessionsModule], // KeysModule is global
-  controllers: [AdminClientsController, AdminKeysController, AdminUsersController],
+  imports: [ClientsModule, TokenModule, UsersModule, SessionsModule, ConsentModule], // KeysModule is global
+  controllers: [
+    AdminClientsController,
+    AdminKeysController,
+    AdminUsersController,
+    AdminConsentsController,
+  ],
   providers: [AdminClientBootstrap],
 })
 export class AdminModule {}
