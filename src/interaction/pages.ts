@@ -45,8 +45,8 @@ export interface LogoutPage {
   csrf: string;
   /** The pending logout request's id. */
   logout: string;
-  /** The client that asked, when known. */
-  client?: string;
+  /** The name of the client that asked, when known. */
+  clientName?: string;
   user: string;
   /** Where the answer may redirect (the page's CSP allows it). */
   formTarget?: string;
@@ -102,7 +102,7 @@ const TEMPLATES = {
   signedOut: `<h1><%= it.t('signedOut.title') %></h1><p><%= it.t('signedOut.body') %></p>
 <% (it.frames ?? []).forEach(function (f) { %><iframe src="<%= f %>" hidden width="0" height="0" title="" referrerpolicy="no-referrer"></iframe><% }) %>
 <% if (it.next) { %><p><a href="<%= it.next %>"><%= it.t('signedOut.continue') %></a></p><% } %>`,
-  logout: `<h1><%= it.t('logout.title') %></h1><p><% if (it.client) { %><%= it.t('logout.askFrom', { client: it.client }) %><% } else { %><%= it.t('logout.ask') %><% } %></p>
+  logout: `<h1><%= it.t('logout.title') %></h1><p><% if (it.clientName) { %><%= it.t('logout.askFrom', { client: it.clientName }) %><% } else { %><%= it.t('logout.ask') %><% } %></p>
 <p><%= it.t('logout.signedInAs', { user: it.user }) %></p>
 <form method="post" action="<%= it.action %>">
 <input type="hidden" name="csrf" value="<%= it.csrf %>">

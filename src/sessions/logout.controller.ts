@@ -106,7 +106,7 @@ export class LogoutController {
         action: `${this.prefix}${CONFIRM_PATH}`,
         csrf: pending.csrf,
         logout: pending.id,
-        client: request.client
+        clientName: request.client
           ? (request.client.metadata.client_name ?? request.client.clientId)
           : undefined,
         user: user ? (user.claims.name ?? user.username) : '',
