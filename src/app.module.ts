@@ -11,6 +11,7 @@ import { TokenModule } from './token/token.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { UsersModule } from './users/users.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { LogoutModule } from './sessions/logout.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { UserinfoModule } from './userinfo/userinfo.module.js';
 import { ConsentModule } from './consent/consent.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         SessionsModule,
         ConsentModule,
         AuthorizationModule,
+        LogoutModule,
         TokenModule,
         UserinfoModule,
         RegistrationModule.forRoot(config),

@@ -35,18 +35,31 @@ export function formTargetSource(uri: string): string | undefined {
  * a form too (Chromium blocks them), so a sign-in page whose form may end in a redirect to the
  * client names the client's redirect URI in `formTargets`.
  */
-export function pageCsp(formTargets: readonly string[] = []): string {
+export function pageCsp(
+  formTargets: readonly string[] = [],
+  frames: readonly string[] = [],
+): string {
   const sources = [
     "'self'",
     ...new Set(formTargets.map(formTargetSource).filter((s) => s !== undefined)),
   ];
-  return `default-src 'none'; style-src ${STYLE_HASH}; img-src https: data:; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+  const frameSources = [...new Set(frames.map(frameSource).filter((s) => s !== undefined))];
+  const frameSrc = frameSources.length > 0 ? `; frame-src ${frameSources.join(' ')}` : '';
+  return `default-src 'none'; style-src ${STYLE_HASH}; img-src https: data:; form-action ${sources.join(' ')}${frameSrc}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/** The CSP source that lets a page load `uri` in a frame: its http(s) origin, else nothing. */
+export function frameSource(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return undefined;
+  const url = new URL(uri);
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
 }
 
 export const PAGE_CSP = pageCsp();
 
-export function renderPage(title: string, bodyHtml: string, lang = 'en'): string {
-  return `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body>${bodyHtml}</body></html>`;
+/** A page; `headHtml` (already escaped) goes at the end of its head. */
+export function renderPage(title: string, bodyHtml: string, lang = 'en', headHtml = ''): string {
+  return `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">${headHtml}<title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body>${bodyHtml}</body></html>`;
 }
 
 /**

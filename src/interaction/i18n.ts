@@ -35,6 +35,15 @@ const en = {
   'error.back': 'Return to the application and try again.',
   'signedOut.title': 'Signed out',
   'signedOut.body': 'You are signed out.',
+  'signedOut.continue': 'Continue',
+  'logout.title': 'Sign out?',
+  'logout.ask': 'Do you want to sign out?',
+  'logout.askFrom': '{client} asks you to sign out.',
+  'logout.signedInAs': 'Signed in as {user}.',
+  'logout.confirm': 'Sign out',
+  'logout.cancel': 'Stay signed in',
+  'stillSignedIn.title': 'Still signed in',
+  'stillSignedIn.body': 'You are still signed in.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -72,6 +81,15 @@ const fr: Record<MessageKey, string> = {
   'error.back': 'Revenez à l’application et réessayez.',
   'signedOut.title': 'Déconnecté',
   'signedOut.body': 'Vous êtes déconnecté.',
+  'signedOut.continue': 'Continuer',
+  'logout.title': 'Se déconnecter ?',
+  'logout.ask': 'Voulez-vous vous déconnecter ?',
+  'logout.askFrom': '{client} vous demande de vous déconnecter.',
+  'logout.signedInAs': 'Connecté en tant que {user}.',
+  'logout.confirm': 'Se déconnecter',
+  'logout.cancel': 'Rester connecté',
+  'stillSignedIn.title': 'Toujours connecté',
+  'stillSignedIn.body': 'Vous êtes toujours connecté.',
 };
 
 const CATALOGS: Record<UiLocale, Record<MessageKey, string>> = { en, fr };

@@ -1,5 +1,5 @@
 import { Eta } from 'eta';
-import { pageCsp, renderPage } from '../common/html.js';
+import { escapeHtml, pageCsp, renderPage } from '../common/html.js';
 import { describeScope, translate, type MessageKey, type UiLocale } from './i18n.js';
 
 /** What a page shows of the client (Dynamic Client Registration §2 display metadata). */
@@ -38,6 +38,25 @@ export interface ConsentPage {
   user: string;
   scopes: string[];
   claims: string[];
+}
+
+export interface LogoutPage {
+  action: string;
+  csrf: string;
+  /** The pending logout request's id. */
+  logout: string;
+  /** The name of the client that asked, when known. */
+  clientName?: string;
+  user: string;
+  /** Where the answer may redirect (the page's CSP allows it). */
+  formTarget?: string;
+}
+
+export interface SignedOutPage {
+  /** Front-Channel Logout URIs, each loaded in a hidden iframe (the CSP allows their origins). */
+  frames?: string[];
+  /** Where to go once the frames have loaded (a meta refresh and a link; no script needed). */
+  next?: string;
 }
 
 export interface RenderedPage {
@@ -80,7 +99,18 @@ const TEMPLATES = {
 <button type="submit" name="decision" value="deny"><%= it.t('consent.deny') %></button>
 </form>${LINKS}`,
   error: `<h1><%= it.t('error.title') %></h1><p><code><%= it.error %></code></p><% if (it.description) { %><p><%= it.description %></p><% } %><p><%= it.t('error.back') %></p>`,
-  signedOut: `<h1><%= it.t('signedOut.title') %></h1><p><%= it.t('signedOut.body') %></p>`,
+  signedOut: `<h1><%= it.t('signedOut.title') %></h1><p><%= it.t('signedOut.body') %></p>
+<% (it.frames ?? []).forEach(function (f) { %><iframe src="<%= f %>" hidden width="0" height="0" title="" referrerpolicy="no-referrer"></iframe><% }) %>
+<% if (it.next) { %><p><a href="<%= it.next %>"><%= it.t('signedOut.continue') %></a></p><% } %>`,
+  logout: `<h1><%= it.t('logout.title') %></h1><p><% if (it.clientName) { %><%= it.t('logout.askFrom', { client: it.clientName }) %><% } else { %><%= it.t('logout.ask') %><% } %></p>
+<p><%= it.t('logout.signedInAs', { user: it.user }) %></p>
+<form method="post" action="<%= it.action %>">
+<input type="hidden" name="csrf" value="<%= it.csrf %>">
+<input type="hidden" name="logout" value="<%= it.logout %>">
+<button type="submit" name="decision" value="logout" autofocus><%= it.t('logout.confirm') %></button>
+<button type="submit" name="decision" value="stay"><%= it.t('logout.cancel') %></button>
+</form>`,
+  stillSignedIn: `<h1><%= it.t('stillSignedIn.title') %></h1><p><%= it.t('stillSignedIn.body') %></p>`,
 } as const;
 
 type PageName = keyof typeof TEMPLATES;
@@ -91,6 +121,8 @@ const TITLES: Record<PageName, MessageKey> = {
   consent: 'consent.title',
   error: 'error.title',
   signedOut: 'signedOut.title',
+  logout: 'logout.title',
+  stillSignedIn: 'stillSignedIn.title',
 };
 
 const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true });
@@ -116,9 +148,15 @@ function render(name: PageName, locale: UiLocale, data: Record<string, unknown>)
     scope: (s: string) => describeScope(locale, s),
   });
   const formTarget = typeof data.formTarget === 'string' ? data.formTarget : undefined;
+  const frames = Array.isArray(data.frames) ? (data.frames as string[]) : [];
+  // Front-channel frames get a moment to load before the browser moves on.
+  const head =
+    typeof data.next === 'string'
+      ? `<meta http-equiv="refresh" content="${frames.length > 0 ? 2 : 0};url=${escapeHtml(data.next)}">`
+      : '';
   return {
-    html: renderPage(t(TITLES[name]), body, locale),
-    csp: pageCsp(formTarget ? [formTarget] : []),
+    html: renderPage(t(TITLES[name]), body, locale, head),
+    csp: pageCsp(formTarget ? [formTarget] : [], frames),
   };
 }
 
@@ -128,5 +166,8 @@ export const pages = {
   consent: (locale: UiLocale, page: ConsentPage) => render('consent', locale, { ...page }),
   error: (locale: UiLocale, error: string, description?: string) =>
     render('error', locale, { error, description }),
-  signedOut: (locale: UiLocale) => render('signedOut', locale, {}),
+  signedOut: (locale: UiLocale, page: SignedOutPage = {}) =>
+    render('signedOut', locale, { ...page }),
+  logout: (locale: UiLocale, page: LogoutPage) => render('logout', locale, { ...page }),
+  stillSignedIn: (locale: UiLocale) => render('stillSignedIn', locale, {}),
 };

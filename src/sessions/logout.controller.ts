@@ -1,0 +1,151 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidRequest } from '../common/errors/oauth-error.js';
+import { HtmlErrorFilter } from '../common/filters/html-error.filter.js';
+import { issuerPath } from '../common/urls.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { type UiLocale } from '../interaction/i18n.js';
+import { pages, type RenderedPage } from '../interaction/pages.js';
+import { UsersService } from '../users/users.service.js';
+import { LogoutService, type LogoutRequest } from './logout.service.js';
+import type { Session } from './session.entity.js';
+import { SessionsService } from './sessions.service.js';
+
+export const END_SESSION_PATH = '/end_session';
+const CONFIRM_PATH = `${END_SESSION_PATH}/confirm`;
+
+/**
+ * RP-Initiated Logout 1.0 (`/end_session`, GET and POST). With a valid `id_token_hint` for
+ * the browser's user the session ends at once; otherwise the user confirms on a page whose
+ * form carries a CSRF token and is accepted only with the same session's cookie. After a
+ * sign-out, a page that loads each participating client's Front-Channel Logout URI in a
+ * hidden iframe, then (or at once, with no such client) the redirect to the registered
+ * `post_logout_redirect_uri` with `state`.
+ */
+@ApiTags('openid')
+@Controller()
+@UseFilters(HtmlErrorFilter)
+export class LogoutController {
+  private readonly prefix: string;
+
+  constructor(
+    @Inject(LogoutService) private readonly logout: LogoutService,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.prefix = issuerPath(config);
+  }
+
+  @Get(END_SESSION_PATH)
+  @ApiOperation({ summary: 'RP-Initiated Logout 1.0 end_session_endpoint' })
+  endSessionGet(@Query() query: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.endSession(query, req, reply);
+  }
+
+  @Post(END_SESSION_PATH)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The end_session_endpoint by POST (a form body)' })
+  endSessionPost(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    this.requireForm(req, body);
+    return this.endSession(body, req, reply);
+  }
+
+  @Post(CONFIRM_PATH)
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  async confirm(
+    @Body() body: Record<string, unknown> | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    this.requireForm(req, body);
+    const pending = await this.logout.takePending(body?.logout, body?.csrf);
+    if (!pending)
+      throw new InvalidRequest(
+        'This sign-out form has expired, was already answered, or is missing its CSRF token',
+      );
+    const session = await this.sessions.resolveFromHeader(req.headers.cookie);
+    if (session && session.id !== pending.sessionId)
+      throw new InvalidRequest('This sign-out form belongs to another browser');
+    if (body?.decision !== 'logout') return this.page(reply, pages.stillSignedIn(pending.locale));
+    return this.signOut(reply, pending.locale, session, pending.redirect);
+  }
+
+  private async endSession(raw: unknown, req: FastifyRequest, reply: FastifyReply) {
+    const request = await this.logout.check(
+      this.logout.parameters(raw),
+      req.headers['accept-language'],
+    );
+    const session = await this.sessions.resolveFromHeader(req.headers.cookie);
+    // Nobody signed in: nothing to end or confirm.
+    if (!session || this.logout.hintMatches(request, session))
+      return this.signOut(reply, request.locale, session, request.redirect);
+    return this.confirmationPage(reply, request, session);
+  }
+
+  private async confirmationPage(reply: FastifyReply, request: LogoutRequest, session: Session) {
+    const pending = await this.logout.pend(request, session);
+    const user = await this.users.findById(session.userId);
+    this.page(
+      reply,
+      pages.logout(request.locale, {
+        action: `${this.prefix}${CONFIRM_PATH}`,
+        csrf: pending.csrf,
+        logout: pending.id,
+        clientName: request.client
+          ? (request.client.metadata.client_name ?? request.client.clientId)
+          : undefined,
+        user: user ? (user.claims.name ?? user.username) : '',
+        formTarget: request.redirect,
+      }),
+    );
+  }
+
+  private async signOut(
+    reply: FastifyReply,
+    locale: UiLocale,
+    session: Session | undefined,
+    redirect: string | undefined,
+  ) {
+    void reply.header('set-cookie', this.sessions.clearCookie());
+    const ended = session && (await this.logout.end(session.id));
+    const frames = ended ? await this.logout.frontChannelUris(ended) : [];
+    if (redirect !== undefined && frames.length === 0) {
+      void reply.header('cache-control', 'no-store').redirect(redirect, 303);
+      return;
+    }
+    this.page(reply, pages.signedOut(locale, { frames, next: redirect }));
+  }
+
+  private requireForm(req: FastifyRequest, body: unknown) {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded' || typeof body !== 'object' || body === null)
+      throw new InvalidRequest('The request body must be application/x-www-form-urlencoded');
+  }
+
+  private page(reply: FastifyReply, page: RenderedPage, status = 200) {
+    void reply
+      .status(status)
+      .headers({
+        'cache-control': 'no-store',
+        'content-security-policy': page.csp,
+        'x-frame-options': 'DENY',
+      })
+      .type('text/html; charset=utf-8')
+      .send(page.html);
+  }
+}

@@ -1,0 +1,225 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { ShortLivedStore } from '../cache/short-lived-store.js';
+import type { Client } from '../clients/client.entity.js';
+import { ClientsService } from '../clients/clients.service.js';
+import { InvalidRequest } from '../common/errors/oauth-error.js';
+import { randomId } from '../common/random-id.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { pickLocale, type UiLocale } from '../interaction/i18n.js';
+import { SigningService } from '../keys/signing.service.js';
+import { Subjects } from '../users/subjects.js';
+import { LogoutEvents } from './logout-events.js';
+import type { Session } from './session.entity.js';
+import { SessionsService } from './sessions.service.js';
+
+/** The parameters of RP-Initiated Logout 1.0 §2, as sent (query or form). */
+const PARAMETERS = [
+  'id_token_hint',
+  'client_id',
+  'post_logout_redirect_uri',
+  'state',
+  'ui_locales',
+  'logout_hint',
+] as const;
+type Parameter = (typeof PARAMETERS)[number];
+export type LogoutParameters = Partial<Record<Parameter, string>>;
+
+const MAX_LENGTH: Record<Parameter, number> = {
+  id_token_hint: 16_384,
+  client_id: 200,
+  post_logout_redirect_uri: 2_000,
+  state: 2_000,
+  ui_locales: 200,
+  logout_hint: 200,
+};
+
+const ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** A logout request once checked: what may be trusted of it. */
+export interface LogoutRequest {
+  locale: UiLocale;
+  /** The client named by a valid `id_token_hint` or by `client_id`. */
+  client?: Client;
+  /** The `sub` and `sid` of a valid `id_token_hint`. */
+  hint?: { sub: string; sid?: string };
+  /** Where to send the browser afterwards (with `state`): only a registered URI of `client`. */
+  redirect?: string;
+  logoutHint?: string;
+}
+
+/** A logout waiting for the user to confirm it, in the shared store. */
+export interface PendingLogout {
+  id: string;
+  csrf: string;
+  /** The session it would end: only the browser holding that session's cookie may confirm. */
+  sessionId: string;
+  locale: UiLocale;
+  redirect?: string;
+}
+
+/**
+ * RP-Initiated Logout 1.0: checks a request (the hint against our keys, the redirect URI
+ * against the client's registered list), keeps pending confirmations, ends sessions and
+ * lists the Front-Channel Logout 1.0 URIs of the clients that took part.
+ */
+@Injectable()
+export class LogoutService {
+  private readonly logger = new Logger('Logout');
+
+  constructor(
+    @Inject(SigningService) private readonly signing: SigningService,
+    @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
+    @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(LogoutEvents) private readonly events: LogoutEvents,
+    @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Reads the parameters: each at most once, a string, of bounded length. */
+  parameters(raw: unknown): LogoutParameters {
+    const source = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+    const params: LogoutParameters = {};
+    for (const name of PARAMETERS) {
+      const value = source[name];
+      if (value === undefined || value === '') continue;
+      if (typeof value !== 'string') throw new InvalidRequest(`Parameter ${name} is repeated`);
+      if (value.length > MAX_LENGTH[name])
+        throw new InvalidRequest(`Parameter ${name} is too long`);
+      params[name] = value;
+    }
+    return params;
+  }
+
+  /**
+   * What of a request may be trusted. A hint that is not an ID token we signed (unsigned,
+   * another key, malformed), or that names another client than `client_id`, leaves no client
+   * and so no redirect; an expired hint is fine (RP-Initiated Logout §2).
+   */
+  async check(params: LogoutParameters, acceptLanguage?: string): Promise<LogoutRequest> {
+    const locale = pickLocale(params.ui_locales?.split(' ') ?? [], acceptLanguage);
+    const request: LogoutRequest = { locale, logoutHint: params.logout_hint };
+    let clientId = params.client_id;
+    if (params.id_token_hint !== undefined) {
+      const hint = await this.verifyHint(params.id_token_hint);
+      if (!hint) return request;
+      if (clientId !== undefined && !hint.aud.includes(clientId)) return request;
+      clientId ??= hint.azp ?? (hint.aud.length === 1 ? hint.aud[0] : undefined);
+      if (clientId === undefined) return request;
+      request.hint = { sub: hint.sub, sid: hint.sid };
+    }
+    const client = clientId === undefined ? undefined : await this.clients.find(clientId);
+    if (!client) {
+      // A hint for a client that is gone is no hint.
+      request.hint = undefined;
+      return request;
+    }
+    request.client = client;
+    const uri = params.post_logout_redirect_uri;
+    if (uri !== undefined && client.metadata.post_logout_redirect_uris.includes(uri)) {
+      const url = new URL(uri);
+      if (params.state !== undefined) url.searchParams.append('state', params.state);
+      request.redirect = url.href;
+    }
+    return request;
+  }
+
+  /** Whether a valid hint names the session's user (and, when it has one, this `sid`). */
+  hintMatches(request: LogoutRequest, session: Session): boolean {
+    if (!request.hint || !request.client) return false;
+    if (request.hint.sid !== undefined && request.hint.sid !== session.id) return false;
+    return request.hint.sub === this.subjects.subjectFor(session.userId, request.client.metadata);
+  }
+
+  /** Ends a session and tells `LogoutEvents` (whose failure is logged, never thrown). */
+  async end(sessionId: string): Promise<Session | undefined> {
+    const ended = await this.sessions.end(sessionId);
+    if (ended) {
+      try {
+        await this.events.ended(ended);
+      } catch (e) {
+        this.logger.error(e);
+      }
+    }
+    return ended;
+  }
+
+  /**
+   * The `frontchannel_logout_uri` of each client of the session, with `iss` and `sid` for a
+   * client that registered `frontchannel_logout_session_required` (Front-Channel Logout §2).
+   */
+  async frontChannelUris(session: Session): Promise<string[]> {
+    const uris: string[] = [];
+    for (const clientId of session.clients) {
+      const client = await this.clients.find(clientId);
+      const uri = client?.metadata.frontchannel_logout_uri;
+      if (!client || !uri) continue;
+      const url = new URL(uri);
+      if (client.metadata.frontchannel_logout_session_required) {
+        url.searchParams.set('iss', this.config.issuer);
+        url.searchParams.set('sid', session.id);
+      }
+      uris.push(url.href);
+    }
+    return uris;
+  }
+
+  /** Keeps a logout for the user to confirm, for INTERACTION_LIFESPAN. */
+  async pend(request: LogoutRequest, session: Session): Promise<PendingLogout> {
+    const pending: PendingLogout = {
+      id: randomId(32),
+      csrf: randomId(32),
+      sessionId: session.id,
+      locale: request.locale,
+      redirect: request.redirect,
+    };
+    await this.store.put(
+      `logout:${pending.id}`,
+      JSON.stringify(pending),
+      this.config.authorization.interactionLifespan,
+    );
+    return pending;
+  }
+
+  /**
+   * The pending logout a confirmation form names, when its CSRF token matches; it is taken
+   * (one answer per confirmation).
+   */
+  async takePending(id: unknown, csrf: unknown): Promise<PendingLogout | undefined> {
+    if (typeof id !== 'string' || !ID.test(id) || typeof csrf !== 'string') return undefined;
+    const stored = await this.store.get(`logout:${id}`);
+    if (stored === null) return undefined;
+    const pending = JSON.parse(stored) as PendingLogout;
+    const a = Buffer.from(csrf);
+    const b = Buffer.from(pending.csrf);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+    return (await this.store.take(`logout:${id}`)) === null ? undefined : pending;
+  }
+
+  private async verifyHint(
+    jwt: string,
+  ): Promise<{ sub: string; aud: string[]; azp?: string; sid?: string } | undefined> {
+    try {
+      const { payload, protectedHeader } = await this.signing.verify(jwt, {
+        issuer: this.config.issuer,
+        // An expired ID token is still a fine hint: verify as of the epoch, so `exp` passes.
+        currentDate: new Date(0),
+      });
+      // Access tokens are signed with the same keys; only an ID token is a hint.
+      if (protectedHeader.typ !== undefined && protectedHeader.typ.toLowerCase() !== 'jwt')
+        return undefined;
+      const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+      if (typeof payload.sub !== 'string' || aud.length === 0) return undefined;
+      return {
+        sub: payload.sub,
+        aud,
+        azp: typeof payload.azp === 'string' ? payload.azp : undefined,
+        sid: typeof payload.sid === 'string' ? payload.sid : undefined,
+      };
+    } catch {
+      return undefined;
+    }
+  }
+}
