@@ -6,12 +6,18 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { AdminKeysController } from './admin-keys.controller.js';
+import { AdminSessionsController } from './admin-sessions.controller.js';
 import { AdminUsersController } from './admin-users.controller.js';
 
 /** The admin API under /admin, for bearer tokens of this provider with the admin scope. */
 @Module({
   imports: [ClientsModule, TokenModule, UsersModule, SessionsModule], // KeysModule is global
-  controllers: [AdminClientsController, AdminKeysController, AdminUsersController],
+  controllers: [
+    AdminClientsController,
+    AdminKeysController,
+    AdminUsersController,
+    AdminSessionsController,
+  ],
   providers: [AdminClientBootstrap],
 })
 export class AdminModule {}

@@ -4,6 +4,7 @@ import { Users1764000000002 } from './1764000000002-users.js';
 import { Sessions1764000000003 } from './1764000000003-sessions.js';
 import { Consents1764000000010 } from './1764000000010-consents.js';
 import { DemoClientOrigin1764000000011 } from './1764000000011-demo-client-origin.js';
+import { BackchannelDeliveries1764000000020 } from './1764000000020-backchannel-deliveries.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Sessions1764000000003,
   Consents1764000000010,
   DemoClientOrigin1764000000011,
+  BackchannelDeliveries1764000000020,
 ];
