@@ -7,7 +7,7 @@ import { registerClient } from './support/clients.js';
 import { LogoutReceiver } from './support/logout-receiver.js';
 import {
   createStorage,
-  eventually,
+  eventually as eventuallyAsync,
   freePort,
   sleep,
   startProvider,
@@ -18,6 +18,15 @@ import {
 const SESSIONS = 40;
 
 /** Two instances on one Postgres share the back-channel logout queue. */
+/** `eventually` for a check that needs no await. */
+function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  return eventuallyAsync(() => Promise.resolve(check()), timeoutMs, what);
+}
+
 describe('back-channel logout across two instances', { timeout: 120_000 }, () => {
   let storage: Storage;
   let a: RunningProvider;
@@ -45,11 +54,11 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
       redirect_uris: ['https://rp.example/cb'],
       backchannel_logout_uri: `http://127.0.0.1:${port}/logout`,
     });
-    const [user] = (await a.app
+    const [user] = await a.app
       .get(DataSource)
-      .query(`INSERT INTO users (username, origin) VALUES ('cluster', 'admin') RETURNING id`)) as {
-      id: string;
-    }[];
+      .query<{ id: string }[]>(
+        `INSERT INTO users (username, origin) VALUES ('cluster', 'admin') RETURNING id`,
+      );
     const sessions = a.app.get(SessionsService);
     const ended = [];
     for (let i = 0; i < SESSIONS; i++) {
@@ -68,9 +77,9 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
       ['a', a],
       ['b', b],
     ] as const) {
-      const worker = instance.app.get(BackchannelLogout) as unknown as {
-        deliver(row: unknown): Promise<void>;
-      };
+      const worker = instance.app.get<BackchannelLogout, { deliver(row: unknown): Promise<void> }>(
+        BackchannelLogout,
+      );
       const deliver = worker.deliver.bind(worker);
       worker.deliver = (row) => {
         started[name]++;
@@ -83,7 +92,7 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
     );
 
     await eventually(
-      async () => (receiver.to('/logout').length >= SESSIONS ? true : undefined),
+      () => (receiver.to('/logout').length >= SESSIONS ? true : undefined),
       30_000,
       'every delivery',
     );
@@ -102,9 +111,9 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
       [],
       'no session was delivered twice',
     );
-    const [{ n }] = (await a.app
+    const [{ n }] = await a.app
       .get(DataSource)
-      .query(`SELECT count(*)::int AS n FROM backchannel_deliveries`)) as { n: number }[];
+      .query<{ n: number }[]>(`SELECT count(*)::int AS n FROM backchannel_deliveries`);
     assert.equal(n, 0);
     assert.equal(started.a + started.b, SESSIONS, 'one attempt per delivery');
     assert.ok(
@@ -119,11 +128,11 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
       redirect_uris: ['https://rp.example/cb'],
       backchannel_logout_uri: `http://127.0.0.1:${down}/later`,
     });
-    const [user] = (await a.app
+    const [user] = await a.app
       .get(DataSource)
-      .query(`INSERT INTO users (username, origin) VALUES ('restart', 'admin') RETURNING id`)) as {
-      id: string;
-    }[];
+      .query<{ id: string }[]>(
+        `INSERT INTO users (username, origin) VALUES ('restart', 'admin') RETURNING id`,
+      );
     const sessions = b.app.get(SessionsService);
     const { session } = await sessions.create({
       userId: user.id,
@@ -135,7 +144,7 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
     // Both instances stop; the receiver is down meanwhile, so the first attempt fails.
     await b.app.get(BackchannelLogout).notify((await sessions.end(session.id))!);
     await eventually(
-      async () =>
+      () =>
         logs.some((l) => l.includes(clientId) && l.includes('network error')) ? true : undefined,
       5_000,
       'the failed first attempt',
@@ -146,7 +155,7 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
     try {
       b = await startProvider({ ...storage.env, ISSUER: a.config.issuer });
       const [post] = await eventually(
-        async () => (later.to('/later').length > 0 ? later.to('/later') : undefined),
+        () => (later.to('/later').length > 0 ? later.to('/later') : undefined),
         30_000,
         'the delivery after the restart',
       );

@@ -11,7 +11,7 @@ import { basicAuth, postForm, registerClient } from './support/clients.js';
 import { LogoutReceiver, type ReceivedLogout } from './support/logout-receiver.js';
 import {
   createStorage,
-  eventually,
+  eventually as eventuallyAsync,
   freePort,
   sleep,
   startProvider,
@@ -24,6 +24,15 @@ const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const TIMEOUT_MS = 2_000;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const UNKNOWN_SID = 'A'.repeat(43);
+
+/** `eventually` for a check that needs no await. */
+function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  return eventuallyAsync(() => Promise.resolve(check()), timeoutMs, what);
+}
 
 describe(`Back-Channel Logout on ${target}`, { timeout: 180_000 }, () => {
   let storage: Storage;
@@ -39,9 +48,9 @@ describe(`Back-Channel Logout on ${target}`, { timeout: 180_000 }, () => {
   const pending = async () =>
     Number(
       (
-        (await provider.app
+        await provider.app
           .get(DataSource)
-          .query(`SELECT count(*)::int AS n FROM backchannel_deliveries`)) as { n: number }[]
+          .query<{ n: number }[]>(`SELECT count(*)::int AS n FROM backchannel_deliveries`)
       )[0].n,
     );
   const unique = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
@@ -176,7 +185,7 @@ describe(`Back-Channel Logout on ${target}`, { timeout: 180_000 }, () => {
     assert.equal(await sessions().resolve(cookieValue), undefined, 'the session is over');
 
     const [toPlain, toPairwise] = await eventually(
-      async () => {
+      () => {
         const a = receiver.to('/plain');
         const b = receiver.to('/pairwise');
         return a.length > 0 && b.length > 0 ? [a, b] : undefined;
@@ -220,7 +229,7 @@ describe(`Back-Channel Logout on ${target}`, { timeout: 180_000 }, () => {
     assert.equal(ended.status, 204, ended.text);
     assert.ok(Date.now() - started < TIMEOUT_MS / 2, 'the sign-out did not wait');
     await eventually(
-      async () =>
+      () =>
         logLines.some(
           (l) => l.includes(`client ${clientId}`) && /attempt 1 of 6\).*network error/.test(l),
         )
@@ -235,7 +244,7 @@ describe(`Back-Channel Logout on ${target}`, { timeout: 180_000 }, () => {
     await recovered.listen(port);
     try {
       const [delivered] = await eventually(
-        async () => (recovered.to('/down').length > 0 ? recovered.to('/down') : undefined),
+        () => (recovered.to('/down').length > 0 ? recovered.to('/down') : undefined),
         15_000,
         'the delivery after recovery',
       );
@@ -260,7 +269,7 @@ describe(`Back-Channel Logout on ${target}`, { timeout: 180_000 }, () => {
     assert.ok(Date.now() - started < TIMEOUT_MS / 2, 'the sign-out did not wait');
 
     const answered = await eventually(
-      async () => {
+      () => {
         const posts = receiver.to('/slow');
         return posts.some((p) => p.answered === 200) ? posts : undefined;
       },
@@ -295,7 +304,7 @@ describe(`Back-Channel Logout on ${target}`, { timeout: 180_000 }, () => {
     const res = await api(`${base}/users/${userId}/disable`, token, { method: 'POST' });
     assert.equal(res.status, 200, res.text);
     const posts = await eventually(
-      async () => (receiver.to('/disabled').length >= 2 ? receiver.to('/disabled') : undefined),
+      () => (receiver.to('/disabled').length >= 2 ? receiver.to('/disabled') : undefined),
       10_000,
       'two logout tokens',
     );
@@ -408,7 +417,7 @@ describe(`Back-Channel Logout on ${target}`, { timeout: 180_000 }, () => {
 
     // a and b had the client; c had none: two tokens, one per session.
     const posts = await eventually(
-      async () => (receiver.to('/admin').length >= 2 ? receiver.to('/admin') : undefined),
+      () => (receiver.to('/admin').length >= 2 ? receiver.to('/admin') : undefined),
       10_000,
       'the logout tokens',
     );
