@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { AdminKeysController } from './admin-keys.controller.js';
+import { AdminSessionsController } from './admin-sessions.controller.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminConsentsController } from './admin-consents.controller.js';
 import { ConsentModule } from '../consent/consent.module.js';
@@ -18,6 +19,7 @@ import { ConsentModule } from '../consent/consent.module.js';
     AdminKeysController,
     AdminUsersController,
     AdminConsentsController,
+    AdminSessionsController,
   ],
   providers: [AdminClientBootstrap],
 })

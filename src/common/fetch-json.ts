@@ -49,7 +49,7 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /** DNS lookup that refuses private answers, so a public name cannot point inside. */
-function publicOnlyLookup(
+export function publicOnlyLookup(
   hostname: string,
   options: LookupOptions,
   callback: (

@@ -56,6 +56,11 @@ export interface AppConfig {
   };
   /** Browser login sessions (SESSION_*). `inactivity` and `rememberMe` 0: off. */
   session: { cookieName: string; expiration: number; inactivity: number; rememberMe: number };
+  /**
+   * Back-Channel Logout deliveries (BACKCHANNEL_LOGOUT_*), in ms: the POST's timeout, attempts
+   * before giving up, and the first retry's delay (later ones 3, 12, 60 and 360 times it).
+   */
+  backchannelLogout: { timeout: number; maxAttempts: number; retryDelay: number };
   /** Failed-login limits (REGULATION_*). `maxRetries` or `addressMaxFailures` 0: that limit is off. */
   regulation: { maxRetries: number; findTime: number; banTime: number; addressMaxFailures: number };
   /** RFC 6238 (TOTP_*); `period` in seconds, `skew` in periods either side. */
@@ -218,6 +223,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('SESSION_COOKIE_NAME with the __Secure- prefix needs an https ISSUER');
   }
 
+  const backchannelLogout = {
+    timeout: ms(e.BACKCHANNEL_LOGOUT_TIMEOUT),
+    maxAttempts: e.BACKCHANNEL_LOGOUT_MAX_ATTEMPTS,
+    retryDelay: ms(e.BACKCHANNEL_LOGOUT_RETRY_DELAY),
+  };
+  if (backchannelLogout.timeout < 100 || backchannelLogout.timeout > 60_000) {
+    problems.push('BACKCHANNEL_LOGOUT_TIMEOUT must be from 100ms to 1m');
+  }
+  if (backchannelLogout.retryDelay < 100) {
+    problems.push('BACKCHANNEL_LOGOUT_RETRY_DELAY must be at least 100ms');
+  }
+
   const regulation = {
     maxRetries: e.REGULATION_MAX_RETRIES,
     findTime: ms(e.REGULATION_FIND_TIME),
@@ -292,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       idTokenScopeClaims: e.ID_TOKEN_SCOPE_CLAIMS === 'true',
     },
     session,
+    backchannelLogout,
     regulation,
     totp,
     logLevel: e.LOG_LEVEL,

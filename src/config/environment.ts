@@ -257,6 +257,19 @@ export class EnvironmentVariables {
   @IsDuration()
   SESSION_REMEMBER_ME = '30d';
 
+  /** Back-Channel Logout 1.0 deliveries: POST timeout, attempts, first retry delay. */
+  @IsDuration()
+  BACKCHANNEL_LOGOUT_TIMEOUT = '5s';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  BACKCHANNEL_LOGOUT_MAX_ATTEMPTS = 6;
+
+  @IsDuration()
+  BACKCHANNEL_LOGOUT_RETRY_DELAY = '10s';
+
   /** Failed logins, after Authelia's `regulation` section; 0 turns the per-user ban off. */
   @Type(() => Number)
   @IsInt()

@@ -9,7 +9,10 @@ import {
 } from '../discovery/discovery-contributor.js';
 import { END_SESSION_PATH } from './logout.controller.js';
 
-/** RP-Initiated Logout 1.0 §2.1 and Front-Channel Logout 1.0 §3 discovery members. */
+/**
+ * RP-Initiated Logout 1.0 §2.1, Front-Channel Logout 1.0 §3 and Back-Channel Logout 1.0 §2.1
+ * discovery members (logout tokens always carry `sid`).
+ */
 @Injectable()
 @ContributesMetadata()
 export class LogoutMetadata implements MetadataContributor {
@@ -20,6 +23,8 @@ export class LogoutMetadata implements MetadataContributor {
       end_session_endpoint: endpointUrl(this.config, END_SESSION_PATH),
       frontchannel_logout_supported: true,
       frontchannel_logout_session_supported: true,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
     };
   }
 }

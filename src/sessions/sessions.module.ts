@@ -1,16 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ClientsModule } from '../clients/clients.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { BackchannelLogout } from './backchannel-logout.js';
 import { LogoutEvents } from './logout-events.js';
 import { SessionCleanup } from './session-cleanup.js';
 import { SessionsService } from './sessions.service.js';
 
 /**
- * Browser login sessions, and `LogoutEvents`, the hook every sign-out calls. The logout
- * endpoints are in `LogoutModule`.
+ * Browser login sessions; `LogoutEvents`, the hook every sign-out calls; and Back-Channel
+ * Logout, which that hook feeds. The logout endpoints are in `LogoutModule`. KeysModule
+ * (signing) is global.
  */
 @Module({
-  imports: [ScheduleModule.forRoot()],
-  providers: [SessionsService, SessionCleanup, LogoutEvents],
-  exports: [SessionsService, LogoutEvents],
+  imports: [ScheduleModule.forRoot(), ClientsModule, UsersModule],
+  providers: [SessionsService, SessionCleanup, BackchannelLogout, LogoutEvents],
+  exports: [SessionsService, BackchannelLogout, LogoutEvents],
 })
 export class SessionsModule {}

@@ -220,6 +220,18 @@ export class SessionsService {
     return rows.length > 0 ? toSession(rows[0]) : undefined;
   }
 
+  /** Ends one session of a user; undefined when that user has no such session. */
+  async endForUser(userId: string, sessionId: string): Promise<Session | undefined> {
+    if (!isSessionId(sessionId) || typeof userId !== 'string' || !UUID.test(userId)) {
+      return undefined;
+    }
+    const [rows]: [SessionRow[], number] = await this.dataSource.query(
+      `DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING *`,
+      [sessionId, userId],
+    );
+    return rows.length > 0 ? toSession(rows[0]) : undefined;
+  }
+
   /** Ends every session of a user; returns them (with their clients, for logout). */
   async endAllForUser(userId: string): Promise<Session[]> {
     if (typeof userId !== 'string' || !UUID.test(userId)) return [];

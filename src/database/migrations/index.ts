@@ -5,6 +5,7 @@ import { Sessions1764000000003 } from './1764000000003-sessions.js';
 import { Consents1764000000010 } from './1764000000010-consents.js';
 import { DemoClientOrigin1764000000011 } from './1764000000011-demo-client-origin.js';
 import { RefreshTokens1764000000020 } from './1764000000020-refresh-tokens.js';
+import { BackchannelDeliveries1764000000021 } from './1764000000021-backchannel-deliveries.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Consents1764000000010,
   DemoClientOrigin1764000000011,
   RefreshTokens1764000000020,
+  BackchannelDeliveries1764000000021,
 ];
