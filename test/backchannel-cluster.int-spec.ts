@@ -41,9 +41,12 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
     const env = { ...storage.env, ISSUER: `http://127.0.0.1:${portA}` };
     a = await startProvider({ ...env, PORT: String(portA) }, { logLines: logs });
     b = await startProvider(env, { logLines: logs });
+    running.add(a).add(b);
   });
+  /** Instances still running: each is closed once. */
+  const running = new Set<RunningProvider>();
   after(async () => {
-    await Promise.allSettled([a?.close(), b?.close()]);
+    await Promise.allSettled([...running].map((p) => p.close()));
     await receiver.close();
     await storage?.dispose();
   });
@@ -149,11 +152,13 @@ describe('back-channel logout across two instances', { timeout: 120_000 }, () =>
       5_000,
       'the failed first attempt',
     );
+    running.clear();
     await Promise.all([a.close(), b.close()]);
     const later = new LogoutReceiver();
     await later.listen(down);
     try {
       b = await startProvider({ ...storage.env, ISSUER: a.config.issuer });
+      running.add(b);
       const [post] = await eventually(
         () => (later.to('/later').length > 0 ? later.to('/later') : undefined),
         30_000,
