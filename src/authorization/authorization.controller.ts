@@ -21,7 +21,7 @@ import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { pickLocale, type UiLocale } from '../interaction/i18n.js';
-import { pages, type ClientDisplay, type RenderedPage } from '../interaction/pages.js';
+import { pages, type ClientDisplay, sendPage } from '../interaction/pages.js';
 import type { Session } from '../sessions/session.entity.js';
 import { sessionCookieValues } from '../sessions/session-cookie.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -349,7 +349,7 @@ export class AuthorizationController {
   }
 
   private expired(reply: FastifyReply, req: Request) {
-    this.page(
+    sendPage(
       reply,
       pages.error(
         pickLocale([], req.headers['accept-language']),
@@ -394,7 +394,7 @@ export class AuthorizationController {
     username = request.loginHint,
     failed = false,
   ) {
-    this.page(
+    sendPage(
       reply,
       pages.login(locale, {
         action: `${this.pageUrl(interaction)}/login`,
@@ -415,7 +415,7 @@ export class AuthorizationController {
     locale: UiLocale,
     failed = false,
   ) {
-    this.page(
+    sendPage(
       reply,
       pages.totp(locale, {
         action: `${this.pageUrl(interaction)}/totp`,
@@ -436,7 +436,7 @@ export class AuthorizationController {
     user: User,
   ) {
     const claims = consentClaims(request);
-    this.page(
+    sendPage(
       reply,
       pages.consent(locale, {
         action: `${this.pageUrl(interaction)}/consent`,
@@ -448,17 +448,5 @@ export class AuthorizationController {
         claims,
       }),
     );
-  }
-
-  private page(reply: FastifyReply, page: RenderedPage, status = 200) {
-    void reply
-      .status(status)
-      .headers({
-        'cache-control': 'no-store',
-        'content-security-policy': page.csp,
-        'x-frame-options': 'DENY',
-      })
-      .type('text/html; charset=utf-8')
-      .send(page.html);
   }
 }

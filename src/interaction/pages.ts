@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { Eta } from 'eta';
 import { escapeHtml, pageCsp, renderPage } from '../common/html.js';
 import { describeScope, translate, type MessageKey, type UiLocale } from './i18n.js';
@@ -171,3 +172,16 @@ export const pages = {
   logout: (locale: UiLocale, page: LogoutPage) => render('logout', locale, { ...page }),
   stillSignedIn: (locale: UiLocale) => render('stillSignedIn', locale, {}),
 };
+
+/** Sends a page: never cached, never framed, with its own CSP. */
+export function sendPage(reply: FastifyReply, page: RenderedPage, status = 200): void {
+  void reply
+    .status(status)
+    .headers({
+      'cache-control': 'no-store',
+      'content-security-policy': page.csp,
+      'x-frame-options': 'DENY',
+    })
+    .type('text/html; charset=utf-8')
+    .send(page.html);
+}

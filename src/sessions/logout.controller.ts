@@ -18,7 +18,7 @@ import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type UiLocale } from '../interaction/i18n.js';
-import { pages, type RenderedPage } from '../interaction/pages.js';
+import { pages, sendPage } from '../interaction/pages.js';
 import { UsersService } from '../users/users.service.js';
 import { LogoutService, type LogoutRequest } from './logout.service.js';
 import type { Session } from './session.entity.js';
@@ -81,7 +81,7 @@ export class LogoutController {
     const session = await this.sessions.resolveFromHeader(req.headers.cookie);
     if (session && session.id !== pending.sessionId)
       throw new InvalidRequest('This sign-out form belongs to another browser');
-    if (body?.decision !== 'logout') return this.page(reply, pages.stillSignedIn(pending.locale));
+    if (body?.decision !== 'logout') return sendPage(reply, pages.stillSignedIn(pending.locale));
     return this.signOut(reply, pending.locale, session, pending.redirect);
   }
 
@@ -100,7 +100,7 @@ export class LogoutController {
   private async confirmationPage(reply: FastifyReply, request: LogoutRequest, session: Session) {
     const pending = await this.logout.pend(request, session);
     const user = await this.users.findById(session.userId);
-    this.page(
+    sendPage(
       reply,
       pages.logout(request.locale, {
         action: `${this.prefix}${CONFIRM_PATH}`,
@@ -128,24 +128,12 @@ export class LogoutController {
       void reply.header('cache-control', 'no-store').redirect(redirect, 303);
       return;
     }
-    this.page(reply, pages.signedOut(locale, { frames, next: redirect }));
+    sendPage(reply, pages.signedOut(locale, { frames, next: redirect }));
   }
 
   private requireForm(req: FastifyRequest, body: unknown) {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded' || typeof body !== 'object' || body === null)
       throw new InvalidRequest('The request body must be application/x-www-form-urlencoded');
-  }
-
-  private page(reply: FastifyReply, page: RenderedPage, status = 200) {
-    void reply
-      .status(status)
-      .headers({
-        'cache-control': 'no-store',
-        'content-security-policy': page.csp,
-        'x-frame-options': 'DENY',
-      })
-      .type('text/html; charset=utf-8')
-      .send(page.html);
   }
 }

@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { pickLocale, type UiLocale } from '../interaction/i18n.js';
 import { SigningService } from '../keys/signing.service.js';
+import { verifyIdTokenHint } from '../token/id-tokens.js';
 import { Subjects } from '../users/subjects.js';
 import { LogoutEvents } from './logout-events.js';
 import type { Session } from './session.entity.js';
@@ -103,7 +104,7 @@ export class LogoutService {
     const request: LogoutRequest = { locale, logoutHint: params.logout_hint };
     let clientId = params.client_id;
     if (params.id_token_hint !== undefined) {
-      const hint = await this.verifyHint(params.id_token_hint);
+      const hint = await verifyIdTokenHint(this.signing, this.config.issuer, params.id_token_hint);
       if (!hint) return request;
       if (clientId !== undefined && !hint.aud.includes(clientId)) return request;
       clientId ??= hint.azp ?? (hint.aud.length === 1 ? hint.aud[0] : undefined);
@@ -196,30 +197,5 @@ export class LogoutService {
     const b = Buffer.from(pending.csrf);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
     return (await this.store.take(`logout:${id}`)) === null ? undefined : pending;
-  }
-
-  private async verifyHint(
-    jwt: string,
-  ): Promise<{ sub: string; aud: string[]; azp?: string; sid?: string } | undefined> {
-    try {
-      const { payload, protectedHeader } = await this.signing.verify(jwt, {
-        issuer: this.config.issuer,
-        // An expired ID token is still a fine hint: verify as of the epoch, so `exp` passes.
-        currentDate: new Date(0),
-      });
-      // Access tokens are signed with the same keys; only an ID token is a hint.
-      if (protectedHeader.typ !== undefined && protectedHeader.typ.toLowerCase() !== 'jwt')
-        return undefined;
-      const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
-      if (typeof payload.sub !== 'string' || aud.length === 0) return undefined;
-      return {
-        sub: payload.sub,
-        aud,
-        azp: typeof payload.azp === 'string' ? payload.azp : undefined,
-        sid: typeof payload.sid === 'string' ? payload.sid : undefined,
-      };
-    } catch {
-      return undefined;
-    }
   }
 }

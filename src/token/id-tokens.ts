@@ -41,6 +41,14 @@ export function tokenHash(token: string, alg: SigningAlg): string {
   return hash.subarray(0, hash.length / 2).toString('base64url');
 }
 
+/** What an `id_token_hint` says, once it proved to be one of our ID tokens. */
+export interface IdTokenHint {
+  sub: string;
+  aud: string[];
+  azp?: string;
+  sid?: string;
+}
+
 /** ID tokens (Core §2), signed with the client's `id_token_signed_response_alg`. */
 @Injectable()
 export class IdTokens {
@@ -75,5 +83,36 @@ export class IdTokens {
       ...(input.accessToken !== undefined && { at_hash: tokenHash(input.accessToken, alg) }),
     };
     return this.signing.sign(payload, { alg });
+  }
+}
+
+/**
+ * An `id_token_hint` (Core §3.1.2.1, RP-Initiated Logout §2): signed by one of our keys for
+ * our issuer, expiry tolerated; undefined for anything else, access tokens included.
+ */
+export async function verifyIdTokenHint(
+  signing: SigningService,
+  issuer: string,
+  jwt: string,
+): Promise<IdTokenHint | undefined> {
+  try {
+    const { payload, protectedHeader } = await signing.verify(jwt, {
+      issuer,
+      // An expired ID token is still a fine hint: verify as of the epoch, so `exp` passes.
+      currentDate: new Date(0),
+    });
+    // Access tokens are signed with the same keys; only an ID token is a hint.
+    if (protectedHeader.typ !== undefined && protectedHeader.typ.toLowerCase() !== 'jwt')
+      return undefined;
+    const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+    if (typeof payload.sub !== 'string' || aud.length === 0) return undefined;
+    return {
+      sub: payload.sub,
+      aud,
+      azp: typeof payload.azp === 'string' ? payload.azp : undefined,
+      sid: typeof payload.sid === 'string' ? payload.sid : undefined,
+    };
+  } catch {
+    return undefined;
   }
 }
