@@ -57,12 +57,16 @@ interface Context {
 }
 
 /** Tokens from a code granted with offline_access. */
-async function initial(ctx: Context, scope = ['openid', 'email', 'offline_access']) {
+async function initial(
+  ctx: Context,
+  scope = ['openid', 'email', 'offline_access'],
+  client = ctx.client,
+) {
   const code = await mintCode(
     ctx.provider,
-    codeGrant(ctx.client.clientId, ctx.user.id, { scope, includeAuthTime: true }),
+    codeGrant(client.clientId, ctx.user.id, { scope, includeAuthTime: true }),
   );
-  const res = await redeemCode(ctx.provider, ctx.client, code);
+  const res = await redeemCode(ctx.provider, client, code);
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body as { access_token: string; refresh_token?: string; id_token: string };
 }
@@ -81,12 +85,12 @@ const refresh = (
     ...extra,
   });
 
-const introspect = async (ctx: Context, token: string) =>
+const introspect = async (ctx: Context, token: string, client = ctx.client) =>
   (
     await postForm(`${ctx.provider.url}/introspect`, {
       token,
-      client_id: ctx.client.clientId,
-      client_secret: ctx.client.secret!,
+      client_id: client.clientId,
+      client_secret: client.secret!,
     })
   ).body;
 
@@ -218,5 +222,55 @@ suite('a grace window', { REFRESH_TOKEN_REUSE_GRACE: '30s' }, (ctx) => {
     const retry = await refresh(ctx, first.refresh_token!);
     assert.equal(retry.status, 200, 'a client that lost the answer gets one again');
     assert.equal((await refresh(ctx, second.body.refresh_token as string)).status, 200);
+  });
+});
+
+suite('lifetimes', {}, (ctx) => {
+  test('by default a refresh token lives REFRESH_TOKEN_LIFESPAN (90m) idle', async () => {
+    const first = await initial(ctx);
+    const seen = await introspect(ctx, first.refresh_token!);
+    assert.equal(seen.active, true);
+    assert.equal(seen.token_type, 'refresh_token');
+    assert.ok(
+      Math.abs((seen.exp as number) - (Date.now() / 1000 + 90 * 60)) <= 2,
+      `exp ${String(seen.exp)}`,
+    );
+  });
+
+  test("a client's own idle and family lifespans: rotation renews the idle one, never past the family's end", async () => {
+    const client = await registerClient(ctx.provider.app, {
+      redirect_uris: [CODE_REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      scope: 'openid email offline_access',
+      token_endpoint_auth_method: 'client_secret_post',
+      lifespans: { refresh_token: 4, refresh_token_family: 7 },
+    });
+    const t0 = Date.now();
+    const at = (seconds: number) => sleep(Math.max(0, t0 + seconds * 1000 - Date.now()));
+    const kept = await initial(ctx, undefined, client);
+    const unused = await initial(ctx, undefined, client);
+    const keptExp = (await introspect(ctx, kept.refresh_token!, client)).exp as number;
+    assert.ok(Math.abs(keptExp * 1000 - (t0 + 4_000)) <= 1_500, 'the idle lifespan');
+
+    await at(3.5);
+    const rotated = await refresh(ctx, kept.refresh_token!, client);
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    const rotatedToken = rotated.body.refresh_token as string;
+    const rotatedExp = (await introspect(ctx, rotatedToken, client)).exp as number;
+    assert.ok(rotatedExp > keptExp, 'a rotation starts the idle lifespan again');
+    assert.ok(rotatedExp * 1000 <= t0 + 7_500, "but only up to the family's end");
+
+    await at(5); // past the idle lifespan of the token never used, before the family's end
+    assert.equal((await introspect(ctx, unused.refresh_token!, client)).active, false);
+    const stale = await refresh(ctx, unused.refresh_token!, client);
+    assert.equal(stale.status, 400);
+    assert.equal(stale.body.error, 'invalid_grant');
+    assert.equal((await introspect(ctx, rotatedToken, client)).active, true, 'idle-fresh');
+
+    await at(8); // past the family's end, though not idle for 4 s
+    assert.equal((await introspect(ctx, rotatedToken, client)).active, false);
+    const ended = await refresh(ctx, rotatedToken, client);
+    assert.equal(ended.status, 400);
+    assert.equal(ended.body.error, 'invalid_grant');
   });
 });

@@ -93,7 +93,10 @@ export interface ClientMetadata {
   lifespans: {
     access_token?: number;
     id_token?: number;
+    /** Idle lifetime of a refresh token: each rotation starts it again. */
     refresh_token?: number;
+    /** Absolute end of a refresh-token family, however often it is rotated. */
+    refresh_token_family?: number;
     authorize_code?: number;
   };
 }

@@ -83,7 +83,7 @@ test("Authelia's option names: scopes, require_pkce, consent auto, durations", (
       pkce_challenge_method: 'S256',
       consent_mode: 'auto',
       pre_configured_consent_duration: '1w',
-      lifespans: { access_token: '30m', refresh_token: 3600 },
+      lifespans: { access_token: '30m', refresh_token: 3600, refresh_token_family: '60d' },
       authorization_policy: 'two_factor',
       audience: ['https://api.example.com'],
       cors_allowed_origins: ['https://app.example.com'],
@@ -94,7 +94,11 @@ test("Authelia's option names: scopes, require_pkce, consent auto, durations", (
   assert.equal(m.enforce_pkce, true);
   assert.equal(m.consent_mode, 'pre-configured');
   assert.equal(m.pre_configured_consent_duration, 7 * 86_400_000);
-  assert.deepEqual(m.lifespans, { access_token: 1_800_000, refresh_token: 3_600_000 });
+  assert.deepEqual(m.lifespans, {
+    access_token: 1_800_000,
+    refresh_token: 3_600_000,
+    refresh_token_family: 60 * 86_400_000,
+  });
   assert.equal(m.authorization_policy, 'two_factor');
   assert.equal(
     validateClientMetadata({ ...WEB, consent_mode: 'auto' }, 'seed').consent_mode,

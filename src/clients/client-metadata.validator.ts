@@ -34,7 +34,13 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/;
 /** Members that make a JWK private (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2). */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-const LIFESPAN_NAMES = ['access_token', 'id_token', 'refresh_token', 'authorize_code'] as const;
+const LIFESPAN_NAMES = [
+  'access_token',
+  'id_token',
+  'refresh_token',
+  'refresh_token_family',
+  'authorize_code',
+] as const;
 
 /**
  * The one validator of client metadata, for the admin API, dynamic registration (OpenID

@@ -100,8 +100,14 @@ export class RefreshTokens {
     const token = randomId(32);
     const idleMs = client.metadata.lifespans.refresh_token ?? this.config.lifespans.refreshToken;
     const now = Date.now();
+    // A rotation keeps its family's end; a new family takes the client's or the global one.
     const familyExpiresAt =
-      grant.familyExpiresAt ?? new Date(now + this.config.refreshTokens.familyLifespan);
+      grant.familyExpiresAt ??
+      new Date(
+        now +
+          (client.metadata.lifespans.refresh_token_family ??
+            this.config.refreshTokens.familyLifespan),
+      );
     // Never beyond the family's absolute end.
     const expiresAt = new Date(Math.min(now + idleMs, familyExpiresAt.getTime()));
     await this.dataSource.query(
