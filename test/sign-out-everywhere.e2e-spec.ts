@@ -1,0 +1,208 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import type { User } from '../src/users/user.entity.js';
+import { UsersService } from '../src/users/users.service.js';
+import { ADMIN_ENV, adminToken, api } from './support/admin.js';
+import { Browser } from './support/browser.js';
+import { registerClient } from './support/clients.js';
+import { LogoutReceiver, type ReceivedLogout } from './support/logout-receiver.js';
+import {
+  createStorage,
+  eventually,
+  startProvider,
+  target,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
+import { discover, signInWith, startFlow } from './support/sign-in.js';
+
+const CB = 'https://rp.example.com/cb';
+const AFTER = 'https://rp.example.com/signed-out';
+const PASSWORD = 'a passphrase for signing out';
+const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/**
+ * A user signed in through the real pages to several relying parties, signed out by one of
+ * them (RP-Initiated Logout) or by an operator (admin API): every client with a back-channel
+ * URI receives a logout token for the session its ID token named, and `prompt=none` finds no
+ * session afterwards.
+ */
+describe(`signing out everywhere on ${target}`, { timeout: 180_000 }, () => {
+  let storage: Storage;
+  let provider: RunningProvider;
+  let receiver: LogoutReceiver;
+  let receiverUrl: string;
+  let adminBase: string;
+  let admin: string;
+  let user: User;
+
+  before(async () => {
+    storage = await createStorage();
+    receiver = new LogoutReceiver();
+    receiverUrl = `http://127.0.0.1:${await receiver.listen()}`;
+    provider = await startProvider({
+      ...storage.env,
+      ...ADMIN_ENV,
+      BACKCHANNEL_LOGOUT_RETRY_DELAY: '300ms',
+    });
+    adminBase = `${provider.url}/admin`;
+    admin = await adminToken(provider);
+    user = await provider.app.get(UsersService).create({
+      username: `sofia-${randomBytes(3).toString('hex')}`,
+      password: PASSWORD,
+      claims: { email: 'sofia@example.com', email_verified: true },
+      origin: 'admin',
+    });
+  });
+  after(async () => {
+    await provider?.close();
+    await receiver?.close();
+    await storage?.dispose();
+  });
+
+  const credentials = () => ({ username: user.username, password: PASSWORD });
+
+  /** A relying party with its own back-channel path on the receiver. */
+  async function relyingParty(path: string | undefined, extra: Record<string, unknown> = {}) {
+    const registered = await registerClient(provider.app, {
+      client_name: `RP ${path ?? 'without back-channel'}`,
+      redirect_uris: [CB],
+      post_logout_redirect_uris: [AFTER],
+      grant_types: ['authorization_code'],
+      scope: 'openid email',
+      consent_mode: 'implicit',
+      ...(path !== undefined && {
+        backchannel_logout_uri: `${receiverUrl}${path}`,
+        backchannel_logout_session_required: true,
+      }),
+      ...extra,
+    });
+    return {
+      clientId: registered.clientId,
+      config: await discover(provider.config.issuer, registered),
+    };
+  }
+
+  /** Verifies a logout token with the published JWKS and checks it names this sign-in. */
+  async function assertLogoutToken(
+    received: ReceivedLogout[],
+    expected: { clientId: string; idToken: string },
+  ) {
+    assert.equal(received.length, 1, 'exactly one delivery');
+    const { payload, protectedHeader } = await jwtVerify(
+      received[0].token!,
+      createRemoteJWKSet(new URL(`${provider.url}/jwks`)),
+      { issuer: provider.config.issuer, audience: expected.clientId, typ: 'logout+jwt' },
+    );
+    assert.equal(protectedHeader.typ, 'logout+jwt');
+    const idClaims = decodeJwt(expected.idToken);
+    assert.equal(typeof idClaims.sid, 'string', 'the ID token named the session');
+    assert.equal(payload.sid, idClaims.sid, 'the session the client was told of');
+    assert.equal(payload.sub, idClaims.sub);
+    assert.deepEqual(payload.events, { [EVENT]: {} });
+    assert.equal('nonce' in payload, false);
+  }
+
+  async function promptNone(browser: Browser, config: oidc.Configuration) {
+    const flow = await startFlow(config, CB, { prompt: 'none' });
+    return new URL((await browser.get(flow.url.href)).url);
+  }
+
+  test('RP-initiated logout sends a back-channel logout token to every client of the session', async () => {
+    const first = await relyingParty('/rp-first');
+    const second = await relyingParty('/rp-second', { id_token_signed_response_alg: 'ES256' });
+    const quiet = await relyingParty(undefined);
+    const browser = new Browser(provider.url);
+    const fromFirst = await signInWith(browser, first.config, CB, credentials());
+    const fromSecond = await signInWith(browser, second.config, CB, credentials());
+    await signInWith(browser, quiet.config, CB, credentials());
+    assert.equal(
+      decodeJwt(fromFirst.id_token!).sid,
+      decodeJwt(fromSecond.id_token!).sid,
+      'one session, silently shared',
+    );
+
+    const state = oidc.randomState();
+    const landed = await browser.get(
+      oidc.buildEndSessionUrl(first.config, {
+        id_token_hint: fromFirst.id_token!,
+        post_logout_redirect_uri: AFTER,
+        state,
+      }).href,
+    );
+    assert.equal(landed.status, 303);
+    assert.equal(new URL(landed.url).searchParams.get('state'), state);
+
+    const [toFirst, toSecond] = await eventually(
+      () => {
+        const a = receiver.to('/rp-first');
+        const b = receiver.to('/rp-second');
+        return Promise.resolve(a.length > 0 && b.length > 0 ? [a, b] : undefined);
+      },
+      10_000,
+      'a logout token for each client',
+    );
+    await assertLogoutToken(toFirst, { clientId: first.clientId, idToken: fromFirst.id_token! });
+    await assertLogoutToken(toSecond, {
+      clientId: second.clientId,
+      idToken: fromSecond.id_token!,
+    });
+    assert.equal(
+      (await promptNone(browser, second.config)).searchParams.get('error'),
+      'login_required',
+    );
+  });
+
+  test('ending a session through the admin API sends its back-channel logout; prompt=none is then login_required', async () => {
+    const rp = await relyingParty('/admin-ended');
+    const browser = new Browser(provider.url);
+    const signedIn = await signInWith(browser, rp.config, CB, credentials());
+    const silent = await promptNone(browser, rp.config);
+    assert.ok(silent.searchParams.get('code'), 'signed in: prompt=none passes');
+    const sid = decodeJwt(signedIn.id_token!).sid as string;
+
+    const listed = await api(`${adminBase}/users/${user.id}/sessions`, admin);
+    assert.equal(listed.status, 200, listed.text);
+    assert.ok((listed.body.sessions as { sid: string }[]).some((s) => s.sid === sid));
+    const ended = await api(`${adminBase}/users/${user.id}/sessions/${sid}`, admin, {
+      method: 'DELETE',
+    });
+    assert.equal(ended.status, 204, ended.text);
+
+    const delivered = await eventually(
+      () => {
+        const got = receiver.to('/admin-ended');
+        return Promise.resolve(got.length > 0 ? got : undefined);
+      },
+      10_000,
+      'the logout token',
+    );
+    await assertLogoutToken(delivered, { clientId: rp.clientId, idToken: signedIn.id_token! });
+    const after = await promptNone(browser, rp.config);
+    assert.equal(after.searchParams.get('error'), 'login_required');
+    assert.equal(after.searchParams.get('code'), null);
+  });
+
+  test('ending all of a user’s sessions through the admin API signs every browser out', async () => {
+    const rp = await relyingParty('/admin-all');
+    const browsers = [new Browser(provider.url), new Browser(provider.url)];
+    for (const browser of browsers) await signInWith(browser, rp.config, CB, credentials());
+    const ended = await api(`${adminBase}/users/${user.id}/sessions`, admin, { method: 'DELETE' });
+    assert.equal(ended.status, 204, ended.text);
+    for (const browser of browsers)
+      assert.equal(
+        (await promptNone(browser, rp.config)).searchParams.get('error'),
+        'login_required',
+      );
+    await eventually(
+      () => Promise.resolve(receiver.to('/admin-all').length === 2 || undefined),
+      10_000,
+      'one logout token per session',
+    );
+    const sids = receiver.to('/admin-all').map((r) => decodeJwt(r.token!).sid);
+    assert.equal(new Set(sids).size, 2, 'one per session');
+  });
+});
