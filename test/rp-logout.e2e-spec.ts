@@ -257,6 +257,42 @@ describe(`RP-initiated and front-channel logout on ${target}`, { timeout: 180_00
     assert.equal(landed.url, AFTER);
   });
 
+  test('logout_hint naming the signed-in user (sid, sub or username) ends the session at once', async () => {
+    for (const pick of ['sid', 'sub', 'username'] as const) {
+      const { browser, idToken, cookie } = await signedIn();
+      const claims = decodeJwt(idToken);
+      const hint = pick === 'username' ? user.username : String(claims[pick]);
+      const landed = await browser.get(
+        endSessionUrl(plain, {
+          id_token_hint: idToken,
+          logout_hint: hint,
+          post_logout_redirect_uri: AFTER,
+        }),
+      );
+      assert.equal(landed.status, 303, pick);
+      assert.equal(landed.url, AFTER, pick);
+      assert.equal(await sessionAlive(cookie), false, pick);
+    }
+  });
+
+  test('logout_hint naming someone else: the user confirms, and the redirect is kept', async () => {
+    const { browser, idToken, cookie } = await signedIn();
+    const page = await browser.get(
+      endSessionUrl(plain, {
+        id_token_hint: idToken,
+        logout_hint: 'someone-else',
+        post_logout_redirect_uri: AFTER,
+        state: 'hinted',
+      }),
+    );
+    assertConfirmation(page);
+    assert.equal(await sessionAlive(cookie), true, 'not signed out without confirmation');
+    const done = await browser.submit(page, '/end_session/confirm', { decision: 'logout' });
+    assert.equal(done.status, 303);
+    assert.equal(done.url, `${AFTER}?state=hinted`);
+    assert.equal(await sessionAlive(cookie), false);
+  });
+
   test('POST end_session with a form body works as GET', async () => {
     const { browser, idToken, cookie } = await signedIn();
     const config = plain.clientMetadata();

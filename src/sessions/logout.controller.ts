@@ -92,7 +92,7 @@ export class LogoutController {
     );
     const session = await this.sessions.resolveFromHeader(req.headers.cookie);
     // Nobody signed in: nothing to end or confirm.
-    if (!session || this.logout.hintMatches(request, session))
+    if (!session || (await this.logout.mayEndSilently(request, session)))
       return this.signOut(reply, request.locale, session, request.redirect);
     return this.confirmationPage(reply, request, session);
   }

@@ -11,6 +11,7 @@ import { pickLocale, type UiLocale } from '../interaction/i18n.js';
 import { SigningService } from '../keys/signing.service.js';
 import { verifyIdTokenHint } from '../token/id-tokens.js';
 import { Subjects } from '../users/subjects.js';
+import { UsersService } from '../users/users.service.js';
 import { LogoutEvents } from './logout-events.js';
 import type { Session } from './session.entity.js';
 import { SessionsService } from './sessions.service.js';
@@ -74,6 +75,7 @@ export class LogoutService {
     @Inject(ClientsService) private readonly clients: ClientsService,
     @Inject(SessionsService) private readonly sessions: SessionsService,
     @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(UsersService) private readonly users: UsersService,
     @Inject(LogoutEvents) private readonly events: LogoutEvents,
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -127,11 +129,29 @@ export class LogoutService {
     return request;
   }
 
-  /** Whether a valid hint names the session's user (and, when it has one, this `sid`). */
-  hintMatches(request: LogoutRequest, session: Session): boolean {
+  /**
+   * Whether the session may end without asking: a valid hint names the session's user (and,
+   * when it has one, this `sid`), and a `logout_hint`, when sent, names them too.
+   */
+  async mayEndSilently(request: LogoutRequest, session: Session): Promise<boolean> {
     if (!request.hint || !request.client) return false;
     if (request.hint.sid !== undefined && request.hint.sid !== session.id) return false;
-    return request.hint.sub === this.subjects.subjectFor(session.userId, request.client.metadata);
+    const sub = this.subjects.subjectFor(session.userId, request.client.metadata);
+    if (request.hint.sub !== sub) return false;
+    return (
+      request.logoutHint === undefined || this.logoutHintNames(request.logoutHint, session, sub)
+    );
+  }
+
+  /**
+   * `logout_hint` is left to the OP (RP-Initiated Logout §2): we read it as the session's
+   * `sid`, the user's `sub` at the client, or their username. A hint naming someone else
+   * means the client's idea of who is signed in is stale, so the user is asked.
+   */
+  private async logoutHintNames(hint: string, session: Session, sub: string): Promise<boolean> {
+    if (hint === session.id || hint === sub) return true;
+    const user = await this.users.findById(session.userId);
+    return user?.username === hint;
   }
 
   /** Ends a session and tells `LogoutEvents` (whose failure is logged, never thrown). */
