@@ -11,7 +11,7 @@ export function discover(
     new URL(issuer),
     client.clientId,
     undefined,
-    oidc.ClientSecretBasic(client.secret),
+    client.secret === undefined ? oidc.None() : oidc.ClientSecretBasic(client.secret),
     { execute: [oidc.allowInsecureRequests] },
   );
 }
@@ -37,11 +37,12 @@ export async function startFlow(
   return { url, verifier, state, nonce, redirectUri };
 }
 
-/** Redeems the code the browser landed with. */
+/** Redeems the code the browser landed with (an ID token is expected when `openid` was asked). */
 export async function finishFlow(
   config: oidc.Configuration,
   landed: Visit,
   flow: { verifier: string; state: string; nonce: string; redirectUri: string },
+  idTokenExpected = true,
 ) {
   assert.ok(
     landed.url.startsWith(flow.redirectUri),
@@ -50,8 +51,8 @@ export async function finishFlow(
   return oidc.authorizationCodeGrant(config, new URL(landed.url), {
     pkceCodeVerifier: flow.verifier,
     expectedState: flow.state,
-    expectedNonce: flow.nonce,
-    idTokenExpected: true,
+    expectedNonce: idTokenExpected ? flow.nonce : undefined,
+    idTokenExpected,
   });
 }
 
@@ -64,8 +65,9 @@ export async function signInWith(
   config: oidc.Configuration,
   redirectUri: string,
   credentials: { username: string; password: string },
+  extra: Record<string, string> = {},
 ) {
-  const flow = await startFlow(config, redirectUri);
+  const flow = await startFlow(config, redirectUri, extra);
   let page = await browser.get(flow.url.href);
   if (
     !page.url.startsWith(redirectUri) &&
@@ -74,5 +76,5 @@ export async function signInWith(
     page = await browser.submit(page, '/login', credentials);
   if (!page.url.startsWith(redirectUri))
     page = await browser.submit(page, '/consent', { decision: 'allow' });
-  return finishFlow(config, page, flow);
+  return finishFlow(config, page, flow, (extra.scope ?? 'openid').split(' ').includes('openid'));
 }

@@ -1,0 +1,132 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { User } from '../src/users/user.entity.js';
+import { UsersService } from '../src/users/users.service.js';
+import { Browser } from './support/browser.js';
+import { registerClient } from './support/clients.js';
+import {
+  createStorage,
+  startProvider,
+  target,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
+import { discover, finishFlow, signInWith, startFlow } from './support/sign-in.js';
+
+const CB = 'https://rp.example.com/cb';
+const PASSWORD = 'offline but not forgotten';
+
+/**
+ * When a refresh token is issued through the real sign-in pages (Core §11): with offline_access
+ * the user agreed to, dropped silently otherwise; to public clients too; in plain OAuth by the
+ * client's grant types.
+ */
+describe(`offline access through the sign-in pages on ${target}`, { timeout: 180_000 }, () => {
+  let storage: Storage;
+  let provider: RunningProvider;
+  let user: User;
+
+  before(async () => {
+    storage = await createStorage();
+    provider = await startProvider(storage.env);
+    user = await provider.app.get(UsersService).create({
+      username: `otto-${randomBytes(3).toString('hex')}`,
+      password: PASSWORD,
+      claims: { email: 'otto@example.com', email_verified: true },
+      origin: 'admin',
+    });
+  });
+  after(async () => {
+    await provider?.close();
+    await storage?.dispose();
+  });
+
+  const credentials = () => ({ username: user.username, password: PASSWORD });
+
+  async function relyingParty(extra: Record<string, unknown> = {}) {
+    const registered = await registerClient(provider.app, {
+      redirect_uris: [CB],
+      grant_types: ['authorization_code', 'refresh_token'],
+      scope: 'openid email offline_access',
+      consent_mode: 'pre-configured',
+      pre_configured_consent_duration: '1h',
+      ...extra,
+    });
+    return discover(provider.config.issuer, registered);
+  }
+
+  const scopesOf = (tokens: oidc.TokenEndpointResponse) => (tokens.scope ?? '').split(' ').sort();
+
+  test('offline_access the user agreed to on the consent page gives a refresh token', async () => {
+    const config = await relyingParty();
+    const browser = new Browser(provider.url);
+    const flow = await startFlow(config, CB, { scope: 'openid email offline_access' });
+    const login = await browser.get(flow.url.href);
+    const consent = await browser.submit(login, '/login', credentials());
+    assert.match(consent.html, /Keep access while you are away/, 'the consent page says so');
+    const landed = await browser.submit(consent, '/consent', { decision: 'allow' });
+    const tokens = await finishFlow(config, landed, flow);
+    assert.deepEqual(scopesOf(tokens), ['email', 'offline_access', 'openid']);
+    assert.match(tokens.refresh_token ?? '', /^[A-Za-z0-9_-]{43}$/);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token);
+  });
+
+  test('prompt=none with offline_access nobody agreed to: dropped silently, never an error', async () => {
+    const config = await relyingParty();
+    const browser = new Browser(provider.url);
+    // Consent remembered for openid and email only.
+    const first = await signInWith(browser, config, CB, credentials(), { scope: 'openid email' });
+    assert.equal(first.refresh_token, undefined);
+    const flow = await startFlow(config, CB, {
+      scope: 'openid email offline_access',
+      prompt: 'none',
+    });
+    const landed = await browser.get(flow.url.href);
+    const tokens = await finishFlow(config, landed, flow);
+    assert.deepEqual(scopesOf(tokens), ['email', 'openid']);
+    assert.equal(tokens.refresh_token, undefined);
+  });
+
+  test('a client without the refresh_token grant asking offline_access: no refresh token, no error', async () => {
+    const config = await relyingParty({ grant_types: ['authorization_code'] });
+    const tokens = await signInWith(new Browser(provider.url), config, CB, credentials(), {
+      scope: 'openid email offline_access',
+    });
+    assert.deepEqual(scopesOf(tokens), ['email', 'openid']);
+    assert.equal(tokens.refresh_token, undefined);
+  });
+
+  test('a public client gets a refresh token too, rotated on every use', async () => {
+    const config = await relyingParty({ token_endpoint_auth_method: 'none' });
+    assert.equal(config.clientMetadata().client_secret, undefined, 'a public client');
+    const tokens = await signInWith(new Browser(provider.url), config, CB, credentials(), {
+      scope: 'openid email offline_access',
+    });
+    const first = tokens.refresh_token!;
+    assert.ok(first, 'a refresh token');
+    const second = await oidc.refreshTokenGrant(config, first);
+    assert.ok(second.refresh_token && second.refresh_token !== first, 'rotated');
+    const reused = await oidc.refreshTokenGrant(config, first).then(
+      () => assert.fail('a rotated token was accepted'),
+      (e: unknown) => e,
+    );
+    assert.ok(reused instanceof oidc.ResponseBodyError);
+    assert.equal(reused.error, 'invalid_grant');
+  });
+
+  test('plain OAuth (no openid): a refresh token by the client’s grant types alone', async () => {
+    const config = await relyingParty({ scope: 'email' });
+    const tokens = await signInWith(new Browser(provider.url), config, CB, credentials(), {
+      scope: 'email',
+    });
+    assert.equal(tokens.id_token, undefined, 'no ID token without openid');
+    assert.deepEqual(scopesOf(tokens), ['email']);
+    assert.ok(tokens.refresh_token, 'a refresh token');
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
+    assert.deepEqual(scopesOf(refreshed), ['email']);
+    assert.ok(refreshed.refresh_token);
+  });
+});
