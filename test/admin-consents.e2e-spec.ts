@@ -91,4 +91,45 @@ describe(`admin API for consents on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(unknownUser.status, 404);
     assert.equal((await api(`${provider.url}/admin/users/not-a-uuid/consents`, token)).status, 404);
   });
+
+  test('a client that keeps no consent record (implicit): revoking stops its refresh tokens; with nothing left, 404', async () => {
+    const user = await provider.app.get(UsersService).create({
+      username: `ivan-${randomBytes(3).toString('hex')}`,
+      claims: {},
+      origin: 'admin',
+    });
+    const client = await registerClient(provider.app, {
+      redirect_uris: [CODE_REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      scope: 'openid offline_access',
+      token_endpoint_auth_method: 'client_secret_post',
+      consent_mode: 'implicit',
+    });
+    const code = await mintCode(
+      provider,
+      codeGrant(client.clientId, user.id, { scope: ['openid', 'offline_access'] }),
+    );
+    const tokens = await redeemCode(provider, client, code);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    const base = `${provider.url}/admin/users/${user.id}/consents`;
+    assert.deepEqual((await api(base, token)).body.consents, [], 'no record');
+
+    const path = `${base}/${encodeURIComponent(client.clientId)}`;
+    const revoked = await api(path, token, { method: 'DELETE' });
+    assert.equal(revoked.status, 204, revoked.text);
+    const introspected = await postForm(`${provider.url}/introspect`, {
+      token: tokens.body.access_token as string,
+      client_id: client.clientId,
+      client_secret: client.secret!,
+    });
+    assert.equal(introspected.body.active, false, 'the access token issued beside it too');
+    const refused = await postForm(`${provider.url}/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.body.refresh_token as string,
+      client_id: client.clientId,
+      client_secret: client.secret!,
+    });
+    assert.equal(refused.body.error, 'invalid_grant');
+    assert.equal((await api(path, token, { method: 'DELETE' })).status, 404, 'nothing left');
+  });
 });

@@ -64,9 +64,10 @@ export class AdminConsentsController {
   ): Promise<void> {
     const user = await this.existing(id);
     const had = await this.consents.revoke(id, clientId);
-    // The refresh tokens the consent allowed go with it, consent or not on record.
-    await this.refreshTokens.revokeForUserAndClient(id, clientId);
-    if (!had)
+    // The refresh tokens the user allowed go too: also those of a client whose consent mode
+    // keeps no record (implicit), which is then what this revokes.
+    const tokens = await this.refreshTokens.revokeForUserAndClient(id, clientId);
+    if (!had && tokens === 0)
       throw new NotFound(`User ${user.username} has no consent for ${clientId.slice(0, 200)}`);
     this.logger.log(`Consent of ${user.username} for ${clientId} revoked by ${admin.client_id}`);
   }

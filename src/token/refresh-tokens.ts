@@ -29,7 +29,9 @@ export type Rotation =
   /** Unknown, expired, revoked, another client's, or a duplicate lost in a race. */
   | { outcome: 'invalid'; reason: string }
   /** A rotated token used again after the race window: the family is revoked. */
-  | { outcome: 'replayed' };
+  | { outcome: 'replayed' }
+  /** A usable token, left unused: the narrower scope asked for names one never granted. */
+  | { outcome: 'wider'; scope: string };
 
 interface Row {
   id: string;
@@ -143,9 +145,11 @@ export class RefreshTokens {
   /**
    * Uses a token for `clientId`: exactly one of concurrent uses rotates it. A later use of a
    * rotated token revokes the family and the access tokens issued from it, unless it falls in
-   * REFRESH_TOKEN_REUSE_GRACE (a client that lost a response may try again).
+   * REFRESH_TOKEN_REUSE_GRACE (a client that lost a response may try again). With `narrowTo`
+   * (RFC 6749 §6 `scope`), a token whose grant does not cover it is left as it was, so the
+   * client keeps it; one round trip either way when the token is good.
    */
-  async rotate(token: unknown, clientId: string): Promise<Rotation> {
+  async rotate(token: unknown, clientId: string, narrowTo?: string[]): Promise<Rotation> {
     if (typeof token !== 'string' || !TOKEN.test(token))
       return { outcome: 'invalid', reason: 'malformed' };
     const key = digest(token);
@@ -153,8 +157,9 @@ export class RefreshTokens {
       `UPDATE refresh_tokens SET used_at = now()
         WHERE token_digest = $1 AND client_id = $2 AND used_at IS NULL AND revoked_at IS NULL
           AND expires_at > now() AND family_expires_at > now()
+          AND ($3::text[] IS NULL OR scope @> $3::text[])
         RETURNING *`,
-      [key, clientId],
+      [key, clientId, narrowTo ?? null],
     );
     if (claimed.length === 1)
       return { outcome: 'rotated', grant: toGrant(claimed[0]), parentId: claimed[0].id };
@@ -172,8 +177,15 @@ export class RefreshTokens {
       return { outcome: 'invalid', reason: 'expired' };
     if (new Date(row.family_expires_at).getTime() <= Date.now())
       return { outcome: 'invalid', reason: 'family expired' };
+    if (row.used_at === null) {
+      const wider = narrowTo?.find((s) => !row.scope.includes(s));
+      // Otherwise it expired on the database's clock between the two statements.
+      return wider !== undefined
+        ? { outcome: 'wider', scope: wider }
+        : { outcome: 'invalid', reason: 'expired' };
+    }
     // Used already.
-    const since = Date.now() - new Date(row.used_at!).getTime();
+    const since = Date.now() - new Date(row.used_at).getTime();
     const grace = this.config.refreshTokens.reuseGrace;
     if (grace > 0 && since <= grace) {
       this.logger.log(`Refresh token of ${clientId} reused within the grace window`);
@@ -187,31 +199,39 @@ export class RefreshTokens {
 
   /** Revokes every token of a family and denies the access tokens issued with them. */
   async revokeFamily(familyId: string): Promise<void> {
-    const [rows]: [{ access_token_jti: string | null; access_token_exp: Date | null }[], number] =
-      await this.dataSource.query(
-        `UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
-          WHERE family_id = $1
-          RETURNING access_token_jti, access_token_exp`,
-        [familyId],
-      );
-    for (const row of rows) {
-      if (row.access_token_jti && row.access_token_exp) {
-        await this.accessTokens.revoke({
-          jti: row.access_token_jti,
-          exp: Math.floor(new Date(row.access_token_exp).getTime() / 1000),
-        });
-      }
-    }
+    await this.revokeWhere(`family_id = $1`, [familyId]);
   }
 
-  /** Revokes the families of a user's tokens for one client (a consent revoked). */
-  async revokeForUserAndClient(userId: string, clientId: string): Promise<void> {
-    const rows: { family_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT family_id FROM refresh_tokens
-        WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL`,
-      [userId, clientId],
+  /**
+   * Revokes the families of a user's tokens for one client (a consent revoked); returns how
+   * many tokens were still unrevoked.
+   */
+  revokeForUserAndClient(userId: string, clientId: string): Promise<number> {
+    // A family never changes user or client, so this covers every token of those families.
+    return this.revokeWhere(`user_id = $1 AND client_id = $2`, [userId, clientId]);
+  }
+
+  /** Revokes matching tokens not yet revoked (earlier revocations denied their access tokens). */
+  private async revokeWhere(condition: string, parameters: string[]): Promise<number> {
+    const [rows]: [{ access_token_jti: string | null; access_token_exp: Date | null }[], number] =
+      await this.dataSource.query(
+        `UPDATE refresh_tokens SET revoked_at = now()
+          WHERE ${condition} AND revoked_at IS NULL
+          RETURNING access_token_jti, access_token_exp`,
+        parameters,
+      );
+    // Sent together: the Redis client pipelines commands issued in one tick.
+    await Promise.all(
+      rows
+        .filter((row) => row.access_token_jti && row.access_token_exp)
+        .map((row) =>
+          this.accessTokens.revoke({
+            jti: row.access_token_jti!,
+            exp: Math.floor(new Date(row.access_token_exp!).getTime() / 1000),
+          }),
+        ),
     );
-    for (const row of rows) await this.revokeFamily(row.family_id);
+    return rows.length;
   }
 
   /** A token that is active now (not used, revoked or expired), with its row; else undefined. */
