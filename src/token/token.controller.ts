@@ -11,6 +11,7 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
+import { answerPreflight } from '../common/cors.js';
 import type { FastifyReply } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
@@ -144,13 +145,9 @@ export class TokenController {
     @Headers('origin') origin: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): void {
-    if (origin === undefined) return;
-    void reply.headers({
-      'access-control-allow-origin': origin,
-      'access-control-allow-methods': 'POST',
-      'access-control-allow-headers': 'authorization, content-type, dpop',
-      'access-control-max-age': '600',
-      vary: 'origin',
+    answerPreflight(reply, origin, {
+      methods: 'POST',
+      headers: 'authorization, content-type, dpop',
     });
   }
 

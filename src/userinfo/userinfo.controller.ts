@@ -10,6 +10,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { allowOrigin, answerPreflight } from '../common/cors.js';
 import type { FastifyReply } from 'fastify';
 import { OAuthError } from '../common/errors/oauth-error.js';
 import { bearerToken } from '../token/bearer-auth.js';
@@ -78,13 +79,9 @@ export class UserinfoController {
     @Headers('origin') origin: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): void {
-    if (origin === undefined) return;
-    void reply.headers({
-      'access-control-allow-origin': origin,
-      'access-control-allow-methods': 'GET, POST',
-      'access-control-allow-headers': 'authorization, content-type',
-      'access-control-max-age': '600',
-      vary: 'origin',
+    answerPreflight(reply, origin, {
+      methods: 'GET, POST',
+      headers: 'authorization, content-type',
     });
   }
 
@@ -92,12 +89,8 @@ export class UserinfoController {
     const { client, body } = await this.userinfo.answer(token);
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     // A browser page may read the claims only from one of the client's allowed origins.
-    if (origin !== undefined && client.metadata.cors_allowed_origins.includes(origin)) {
-      void reply
-        .header('access-control-allow-origin', origin)
-        .header('access-control-expose-headers', 'www-authenticate')
-        .header('vary', 'origin');
-    }
+    if (origin !== undefined && client.metadata.cors_allowed_origins.includes(origin))
+      allowOrigin(reply, origin, 'www-authenticate');
     if (typeof body === 'string') {
       void reply.type('application/jwt').send(body);
     } else {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { allowOrigin } from '../../common/cors.js';
 import { InvalidRequest } from '../../common/errors/oauth-error.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -32,11 +33,7 @@ export class ClientCorsGuard implements CanActivate {
     if (!allowed.includes(origin)) {
       throw new InvalidRequest('This origin is not allowed for the client (cors_allowed_origins)');
     }
-    void http
-      .getResponse<FastifyReply>()
-      .header('access-control-allow-origin', origin)
-      .header('access-control-expose-headers', EXPOSED)
-      .header('vary', 'origin');
+    allowOrigin(http.getResponse<FastifyReply>(), origin, EXPOSED);
     return true;
   }
 }
