@@ -281,7 +281,22 @@ describe(`authorization code flow on ${target}`, { timeout: 180_000 }, () => {
       assert.equal(page.url.startsWith(provider.url), true, `stayed on the provider: ${page.url}`);
       assert.equal(page.status, 400);
       assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(page.html, /Something went wrong/);
     }
+    // In the language asked for: ui_locales first, then Accept-Language.
+    const unknown = { client_id: 'nobody', redirect_uri: CB, response_type: 'code' };
+    const french = await browser.get(
+      `${provider.url}/authorize?${new URLSearchParams({ ...unknown, ui_locales: 'fr-CA en' }).toString()}`,
+    );
+    assert.equal(french.status, 400);
+    assert.match(french.html, /<html lang="fr"/);
+    assert.match(french.html, /Une erreur est survenue/);
+    const byHeader = await fetch(
+      `${provider.url}/authorize?${new URLSearchParams(unknown).toString()}`,
+      { headers: { 'accept-language': 'fr;q=0.9, de;q=0.5' } },
+    );
+    assert.match(await byHeader.text(), /Une erreur est survenue/);
+    assert.equal(byHeader.headers.get('x-frame-options'), 'DENY');
   });
 
   test('discovery describes the authorization endpoint', () => {

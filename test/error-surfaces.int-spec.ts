@@ -10,7 +10,7 @@ import {
   InvalidRequest,
   OAuthRedirectError,
 } from '../src/common/errors/oauth-error.js';
-import { HtmlErrorFilter } from '../src/common/filters/html-error.filter.js';
+import { HtmlErrorFilter } from '../src/interaction/html-error.filter.js';
 import { createLogger, PinoNestLogger } from '../src/common/logging/logger.js';
 
 const STATE = 'x"><script>alert(1)</script>' + 's'.repeat(100);

@@ -14,7 +14,8 @@ import {
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidRequest, OAuthRedirectError } from '../common/errors/oauth-error.js';
-import { HtmlErrorFilter } from '../common/filters/html-error.filter.js';
+import { HtmlErrorFilter } from '../interaction/html-error.filter.js';
+import { requireFormBody } from '../common/form-body.guard.js';
 import { buildRedirect, redirectErrorParams } from '../common/filters/redirect-error.filter.js';
 import { renderFormPost } from '../common/html.js';
 import { issuerPath } from '../common/urls.js';
@@ -87,10 +88,7 @@ export class AuthorizationController {
     @Req() req: Request,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/x-www-form-urlencoded' || typeof body !== 'object' || body === null)
-      throw new InvalidRequest('The request body must be application/x-www-form-urlencoded');
-    return this.authorize(body as RawParameters, req, reply);
+    return this.authorize(requireFormBody(req, body) as RawParameters, req, reply);
   }
 
   @Get(`${INTERACTION_PATH}/:id`)

@@ -7,6 +7,20 @@ import { InvalidRequest } from './errors/oauth-error.js';
 export const MultiValued = (...names: string[]) => SetMetadata('multiValuedParameters', names);
 
 /**
+ * The body of a form POST (`application/x-www-form-urlencoded`), else `invalid_request`.
+ * Endpoints whose own parsers judge repeated parameters (`/authorize`, `/end_session`) use this
+ * alone; the others use FormBodyGuard.
+ */
+export function requireFormBody(req: FastifyRequest, body: unknown): Record<string, unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new InvalidRequest('The request body must be application/x-www-form-urlencoded');
+  if (typeof body !== 'object' || body === null)
+    throw new InvalidRequest('The request body is empty');
+  return body as Record<string, unknown>;
+}
+
+/**
  * OAuth endpoints take `application/x-www-form-urlencoded` bodies (RFC 6749 §3.2) and each
  * parameter at most once (§3.1): anything else is `invalid_request`, before any other check.
  */
@@ -16,13 +30,7 @@ export class FormBodyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/x-www-form-urlencoded') {
-      throw new InvalidRequest('The request body must be application/x-www-form-urlencoded');
-    }
-    const body = req.body;
-    if (typeof body !== 'object' || body === null)
-      throw new InvalidRequest('The request body is empty');
+    const body = requireFormBody(req, req.body);
     const multi =
       this.reflector.get<string[] | undefined>('multiValuedParameters', context.getHandler()) ?? [];
     for (const [name, value] of Object.entries(body)) {

@@ -55,8 +55,6 @@ export function frameSource(uri: string): string | undefined {
   return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
 }
 
-export const PAGE_CSP = pageCsp();
-
 /** A page; `headHtml` (already escaped) goes at the end of its head. */
 export function renderPage(title: string, bodyHtml: string, lang = 'en', headHtml = ''): string {
   return `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">${headHtml}<title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body>${bodyHtml}</body></html>`;

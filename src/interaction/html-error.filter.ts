@@ -1,32 +1,38 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { toOAuthError } from '../errors/to-oauth-error.js';
-import { escapeHtml, PAGE_CSP, renderPage } from '../html.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toOAuthError } from '../common/errors/to-oauth-error.js';
+import { pickLocale } from './i18n.js';
+import { pages, sendPage } from './pages.js';
 
 /**
  * The HTML surface, for browser-facing endpoints where redirecting is unsafe (an unknown
- * client, an unregistered redirect URI): the error is shown to the person, never sent on.
+ * client, an unregistered redirect URI): the error is shown to the person, never sent on, in
+ * the language the request asked for (`ui_locales`, then Accept-Language).
  */
 @Catch()
 export class HtmlErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const req = http.getRequest<FastifyRequest>();
     const error = toOAuthError(exception, this.logger);
-    const body =
-      `<h1>Sign-in could not continue</h1><p>The application sent a request this provider cannot accept.</p>` +
-      `<p>Error: <code>${escapeHtml(error.error)}</code></p>` +
-      (error.description ? `<p>${escapeHtml(error.description)}</p>` : '');
+    const locale = pickLocale(uiLocales(req), req.headers['accept-language']);
     // A page has no authentication challenge to make: 401 (invalid_client) shows as 400.
-    void reply
-      .status(error.status === 401 ? 400 : error.status)
-      .headers({
-        'cache-control': 'no-store',
-        'content-security-policy': PAGE_CSP,
-        'x-content-type-options': 'nosniff',
-      })
-      .type('text/html; charset=utf-8')
-      .send(renderPage('Error', body));
+    sendPage(
+      reply,
+      pages.error(locale, error.error, error.description),
+      error.status === 401 ? 400 : error.status,
+    );
   }
+}
+
+/** `ui_locales` of the query or form body, when it is a single string. */
+function uiLocales(req: FastifyRequest): string[] {
+  for (const source of [req.query, req.body]) {
+    const value = (source as Record<string, unknown> | undefined)?.ui_locales;
+    if (typeof value === 'string') return value.split(' ').slice(0, 10);
+  }
+  return [];
 }

@@ -13,7 +13,8 @@ import {
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidRequest } from '../common/errors/oauth-error.js';
-import { HtmlErrorFilter } from '../common/filters/html-error.filter.js';
+import { HtmlErrorFilter } from '../interaction/html-error.filter.js';
+import { requireFormBody } from '../common/form-body.guard.js';
 import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -60,7 +61,7 @@ export class LogoutController {
   @HttpCode(200)
   @ApiOperation({ summary: 'The end_session_endpoint by POST (a form body)' })
   endSessionPost(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    this.requireForm(req, body);
+    requireFormBody(req, body);
     return this.endSession(body, req, reply);
   }
 
@@ -72,7 +73,7 @@ export class LogoutController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    this.requireForm(req, body);
+    requireFormBody(req, body);
     const pending = await this.logout.takePending(body?.logout, body?.csrf);
     if (!pending)
       throw new InvalidRequest(
@@ -129,11 +130,5 @@ export class LogoutController {
       return;
     }
     sendPage(reply, pages.signedOut(locale, { frames, next: redirect }));
-  }
-
-  private requireForm(req: FastifyRequest, body: unknown) {
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/x-www-form-urlencoded' || typeof body !== 'object' || body === null)
-      throw new InvalidRequest('The request body must be application/x-www-form-urlencoded');
   }
 }
