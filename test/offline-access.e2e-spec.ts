@@ -61,6 +61,8 @@ describe(`offline access through the sign-in pages on ${target}`, { timeout: 180
 
   test('offline_access the user agreed to on the consent page gives a refresh token', async () => {
     const config = await relyingParty();
+    assert.ok(config.serverMetadata().scopes_supported?.includes('offline_access'), 'discovery');
+    assert.ok(config.serverMetadata().grant_types_supported?.includes('refresh_token'));
     const browser = new Browser(provider.url);
     const flow = await startFlow(config, CB, { scope: 'openid email offline_access' });
     const login = await browser.get(flow.url.href);
