@@ -17,9 +17,14 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The Fastify adapter with the provider's logging, request ids, limits and default headers. */
-export function createAdapter(logger: Logger): FastifyAdapter {
+export function createAdapter(
+  logger: Logger,
+  trustProxy?: AppConfig['trustProxy'],
+): FastifyAdapter {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    // Off unless TRUST_PROXY names the proxies: request.ip is then the forwarded client address.
+    ...(trustProxy !== undefined && { trustProxy }),
     // Fastify's parent is this same logger; ours is typed as pino's.
     childLoggerFactory: (_parent: unknown, bindings: Bindings, options: ChildLoggerOptions) =>
       requestLogger(logger, bindings, options),
@@ -58,7 +63,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    createAdapter(logger),
+    createAdapter(logger, config.trustProxy),
     {
       logger: new PinoNestLogger(logger),
       abortOnError: false,

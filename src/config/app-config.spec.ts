@@ -261,6 +261,9 @@ test('session, regulation and TOTP settings are checked', () => {
       .cookieName,
     '__Host-op',
   );
+  assert.match(problemsOf({ TRUST_PROXY: '*' }), /TRUST_PROXY: "\*" is not an address/);
+  assert.equal(loadConfig({}).trustProxy, undefined, 'no proxy is trusted by default');
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy, ['10.0.0.0/8']);
   assert.match(problemsOf({ REGULATION_MAX_RETRIES: '-1' }), /REGULATION_MAX_RETRIES/);
   assert.match(problemsOf({ REGULATION_MAX_RETRIES: 'three' }), /REGULATION_MAX_RETRIES/);
   assert.match(

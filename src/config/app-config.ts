@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../common/duration.js';
+import { parseTrustProxy } from './trust-proxy.js';
 import {
   ConfigurationError,
   validateEnvironment,
@@ -20,6 +21,8 @@ export interface AppConfig {
   issuer: string;
   host: string;
   port: number;
+  /** Fastify's `trustProxy`: the addresses and ranges of trusted proxies; none if undefined. */
+  trustProxy: string[] | undefined;
   database: { url?: string; poolSize: number; dataDir: string };
   /** Absolute path of the static clients file, if any. */
   clientsFile?: string;
@@ -235,6 +238,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('BACKCHANNEL_LOGOUT_RETRY_DELAY must be at least 100ms');
   }
 
+  const proxy = parseTrustProxy(e.TRUST_PROXY);
+  if ('problem' in proxy) problems.push(proxy.problem);
+
   const regulation = {
     maxRetries: e.REGULATION_MAX_RETRIES,
     findTime: ms(e.REGULATION_FIND_TIME),
@@ -283,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     issuer,
     host: e.HOST,
     port: e.PORT,
+    trustProxy: 'trustProxy' in proxy ? proxy.trustProxy : undefined,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     clientsFile: e.CLIENTS_FILE === undefined ? undefined : resolve(e.CLIENTS_FILE),

@@ -104,6 +104,10 @@ export class EnvironmentVariables {
   @Max(65535)
   PORT = 8080;
 
+  /** Peers trusted to give the client's address in X-Forwarded-For: see trust-proxy.ts. */
+  @IsString()
+  TRUST_PROXY = '';
+
   @IsOptional()
   @IsAbsoluteUrl(['postgres:', 'postgresql:'])
   DATABASE_URL?: string;

@@ -28,7 +28,11 @@ const decode = (s: string) =>
 export class Browser {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly origin: string) {}
+  /** `headers` go with every request (a proxy's `x-forwarded-for`, say). */
+  constructor(
+    private readonly origin: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   get(url: string, headers: Record<string, string> = {}): Promise<Visit> {
     return this.visit(url, { method: 'GET', headers });
@@ -74,7 +78,11 @@ export class Browser {
       const res = await fetch(current, {
         ...request,
         redirect: 'manual',
-        headers: { ...(request.headers as Record<string, string>), cookie: this.cookieHeader() },
+        headers: {
+          ...this.headers,
+          ...(request.headers as Record<string, string>),
+          cookie: this.cookieHeader(),
+        },
       });
       for (const cookie of res.headers.getSetCookie()) this.store(cookie);
       const location = res.headers.get('location');
