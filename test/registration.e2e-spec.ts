@@ -26,9 +26,17 @@ interface JsonResponse {
 
 async function call(
   url: string,
-  init: { method?: string; body?: unknown; raw?: string; token?: string; type?: string } = {},
+  init: {
+    method?: string;
+    body?: unknown;
+    raw?: string;
+    token?: string;
+    type?: string;
+    forwardedFor?: string;
+  } = {},
 ): Promise<JsonResponse> {
   const headers: Record<string, string> = {};
+  if (init.forwardedFor !== undefined) headers['x-forwarded-for'] = init.forwardedFor;
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   if (init.body !== undefined || init.raw !== undefined)
     headers['content-type'] = init.type ?? 'application/json';
@@ -581,3 +589,48 @@ describe(`registration off on ${target}`, { timeout: 60_000 }, () => {
     assert.equal('registration_endpoint' in (await discovery(provider)), false);
   });
 });
+
+describe(
+  `open registration is limited per client address on ${target}`,
+  { timeout: 60_000 },
+  () => {
+    let storage: Storage;
+    let provider: RunningProvider;
+    const countClients = () => provider.app.get(DataSource).getRepository(Client).count();
+
+    before(async () => {
+      storage = await createStorage();
+      provider = await startProvider({
+        ...storage.env,
+        REGISTRATION_MODE: 'open',
+        REGISTRATION_ADDRESS_MAX: '2',
+        REGISTRATION_ADDRESS_WINDOW: '10m',
+        TRUST_PROXY: 'loopback',
+      });
+    });
+    after(async () => {
+      await provider?.close();
+      await storage?.dispose();
+    });
+
+    const register = (
+      forwardedFor: string,
+      body: unknown = { redirect_uris: ['https://a.example/cb'] },
+    ) => call(`${provider.url}/register`, { body, forwardedFor });
+
+    test('past the limit: 429 with Retry-After and nothing written; invalid requests do not count; other addresses are not affected', async () => {
+      const spammer = '203.0.113.50';
+      const invalid = await register(spammer, { redirect_uris: ['not a uri'] });
+      assert.equal(invalid.status, 400, 'refused for its metadata');
+      for (let i = 0; i < 2; i++) assert.equal((await register(spammer)).status, 201);
+      const before = await countClients();
+      const refused = await register(spammer);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.body.error, 'invalid_request');
+      assert.match(String(refused.body.error_description), /Too many registrations/);
+      assert.equal(refused.headers.get('retry-after'), '600');
+      assert.equal(await countClients(), before, 'no client was created');
+      assert.equal((await register('198.51.100.9')).status, 201, 'another address registers');
+    });
+  },
+);

@@ -141,7 +141,17 @@ test('the demo seed: only on the embedded default, outside production, unless DE
 });
 
 test('registration is off by default; its modes and tokens are checked', () => {
-  assert.deepEqual(loadConfig({}).registration, { mode: 'off', initialAccessTokens: [] });
+  assert.deepEqual(loadConfig({}).registration, {
+    mode: 'off',
+    initialAccessTokens: [],
+    addressMax: 20,
+    addressWindow: 3_600_000,
+  });
+  assert.match(problemsOf({ REGISTRATION_ADDRESS_MAX: '-1' }), /REGISTRATION_ADDRESS_MAX/);
+  assert.match(
+    problemsOf({ REGISTRATION_ADDRESS_WINDOW: '0' }),
+    /REGISTRATION_ADDRESS_WINDOW must be at least 1s/,
+  );
   assert.match(problemsOf({ REGISTRATION_MODE: 'anyone' }), /REGISTRATION_MODE must be one of/);
   assert.match(
     problemsOf({ REGISTRATION_MODE: 'initial_access_token' }),

@@ -29,7 +29,13 @@ export interface AppConfig {
   usersFile?: string;
   /** Seed the demo user and client at boot (DEMO_SEED auto, the embedded default, not production). */
   demoSeed: boolean;
-  registration: { mode: 'open' | 'initial_access_token' | 'off'; initialAccessTokens: string[] };
+  registration: {
+    mode: 'open' | 'initial_access_token' | 'off';
+    initialAccessTokens: string[];
+    /** Open registrations per client address in `addressWindow`; 0: no limit. */
+    addressMax: number;
+    addressWindow: number;
+  };
   /** Bootstrapped at boot with scope admin, for the admin API. */
   adminClient?: { clientId: string; secret: string };
   redis: { url?: string; keyPrefix: string };
@@ -238,6 +244,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('BACKCHANNEL_LOGOUT_RETRY_DELAY must be at least 100ms');
   }
 
+  const registrationWindow = ms(e.REGISTRATION_ADDRESS_WINDOW);
+  if (registrationWindow < 1000) problems.push('REGISTRATION_ADDRESS_WINDOW must be at least 1s');
+
   const proxy = parseTrustProxy(e.TRUST_PROXY);
   if ('problem' in proxy) problems.push(proxy.problem);
 
@@ -296,7 +305,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     usersFile: e.USERS_FILE === undefined ? undefined : resolve(e.USERS_FILE),
     // Never on real services or in production: the demo's credentials are published.
     demoSeed: e.DEMO_SEED === 'auto' && !production && e.DATABASE_URL === undefined,
-    registration: { mode: e.REGISTRATION_MODE, initialAccessTokens },
+    registration: {
+      mode: e.REGISTRATION_MODE,
+      initialAccessTokens,
+      addressMax: e.REGISTRATION_ADDRESS_MAX,
+      addressWindow: registrationWindow,
+    },
     adminClient:
       e.ADMIN_CLIENT_ID && e.ADMIN_CLIENT_SECRET
         ? { clientId: e.ADMIN_CLIENT_ID, secret: e.ADMIN_CLIENT_SECRET }

@@ -159,6 +159,16 @@ export class EnvironmentVariables {
   @IsString()
   REGISTRATION_INITIAL_ACCESS_TOKENS?: string;
 
+  /** Open registrations from one client address within REGISTRATION_ADDRESS_WINDOW; 0: no limit. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  REGISTRATION_ADDRESS_MAX = 20;
+
+  @IsDuration()
+  REGISTRATION_ADDRESS_WINDOW = '1h';
+
   /** The client bootstrapped at boot to call the admin API (scope admin). */
   @IsOptional()
   @Matches(/^[\x21-\x7e]{1,200}$/, {

@@ -8,6 +8,7 @@ import {
   HttpCode,
   Inject,
   Param,
+  Ip,
   Post,
   Put,
 } from '@nestjs/common';
@@ -20,6 +21,7 @@ import {
   ApiOperation,
   ApiSecurity,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { InvalidRequest } from '../common/errors/oauth-error.js';
 import { ApiInvalidMetadataResponse, ApiInvalidTokenResponse } from './registration.openapi.js';
@@ -71,13 +73,17 @@ export class RegistrationController {
   @ApiCreatedResponse({ description: 'RFC 7591 §3.2.1 client information response' })
   @ApiInvalidMetadataResponse()
   @ApiInvalidTokenResponse()
+  @ApiTooManyRequestsResponse({
+    description: 'Open registration: too many from this address (REGISTRATION_ADDRESS_MAX)',
+  })
   register(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
     @Headers('content-type') contentType: string | undefined,
+    @Ip() address: string,
   ): Promise<ClientInformation> {
     requireJson(contentType);
-    return this.registration.register(body, bearer(authorization));
+    return this.registration.register(body, bearer(authorization), address);
   }
 
   @Get(':clientId')

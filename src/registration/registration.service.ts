@@ -3,7 +3,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ClientMetadata } from '../clients/client-metadata.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import type { Client } from '../clients/client.entity.js';
+import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { addressUnit } from '../common/client-address.js';
 import { InvalidClientMetadata, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
 import { fetchJson, FetchJsonError } from '../common/fetch-json.js';
 import { endpointUrl } from '../common/urls.js';
@@ -46,13 +48,21 @@ export class RegistrationService {
 
   constructor(
     @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.initialTokens = config.registration.initialAccessTokens.map(digest);
   }
 
-  /** RFC 7591 §3.1: open, or with an initial access token as a bearer token (§1.2). */
-  async register(body: unknown, bearer: string | undefined): Promise<ClientInformation> {
+  /**
+   * RFC 7591 §3.1: open, or with an initial access token as a bearer token (§1.2). Open
+   * registrations are limited per client address (RFC 7591 §5: registration may be abused).
+   */
+  async register(
+    body: unknown,
+    bearer: string | undefined,
+    address: string | undefined,
+  ): Promise<ClientInformation> {
     if (this.config.registration.mode === 'initial_access_token') {
       if (bearer === undefined) throw bearerChallenge();
       const presented = digest(bearer);
@@ -61,6 +71,8 @@ export class RegistrationService {
       }
     }
     const metadata = await this.validate(body);
+    // Counted once the metadata is valid, so a developer fixing a request is not locked out.
+    if (this.config.registration.mode === 'open') await this.countAddress(address);
     const registrationAccessToken = randomBytes(32).toString('base64url');
     const { client, secret } = await this.clients.create({
       metadata,
@@ -71,6 +83,19 @@ export class RegistrationService {
       `Registered client ${client.clientId} (${metadata.token_endpoint_auth_method})`,
     );
     return this.information(client, registrationAccessToken, secret);
+  }
+
+  private async countAddress(address: string | undefined): Promise<void> {
+    const { addressMax, addressWindow } = this.config.registration;
+    if (addressMax === 0) return;
+    const key = `registration:address:${createHash('sha256').update(addressUnit(address)).digest('base64url')}`;
+    if ((await this.store.increment(key, addressWindow)) <= addressMax) return;
+    this.logger.warn(`Open registration refused: more than ${addressMax} from one address`);
+    throw new OAuthError(
+      'invalid_request',
+      'Too many registrations from this address; try again later',
+      429,
+    ).withHeader('retry-after', String(Math.ceil(addressWindow / 1000)));
   }
 
   /** RFC 7592 §2.1. */

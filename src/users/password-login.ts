@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { authenticationContext, type Acr } from './authentication-context.js';
-import { addressUnit } from './client-address.js';
+import { addressUnit } from '../common/client-address.js';
 import { LoginRegulation } from './login-regulation.js';
 import { verifyPassword } from './passwords.js';
 import type { User } from './user.entity.js';

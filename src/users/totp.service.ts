@@ -3,7 +3,7 @@ import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { addressUnit } from './client-address.js';
+import { addressUnit } from '../common/client-address.js';
 import { LoginRegulation } from './login-regulation.js';
 import { quoted } from './password-login.js';
 import { generateTotpSecret, matchTotp, totpUri } from './totp.js';
