@@ -339,6 +339,56 @@ describe(`RP-initiated and front-channel logout on ${target}`, { timeout: 180_00
     assert.equal(await sessionAlive(cookie), true);
   });
 
+  test('bad input at /end_session: a 400 page or a confirmation, never a 5xx, a stack or a redirect', async () => {
+    const { browser, idToken, cookie } = await signedIn();
+    const endpoint = `${provider.url}/end_session`;
+    const get = (query: string) => browser.get(`${endpoint}?${query}`);
+    const refused: [string, Promise<Visit>][] = [
+      ['a repeated parameter', get(`state=a&state=b`)],
+      ['a repeated hint', get(`id_token_hint=${idToken}&id_token_hint=${idToken}`)],
+      ['an overlong state', get(`state=${'s'.repeat(2_001)}`)],
+      // Posted: a URL this long is refused by Node's own header limit (431).
+      ['an overlong hint', browser.post(endpoint, { id_token_hint: 'h'.repeat(16_385) })],
+      ['an overlong logout_hint', get(`logout_hint=${'u'.repeat(201)}`)],
+      ['a JSON body', browser.visitRaw(endpoint, 'application/json', '{"state":"x"}')],
+      ['a text body', browser.visitRaw(endpoint, 'text/plain', 'state=x')],
+      ['a confirm without a form', browser.visitRaw(`${endpoint}/confirm`, 'text/plain', 'x')],
+      [
+        'a confirm with garbage',
+        browser.post(`${endpoint}/confirm`, { logout: '../../x', csrf: '%00' }),
+      ],
+    ];
+    for (const [what, visit] of refused) {
+      const page = await visit;
+      assert.equal(page.status, 400, `${what}: ${page.html.slice(0, 200)}`);
+      assert.ok(page.url.startsWith(provider.url), `${what}: no redirect`);
+      assert.doesNotMatch(page.html, /at \w+ \(|node:internal|\.ts:\d+/, `${what}: no stack`);
+    }
+    assert.equal(await sessionAlive(cookie), true, 'nothing was signed out');
+
+    // Hints that are not ours, and clients that do not exist, only lose the redirect.
+    for (const [what, query] of [
+      ['a hint that is not a JWT', 'id_token_hint=not.a.jwt'],
+      ['a hint of random bytes', `id_token_hint=${randomBytes(40).toString('base64url')}`],
+      [
+        'an unknown client_id',
+        'client_id=nobody&post_logout_redirect_uri=' + encodeURIComponent(AFTER),
+      ],
+      [
+        'a client_id the hint does not name',
+        `client_id=nobody&id_token_hint=${idToken}&post_logout_redirect_uri=${encodeURIComponent(AFTER)}`,
+      ],
+      ['a javascript: redirect', 'post_logout_redirect_uri=javascript:alert(1)'],
+    ]) {
+      const page = await get(query);
+      assertConfirmation(page);
+      assert.doesNotMatch(page.html, /javascript:|rp\.example\.com\/signed-out/, what);
+    }
+    // An empty form is a request without parameters: the user is asked.
+    assertConfirmation(await browser.visitRaw(endpoint, 'application/x-www-form-urlencoded', ''));
+    assert.equal(await sessionAlive(cookie), true, 'still not signed out');
+  });
+
   test('front-channel: the signed-out page frames each client, with iss and sid exactly when required', async () => {
     const browser = new Browser(provider.url);
     const a = await signInWith(browser, withSid, CB, credentials());

@@ -440,6 +440,30 @@ const invalid: [string, unknown, string, RegExp][] = [
     /post_logout_redirect_uris\[0\] must use https/,
   ],
   [
+    'a back-channel logout URI with a fragment',
+    { ...WEB, backchannel_logout_uri: 'https://rp.example/logout#now' },
+    'invalid_client_metadata',
+    /backchannel_logout_uri must not contain a fragment/,
+  ],
+  [
+    'a back-channel logout URI over plain http',
+    { ...WEB, backchannel_logout_uri: 'http://rp.example/logout' },
+    'invalid_client_metadata',
+    /backchannel_logout_uri must use https/,
+  ],
+  [
+    'a front-channel logout URI that is script',
+    { ...WEB, frontchannel_logout_uri: 'javascript:alert(1)' },
+    'invalid_client_metadata',
+    /frontchannel_logout_uri must be an http\(s\) URL/,
+  ],
+  [
+    'a string for backchannel_logout_session_required',
+    { ...WEB, backchannel_logout_session_required: 'yes' },
+    'invalid_client_metadata',
+    /backchannel_logout_session_required must be true or false/,
+  ],
+  [
     'an unknown consent mode',
     { ...WEB, consent_mode: 'never' },
     'invalid_client_metadata',

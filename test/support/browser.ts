@@ -46,6 +46,11 @@ export class Browser {
     });
   }
 
+  /** A POST with any body and content type, for requests no browser form would send. */
+  visitRaw(url: string, contentType: string, body: string): Promise<Visit> {
+    return this.visit(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  }
+
   /** The forms of a page, with their hidden and pre-filled fields. */
   static forms(html: string): Form[] {
     const forms: Form[] = [];
