@@ -205,4 +205,43 @@ describe(`signing out everywhere on ${target}`, { timeout: 180_000 }, () => {
     const sids = receiver.to('/admin-all').map((r) => decodeJwt(r.token!).sid);
     assert.equal(new Set(sids).size, 2, 'one per session');
   });
+
+  test('a sign-out ends the refresh tokens issued in the session without offline_access; offline ones outlive it', async () => {
+    const oauthOnly = await relyingParty(undefined, {
+      grant_types: ['authorization_code', 'refresh_token'],
+      scope: 'email',
+    });
+    const offline = await relyingParty(undefined, {
+      grant_types: ['authorization_code', 'refresh_token'],
+      scope: 'openid email offline_access',
+    });
+    const browser = new Browser(provider.url);
+    const online = await signInWith(browser, oauthOnly.config, CB, credentials(), {
+      scope: 'email',
+    });
+    const kept = await signInWith(browser, offline.config, CB, credentials(), {
+      scope: 'openid email offline_access',
+    });
+    assert.ok(online.refresh_token && kept.refresh_token, 'both got refresh tokens');
+    const rotated = await oidc.refreshTokenGrant(oauthOnly.config, online.refresh_token);
+    const sid = decodeJwt(kept.id_token!).sid as string;
+
+    const ended = await api(`${adminBase}/users/${user.id}/sessions/${sid}`, admin, {
+      method: 'DELETE',
+    });
+    assert.equal(ended.status, 204, ended.text);
+
+    const refused = await oidc.refreshTokenGrant(oauthOnly.config, rotated.refresh_token!).then(
+      () => assert.fail('an online refresh token outlived its session'),
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof oidc.ResponseBodyError);
+    assert.equal(refused.error, 'invalid_grant');
+    for (const accessToken of [online.access_token, rotated.access_token]) {
+      const introspected = await oidc.tokenIntrospection(oauthOnly.config, accessToken);
+      assert.equal(introspected.active, false, 'the access tokens issued beside them too');
+    }
+    const offlineStill = await oidc.refreshTokenGrant(offline.config, kept.refresh_token);
+    assert.ok(offlineStill.refresh_token, 'offline access outlives the session');
+  });
 });

@@ -36,7 +36,7 @@ import {
 } from '../users/user-input.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { BackchannelLogout } from '../sessions/backchannel-logout.js';
+import { LogoutEvents } from '../sessions/logout-events.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
 import { jsonObject, optionalJsonObject, paging } from './admin-input.js';
@@ -77,7 +77,7 @@ export class AdminUsersController {
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(SessionsService) private readonly sessions: SessionsService,
-    @Inject(BackchannelLogout) private readonly backchannel: BackchannelLogout,
+    @Inject(LogoutEvents) private readonly logoutEvents: LogoutEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -293,7 +293,7 @@ export class AdminUsersController {
       if (!(await this.users.setDisabled(id, disabled))) throw notFound(id);
       // A disabled user is signed out everywhere, not only refused at the next login.
       // Each ended session's clients are told through Back-Channel Logout.
-      if (disabled) await this.backchannel.notifyAll(await this.sessions.endAllForUser(id));
+      if (disabled) await this.logoutEvents.ended(await this.sessions.endAllForUser(id));
       this.logger.log(
         `User ${user.username} (${id}) ${disabled ? 'disabled' : 'enabled'} by ${admin.client_id}`,
       );

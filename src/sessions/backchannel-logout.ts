@@ -116,11 +116,6 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
     }
   }
 
-  /** `notify` for each session, in order. */
-  async notifyAll(sessions: Session[]): Promise<void> {
-    for (const session of sessions) await this.notify(session);
-  }
-
   /** Looks for due deliveries now, without waiting for the next poll. */
   kick(): void {
     void this.tick();

@@ -1,18 +1,36 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BackchannelLogout } from './backchannel-logout.js';
 import type { Session } from './session.entity.js';
 
+/** Something else a module does when a session ends. */
+export type SessionEndedListener = (session: Session) => Promise<unknown>;
+
 /**
- * What happens after a session ended (RP-initiated logout, the admin API, a disabled user):
- * Back-Channel Logout 1.0 for the clients that took part. Queued, never blocking: callers
- * await it and catch and log its errors, so a failing client never stops a sign-out.
+ * What happens after sessions ended (RP-initiated logout, the admin API, a disabled user):
+ * Back-Channel Logout 1.0 for the clients that took part, and what other modules registered
+ * (they cannot be imported here without a cycle). Every step runs even when another fails;
+ * failures are logged, never thrown, so nothing stops a sign-out.
  */
 @Injectable()
 export class LogoutEvents {
+  private readonly logger = new Logger('LogoutEvents');
+  private readonly listeners: SessionEndedListener[] = [];
+
   constructor(@Inject(BackchannelLogout) private readonly backchannel: BackchannelLogout) {}
 
-  /** The session has ended (its row is gone); `session.clients` took part in it. */
-  ended(session: Session): Promise<void> {
-    return this.backchannel.notify(session);
+  onEnded(listener: SessionEndedListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The sessions have ended (their rows are gone); `session.clients` took part in each. */
+  async ended(sessions: Session | Session[]): Promise<void> {
+    for (const session of Array.isArray(sessions) ? sessions : [sessions]) {
+      const outcomes = await Promise.allSettled([
+        this.backchannel.notify(session),
+        ...this.listeners.map((listener) => listener(session)),
+      ]);
+      for (const outcome of outcomes)
+        if (outcome.status === 'rejected') this.logger.error(outcome.reason);
+    }
   }
 }

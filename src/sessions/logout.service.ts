@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import type { Client } from '../clients/client.entity.js';
@@ -68,8 +68,6 @@ export interface PendingLogout {
  */
 @Injectable()
 export class LogoutService {
-  private readonly logger = new Logger('Logout');
-
   constructor(
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(ClientsService) private readonly clients: ClientsService,
@@ -154,16 +152,10 @@ export class LogoutService {
     return user?.username === hint;
   }
 
-  /** Ends a session and tells `LogoutEvents` (whose failure is logged, never thrown). */
+  /** Ends a session and tells `LogoutEvents`. */
   async end(sessionId: string): Promise<Session | undefined> {
     const ended = await this.sessions.end(sessionId);
-    if (ended) {
-      try {
-        await this.events.ended(ended);
-      } catch (e) {
-        this.logger.error(e);
-      }
-    }
+    if (ended) await this.events.ended(ended);
     return ended;
   }
 

@@ -211,6 +211,16 @@ export class RefreshTokens {
     return this.revokeWhere(`user_id = $1 AND client_id = $2`, [userId, clientId]);
   }
 
+  /**
+   * Back-Channel Logout 1.0 §2.7: when a session ends, the refresh tokens issued in it without
+   * `offline_access` (plain OAuth grants) end with it; offline ones are meant to outlive it.
+   */
+  revokeOnlineForSession(sessionId: string): Promise<number> {
+    return this.revokeWhere(`session_id = $1 AND NOT ('offline_access' = ANY (scope))`, [
+      sessionId,
+    ]);
+  }
+
   /** Revokes matching tokens not yet revoked (earlier revocations denied their access tokens). */
   private async revokeWhere(condition: string, parameters: string[]): Promise<number> {
     const [rows]: [{ access_token_jti: string | null; access_token_exp: Date | null }[], number] =

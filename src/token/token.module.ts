@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokens } from './access-tokens.js';
 import { BearerScopeGuard } from './bearer-auth.js';
@@ -9,6 +10,7 @@ import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
 import { RefreshTokens } from './refresh-tokens.js';
+import { SessionEndRevocation } from './session-end-revocation.js';
 import { UserTokens } from './user-tokens.js';
 import { IdTokens } from './id-tokens.js';
 import { TokenController } from './token.controller.js';
@@ -16,7 +18,7 @@ import { TokenMetadata } from './token.metadata.js';
 import { TokenService } from './token.service.js';
 
 @Module({
-  imports: [DiscoveryModule, ClientsModule, UsersModule, AuthorizationModule],
+  imports: [DiscoveryModule, ClientsModule, UsersModule, AuthorizationModule, SessionsModule],
   controllers: [TokenController],
   providers: [
     TokenService,
@@ -27,6 +29,7 @@ import { TokenService } from './token.service.js';
     AuthorizationCodeGrant,
     RefreshTokenGrant,
     RefreshTokens,
+    SessionEndRevocation,
     UserTokens,
     BearerScopeGuard,
   ],
