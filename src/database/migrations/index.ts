@@ -6,6 +6,7 @@ import { Consents1764000000010 } from './1764000000010-consents.js';
 import { DemoClientOrigin1764000000011 } from './1764000000011-demo-client-origin.js';
 import { RefreshTokens1764000000020 } from './1764000000020-refresh-tokens.js';
 import { BackchannelDeliveries1764000000021 } from './1764000000021-backchannel-deliveries.js';
+import { RefreshTokensBySession1764000000022 } from './1764000000022-refresh-tokens-by-session.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   DemoClientOrigin1764000000011,
   RefreshTokens1764000000020,
   BackchannelDeliveries1764000000021,
+  RefreshTokensBySession1764000000022,
 ];
