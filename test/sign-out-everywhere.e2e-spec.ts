@@ -244,4 +244,51 @@ describe(`signing out everywhere on ${target}`, { timeout: 180_000 }, () => {
     const offlineStill = await oidc.refreshTokenGrant(offline.config, kept.refresh_token);
     assert.ok(offlineStill.refresh_token, 'offline access outlives the session');
   });
+
+  test('disabling or deleting a user signs them out everywhere: back-channel, refresh tokens and the access tokens beside them', async () => {
+    for (const action of ['disable', 'delete'] as const) {
+      const person = await provider.app.get(UsersService).create({
+        username: `${action}-${randomBytes(3).toString('hex')}`,
+        password: PASSWORD,
+        claims: {},
+        origin: 'admin',
+      });
+      const rp = await relyingParty(`/user-${action}`, {
+        grant_types: ['authorization_code', 'refresh_token'],
+        scope: 'openid email offline_access',
+      });
+      const tokens = await signInWith(
+        new Browser(provider.url),
+        rp.config,
+        CB,
+        { username: person.username, password: PASSWORD },
+        { scope: 'openid email offline_access' },
+      );
+      assert.ok(tokens.refresh_token, 'an offline refresh token');
+
+      const res =
+        action === 'disable'
+          ? await api(`${adminBase}/users/${person.id}/disable`, admin, { method: 'POST' })
+          : await api(`${adminBase}/users/${person.id}`, admin, { method: 'DELETE' });
+      assert.ok(res.status === 200 || res.status === 204, `${action}: ${res.text}`);
+
+      const delivered = await eventually(
+        () => {
+          const got = receiver.to(`/user-${action}`);
+          return Promise.resolve(got.length > 0 ? got : undefined);
+        },
+        10_000,
+        `the logout token after ${action}`,
+      );
+      await assertLogoutToken(delivered, { clientId: rp.clientId, idToken: tokens.id_token! });
+      const refused = await oidc.refreshTokenGrant(rp.config, tokens.refresh_token).then(
+        () => assert.fail(`${action}: the refresh token still works`),
+        (e: unknown) => e,
+      );
+      assert.ok(refused instanceof oidc.ResponseBodyError);
+      assert.equal(refused.error, 'invalid_grant');
+      const introspected = await oidc.tokenIntrospection(rp.config, tokens.access_token);
+      assert.equal(introspected.active, false, `${action}: the access token is revoked`);
+    }
+  });
 });

@@ -37,6 +37,7 @@ import {
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { LogoutEvents } from '../sessions/logout-events.js';
+import { RefreshTokens } from '../token/refresh-tokens.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
 import { jsonObject, optionalJsonObject, paging } from './admin-input.js';
@@ -78,6 +79,7 @@ export class AdminUsersController {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(SessionsService) private readonly sessions: SessionsService,
     @Inject(LogoutEvents) private readonly logoutEvents: LogoutEvents,
+    @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -183,6 +185,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Delete a user' })
   async delete(@Param('id') id: string, @BearerClaims() admin: AccessTokenClaims): Promise<void> {
     const user = this.managedHere(await this.existing(id));
+    await this.signOutEverywhere(id);
     if (!(await this.users.delete(id))) throw notFound(id);
     this.logger.log(`User ${user.username} (${id}) deleted by ${admin.client_id}`);
   }
@@ -291,14 +294,22 @@ export class AdminUsersController {
     const user = this.managedHere(await this.existing(id));
     if (user.disabled !== disabled) {
       if (!(await this.users.setDisabled(id, disabled))) throw notFound(id);
-      // A disabled user is signed out everywhere, not only refused at the next login.
-      // Each ended session's clients are told through Back-Channel Logout.
-      if (disabled) await this.logoutEvents.ended(await this.sessions.endAllForUser(id));
+      if (disabled) await this.signOutEverywhere(id);
       this.logger.log(
         `User ${user.username} (${id}) ${disabled ? 'disabled' : 'enabled'} by ${admin.client_id}`,
       );
     }
     return userView(await this.existing(id));
+  }
+
+  /**
+   * A disabled or deleted user is signed out everywhere, not only refused at the next login:
+   * each ended session's clients are told through Back-Channel Logout, and every refresh
+   * token goes, with the access tokens issued beside them.
+   */
+  private async signOutEverywhere(id: string): Promise<void> {
+    await this.logoutEvents.ended(await this.sessions.endAllForUser(id));
+    await this.refreshTokens.revokeForUser(id);
   }
 
   private async existing(id: string): Promise<User> {

@@ -211,6 +211,11 @@ export class RefreshTokens {
     return this.revokeWhere(`user_id = $1 AND client_id = $2`, [userId, clientId]);
   }
 
+  /** Revokes every refresh token of a user (disabled or deleted), denying their access tokens. */
+  revokeForUser(userId: string): Promise<number> {
+    return this.revokeWhere(`user_id = $1`, [userId]);
+  }
+
   /**
    * Back-Channel Logout 1.0 §2.7: when a session ends, the refresh tokens issued in it without
    * `offline_access` (plain OAuth grants) end with it; offline ones are meant to outlive it.
