@@ -54,6 +54,23 @@ function contract(name: string, make: () => Promise<ShortLivedStore>) {
       assert.equal(await store.increment(k, 400), 1, 'a new window');
     });
 
+    test('a set: members added, its life only extended, taken once by concurrent takers', async () => {
+      const k = key('set');
+      await store.addToSet(k, 'a', 300);
+      await store.addToSet(k, 'b', 100); // does not shorten the set's life
+      await store.addToSet(k, 'a', 300);
+      await sleep(150);
+      const taken = await Promise.all(Array.from({ length: 5 }, () => store.takeSet(k)));
+      const nonEmpty = taken.filter((m) => m.length > 0);
+      assert.equal(nonEmpty.length, 1, 'one taker gets the members');
+      assert.deepEqual([...nonEmpty[0]].sort(), ['a', 'b']);
+      assert.deepEqual(await store.takeSet(k), [], 'gone once taken');
+      const later = key('set');
+      await store.addToSet(later, 'x', 200);
+      await sleep(300);
+      assert.deepEqual(await store.takeSet(later), [], 'gone once expired');
+    });
+
     test('delete', async () => {
       const k = key('del');
       await store.put(k, 'x', 5_000);

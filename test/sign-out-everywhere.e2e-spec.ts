@@ -245,7 +245,7 @@ describe(`signing out everywhere on ${target}`, { timeout: 180_000 }, () => {
     assert.ok(offlineStill.refresh_token, 'offline access outlives the session');
   });
 
-  test('disabling or deleting a user signs them out everywhere: back-channel, refresh tokens and the access tokens beside them', async () => {
+  test('disabling or deleting a user signs them out everywhere: back-channel, refresh tokens and every access token', async () => {
     for (const action of ['disable', 'delete'] as const) {
       const person = await provider.app.get(UsersService).create({
         username: `${action}-${randomBytes(3).toString('hex')}`,
@@ -257,14 +257,17 @@ describe(`signing out everywhere on ${target}`, { timeout: 180_000 }, () => {
         grant_types: ['authorization_code', 'refresh_token'],
         scope: 'openid email offline_access',
       });
-      const tokens = await signInWith(
-        new Browser(provider.url),
-        rp.config,
-        CB,
-        { username: person.username, password: PASSWORD },
-        { scope: 'openid email offline_access' },
-      );
+      const online = await relyingParty(undefined); // no refresh tokens at all
+      const browser = new Browser(provider.url);
+      const personal = { username: person.username, password: PASSWORD };
+      const tokens = await signInWith(browser, rp.config, CB, personal, {
+        scope: 'openid email offline_access',
+      });
       assert.ok(tokens.refresh_token, 'an offline refresh token');
+      const plain = await signInWith(browser, online.config, CB, personal);
+      assert.equal(plain.refresh_token, undefined);
+      const active = await oidc.tokenIntrospection(online.config, plain.access_token);
+      assert.equal(active.active, true);
 
       const res =
         action === 'disable'
@@ -289,6 +292,8 @@ describe(`signing out everywhere on ${target}`, { timeout: 180_000 }, () => {
       assert.equal(refused.error, 'invalid_grant');
       const introspected = await oidc.tokenIntrospection(rp.config, tokens.access_token);
       assert.equal(introspected.active, false, `${action}: the access token is revoked`);
+      const alone = await oidc.tokenIntrospection(online.config, plain.access_token);
+      assert.equal(alone.active, false, `${action}: so is one issued without a refresh token`);
     }
   });
 });

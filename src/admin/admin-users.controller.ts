@@ -16,7 +16,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InvalidRequest, NotFound, OAuthError } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { AccessTokenClaims } from '../token/access-tokens.js';
+import { AccessTokens, type AccessTokenClaims } from '../token/access-tokens.js';
 import { BearerClaims, RequireScope } from '../token/bearer-auth.js';
 import { generatePassword } from '../users/passwords.js';
 import {
@@ -80,6 +80,7 @@ export class AdminUsersController {
     @Inject(SessionsService) private readonly sessions: SessionsService,
     @Inject(LogoutEvents) private readonly logoutEvents: LogoutEvents,
     @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
+    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -304,12 +305,13 @@ export class AdminUsersController {
 
   /**
    * A disabled or deleted user is signed out everywhere, not only refused at the next login:
-   * each ended session's clients are told through Back-Channel Logout, and every refresh
-   * token goes, with the access tokens issued beside them.
+   * each ended session's clients are told through Back-Channel Logout, every refresh token
+   * goes, and every access token still alive is denied.
    */
   private async signOutEverywhere(id: string): Promise<void> {
     await this.logoutEvents.ended(await this.sessions.endAllForUser(id));
     await this.refreshTokens.revokeForUser(id);
+    await this.accessTokens.revokeAllOfUser(id);
   }
 
   private async existing(id: string): Promise<User> {

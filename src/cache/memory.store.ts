@@ -12,6 +12,7 @@ interface Entry {
  */
 export class MemoryStore extends ShortLivedStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly sets = new Map<string, { members: Set<string>; expiresAt: number }>();
   private readonly bus = new EventEmitter().setMaxListeners(0);
   private readonly sweeper = setInterval(() => this.sweep(), 30_000).unref();
 
@@ -48,7 +49,24 @@ export class MemoryStore extends ShortLivedStore {
 
   delete(key: string): Promise<void> {
     this.entries.delete(key);
+    this.sets.delete(key);
     return Promise.resolve();
+  }
+
+  addToSet(key: string, member: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    let set = this.sets.get(key);
+    if (!set || set.expiresAt <= now)
+      this.sets.set(key, (set = { members: new Set(), expiresAt: 0 }));
+    set.members.add(member);
+    set.expiresAt = Math.max(set.expiresAt, now + ttlMs);
+    return Promise.resolve();
+  }
+
+  takeSet(key: string): Promise<string[]> {
+    const set = this.sets.get(key);
+    this.sets.delete(key);
+    return Promise.resolve(set && set.expiresAt > Date.now() ? [...set.members] : []);
   }
 
   publish(channel: string, message: string): Promise<void> {
@@ -73,6 +91,7 @@ export class MemoryStore extends ShortLivedStore {
     clearInterval(this.sweeper);
     this.bus.removeAllListeners();
     this.entries.clear();
+    this.sets.clear();
     return Promise.resolve();
   }
 
@@ -88,5 +107,6 @@ export class MemoryStore extends ShortLivedStore {
   private sweep() {
     const now = Date.now();
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    for (const [key, set] of this.sets) if (set.expiresAt <= now) this.sets.delete(key);
   }
 }

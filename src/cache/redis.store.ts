@@ -7,6 +7,16 @@ const INCREMENT_SCRIPT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+// SADD, and extend the set's life to at least ARGV[2] ms, never shortening it.
+const ADD_TO_SET_SCRIPT = `redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`;
+
+// SMEMBERS and DEL as one step.
+const TAKE_SET_SCRIPT = `local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return members`;
+
 /**
  * Redis (`redis` v6 client). Keys carry a prefix so several deployments can share a server.
  * The offline queue is off: while Redis is away, calls fail at once instead of piling up,
@@ -108,6 +118,18 @@ export class RedisStore extends ShortLivedStore {
 
   async delete(key: string): Promise<void> {
     await this.client.del(this.prefix + key);
+  }
+
+  async addToSet(key: string, member: string, ttlMs: number): Promise<void> {
+    await this.client.eval(ADD_TO_SET_SCRIPT, {
+      keys: [this.prefix + key],
+      arguments: [member, String(Math.max(1, Math.ceil(ttlMs)))],
+    });
+  }
+
+  async takeSet(key: string): Promise<string[]> {
+    const reply = await this.client.eval(TAKE_SET_SCRIPT, { keys: [this.prefix + key] });
+    return (reply as string[] | null) ?? [];
   }
 
   async publish(channel: string, message: string): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Short-lived, shared state: codes, interactions, replay caches, deny lists, rate limits and
- * change notifications. Redis in a deployment; process memory on the embedded default.
+ * change notifications, sets of a user's access tokens. Redis in a deployment; process memory on the embedded default.
  * Values are strings: callers serialise what they store.
  */
 export abstract class ShortLivedStore {
@@ -15,6 +15,10 @@ export abstract class ShortLivedStore {
   /** Increments a counter; the first increment starts its `ttlMs` window. Returns the new count. */
   abstract increment(key: string, ttlMs: number): Promise<number>;
   abstract delete(key: string): Promise<void>;
+  /** Adds a member to a set, which then lives at least `ttlMs` more (never less than before). */
+  abstract addToSet(key: string, member: string, ttlMs: number): Promise<void>;
+  /** Atomically reads and deletes a set: of concurrent takers, one gets the members. */
+  abstract takeSet(key: string): Promise<string[]>;
   /** Sends a message to every instance subscribed to the channel, this one included. */
   abstract publish(channel: string, message: string): Promise<void>;
   /** Listens to a channel; returns a function that stops listening. */

@@ -81,7 +81,16 @@ export class AccessTokens {
       typ: ACCESS_TOKEN_TYPE,
     });
     if (input.endUser) {
-      await this.store.put(endUserKey(claims.jti), JSON.stringify(input.endUser), lifetimeMs);
+      // Sent together: the Redis client pipelines commands issued in one tick.
+      await Promise.all([
+        this.store.put(endUserKey(claims.jti), JSON.stringify(input.endUser), lifetimeMs),
+        // So that disabling the user can deny every token they still hold.
+        this.store.addToSet(
+          userTokensKey(input.endUser.userId),
+          `${claims.jti}.${claims.exp}`,
+          lifetimeMs,
+        ),
+      ]);
     }
     return { token, claims, expiresIn };
   }
@@ -134,6 +143,22 @@ export class AccessTokens {
     return stored === null ? undefined : (JSON.parse(stored) as EndUserOfToken);
   }
 
+  /**
+   * Denies every access token issued to a user that may still be alive (a user disabled or
+   * deleted): at `/introspect` and `/userinfo` they are inactive at once. Resource servers
+   * that verify tokens offline see this only at `exp`.
+   */
+  async revokeAllOfUser(userId: string): Promise<number> {
+    const members = await this.store.takeSet(userTokensKey(userId));
+    await Promise.all(
+      members.map((member) => {
+        const dot = member.lastIndexOf('.');
+        return this.revoke({ jti: member.slice(0, dot), exp: Number(member.slice(dot + 1)) });
+      }),
+    );
+    return members.length;
+  }
+
   /** Denies the token everywhere until it expires by itself. */
   async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
     const ttlMs = claims.exp * 1000 - Date.now();
@@ -143,3 +168,4 @@ export class AccessTokens {
 
 const deniedKey = (jti: string) => `revoked-at:${jti}`;
 const endUserKey = (jti: string) => `at-user:${jti}`;
+const userTokensKey = (userId: string) => `user-ats:${userId}`;
