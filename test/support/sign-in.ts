@@ -78,3 +78,24 @@ export async function signInWith(
     page = await browser.submit(page, '/consent', { decision: 'allow' });
   return finishFlow(config, page, flow, (extra.scope ?? 'openid').split(' ').includes('openid'));
 }
+
+/**
+ * The OAuth error response an openid-client request ended in (`error`, `status`); the test
+ * fails if the request succeeded or failed some other way.
+ */
+export async function oauthError(
+  request: Promise<unknown>,
+  what: string,
+): Promise<oidc.ResponseBodyError> {
+  const outcome = await request.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(
+    outcome instanceof oidc.ResponseBodyError,
+    outcome === undefined
+      ? `${what}: it succeeded`
+      : `${what}: ${outcome instanceof Error ? outcome.message : 'an unexpected failure'}`,
+  );
+  return outcome;
+}
