@@ -2,14 +2,18 @@
  * An example relying party: a small web application that signs people in with this provider
  * through the authorization code flow, with PKCE (S256), state and nonce, using openid-client
  * (a certified relying-party library). It shows the ID token's claims and the UserInfo
- * answer. The browser test runs it against a real provider in Chromium.
+ * answer, and signs out everywhere with RP-Initiated Logout; the provider tells it of sign-outs
+ * elsewhere through Front-Channel Logout. The browser test runs it against a real provider in
+ * Chromium.
  *
  *   npm run example:rp          # then open http://localhost:3000
  *
  * Settings (environment): ISSUER (default http://localhost:8080, the provider's own default
  * issuer), CLIENT_ID and CLIENT_SECRET (default the demo client that the provider seeds on the
  * embedded default), PORT (3000), BASE_URL (http://localhost:PORT; the redirect URI is
- * BASE_URL/callback and must be registered for the client).
+ * BASE_URL/callback and must be registered for the client, as must BASE_URL/ as a
+ * post_logout_redirect_uri and BASE_URL/frontchannel-logout as its frontchannel_logout_uri, with
+ * frontchannel_logout_session_required).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,6 +29,8 @@ export interface RpOptions {
   baseUrl: string;
   /** Default `openid profile email`. */
   scope?: string;
+  /** Called with the `sid` of each Front-Channel Logout notice the provider sends. */
+  onFrontChannelLogout?: (sid: string) => void;
 }
 
 /** The demo client of the provider's embedded default (src/demo/demo-seed.ts). */
@@ -46,7 +52,12 @@ interface Session {
   expires: number;
   /** Between /login and /callback: what the callback must match. */
   pending?: { state: string; nonce: string; verifier: string; expires: number };
-  signedIn?: { claims: Record<string, unknown>; userinfo: Record<string, unknown> };
+  signedIn?: {
+    claims: Record<string, unknown>;
+    userinfo: Record<string, unknown>;
+    /** For RP-Initiated Logout's `id_token_hint`. */
+    idToken: string;
+  };
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -102,6 +113,8 @@ export function createRpServer(options: RpOptions): Server {
   const scope = options.scope ?? 'openid profile email';
   const secureCookie = base.protocol === 'https:';
   const sessions = new Map<string, Session>();
+  /** The `state` of each sign-out sent to the provider, until it comes back. */
+  const signingOut = new Map<string, number>();
 
   // Discovery once, when first needed (the provider may start after this application); a
   // failure is retried at the next request.
@@ -166,15 +179,18 @@ export function createRpServer(options: RpOptions): Server {
     res.end();
   }
 
-  function home(res: ServerResponse, session: Session | undefined): void {
+  function home(res: ServerResponse, session: Session | undefined, url: URL): void {
     const signedIn = session?.signedIn;
     if (!signedIn) {
+      // Back from the provider's end_session endpoint with the state this application sent.
+      const state = url.searchParams.get('state');
+      const back = state !== null && signingOut.delete(state);
       send(
         res,
         200,
         page(
-          'Example relying party',
-          `<p>This application signs you in with the OpenID Provider at <code>${escapeHtml(options.issuer)}</code>.</p>
+          back ? 'Signed out' : 'Example relying party',
+          `${back ? '<p id="signed-out">You are signed out, here and at the provider.</p>\n' : ''}<p>This application signs you in with the OpenID Provider at <code>${escapeHtml(options.issuer)}</code>.</p>
 <p><a href="/login">Sign in</a></p>`,
         ),
       );
@@ -186,7 +202,7 @@ export function createRpServer(options: RpOptions): Server {
       200,
       page(
         'Signed in',
-        `<p>Signed in as <strong id="who">${escapeHtml(who)}</strong>. <a href="/logout">Sign out</a> (here only)</p>
+        `<p>Signed in as <strong id="who">${escapeHtml(who)}</strong>. <a href="/logout">Sign out</a> (everywhere) or <a href="/logout/local">sign out here only</a></p>
 <h2>ID token claims</h2>
 <div id="id-token-claims">${json(signedIn.claims)}</div>
 <h2>UserInfo</h2>
@@ -243,6 +259,7 @@ export function createRpServer(options: RpOptions): Server {
       session.signedIn = {
         claims: { ...claims },
         userinfo: { ...userinfo },
+        idToken: tokens.id_token!,
       };
       redirect(res, '/');
     } catch (e) {
@@ -256,6 +273,48 @@ export function createRpServer(options: RpOptions): Server {
         page('Sign-in failed', `<p>${escapeHtml(detail)}</p><p><a href="/login">Try again</a></p>`),
       );
     }
+  }
+
+  /**
+   * Forgets the local session; `everywhere` also sends the browser to the provider's
+   * end_session endpoint (RP-Initiated Logout 1.0) with the ID token as the hint, to come back
+   * to this application's home page with `state`.
+   */
+  async function logout(req: IncomingMessage, res: ServerResponse, everywhere: boolean) {
+    const found = sessionOf(req);
+    if (found) sessions.delete(found[0]);
+    res.setHeader('set-cookie', `${COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
+    const idToken = found?.[1].signedIn?.idToken;
+    if (!everywhere || !idToken) return redirect(res, '/');
+    const state = oidc.randomState();
+    const now = Date.now();
+    for (const [s, expires] of signingOut) if (expires <= now) signingOut.delete(s);
+    if (signingOut.size < MAX_SESSIONS) signingOut.set(state, now + PENDING_MS);
+    const url = oidc.buildEndSessionUrl(await config(), {
+      id_token_hint: idToken,
+      post_logout_redirect_uri: new URL('/', base).href,
+      state,
+    });
+    redirect(res, url.href);
+  }
+
+  /**
+   * Front-Channel Logout 1.0: the provider's signed-out page loads this in a hidden iframe,
+   * with its `iss` and the `sid` of the ended session; every local session of that sign-in ends.
+   */
+  function frontChannelLogout(url: URL, res: ServerResponse): void {
+    const sid = url.searchParams.get('sid');
+    if (url.searchParams.get('iss') === options.issuer && sid) {
+      for (const [id, s] of sessions) if (s.signedIn?.claims.sid === sid) sessions.delete(id);
+      options.onFrontChannelLogout?.(sid);
+    }
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      // Only the provider may frame this page (§2: it is loaded in the provider's iframe).
+      'content-security-policy': `default-src 'none'; frame-ancestors ${issuer.origin}`,
+    });
+    res.end('<!doctype html><title>Signed out</title>');
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -272,17 +331,17 @@ export function createRpServer(options: RpOptions): Server {
     }
     switch (url.pathname) {
       case '/':
-        return home(res, sessionOf(req)?.[1]);
+        return home(res, sessionOf(req)?.[1], url);
       case '/login':
         return login(res);
       case '/callback':
         return callback(req, res);
-      case '/logout': {
-        const found = sessionOf(req);
-        if (found) sessions.delete(found[0]);
-        res.setHeader('set-cookie', `${COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
-        return redirect(res, '/');
-      }
+      case '/logout':
+        return logout(req, res, true);
+      case '/logout/local':
+        return logout(req, res, false);
+      case '/frontchannel-logout':
+        return frontChannelLogout(url, res);
       default:
         send(res, 404, page('Not found', '<p><a href="/">Home</a></p>'));
     }

@@ -26,7 +26,9 @@ const SCREENSHOTS = resolve('test-output', 'browser');
 /**
  * A person in a real browser: headless Chromium opens the example relying party, signs in on
  * the provider's login page, allows the consent and lands back on the relying party, which
- * shows the ID token's claims and the UserInfo answer.
+ * shows the ID token's claims and the UserInfo answer. Then they sign out everywhere: the
+ * provider's signed-out page loads the relying party's front-channel iframe and sends the
+ * browser back to it.
  */
 describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
   let storage: Storage;
@@ -35,6 +37,8 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
   let rpUrl: string;
   let browser: Browser;
   let user: User;
+  /** The `sid` of each Front-Channel Logout notice the relying party received. */
+  const frontChannel: string[] = [];
 
   before(async () => {
     // A missing browser is a failure to fix, never a reason to skip.
@@ -57,6 +61,9 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
     const client = await registerClient(provider.app, {
       client_name: 'Example RP in Chromium',
       redirect_uris: [`${rpUrl}/callback`],
+      post_logout_redirect_uris: [`${rpUrl}/`],
+      frontchannel_logout_uri: `${rpUrl}/frontchannel-logout`,
+      frontchannel_logout_session_required: true,
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_basic',
       scope: 'openid profile email',
@@ -66,6 +73,7 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
       clientId: client.clientId,
       clientSecret: client.secret!,
       baseUrl: rpUrl,
+      onFrontChannelLogout: (sid) => frontChannel.push(sid),
     });
     await new Promise<void>((done) => rp.listen(port, '127.0.0.1', done));
     browser = await chromium.launch({
@@ -83,7 +91,7 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
     await storage?.dispose();
   });
 
-  test('sign in, allow, and see the claims on the relying party', async () => {
+  test('sign in, allow, see the claims on the relying party, then sign out everywhere', async () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
@@ -144,10 +152,30 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
       await page.screenshot({ path: shot, fullPage: true });
       console.log(`screenshot: ${shot}`);
 
-      // Signing out here forgets the local session only.
-      await page.getByRole('link', { name: 'Sign out' }).click();
-      await arrive(`${rpUrl}/`, 'the relying party, signed out');
-      await page.getByRole('link', { name: 'Sign in' }).waitFor();
+      // Signing out everywhere: RP-Initiated Logout with the ID token as the hint. The
+      // provider's signed-out page frames the relying party's front-channel URI (its CSP must
+      // allow it), then a meta refresh brings the browser back with the state.
+      const claimsSid = (claims as { sid?: string }).sid;
+      assert.ok(claimsSid, 'the ID token names the session');
+      await page.getByRole('link', { name: 'Sign out', exact: true }).click();
+      await arrive(
+        (url) => url.href.startsWith(`${rpUrl}/?state=`),
+        'the relying party after signing out at the provider',
+      );
+      assert.equal(await page.title(), 'Signed out');
+      assert.deepEqual(frontChannel, [claimsSid], 'the front-channel iframe was loaded');
+      assert.ok(
+        !said.some((line) => /Content Security Policy|Refused to/.test(line)),
+        said.join('\n'),
+      );
+
+      // The provider's session is over too: signing in again shows its login page.
+      await page.getByRole('link', { name: 'Sign in' }).click();
+      await arrive(
+        (url) => url.href.startsWith(`${provider.url}/interaction/`),
+        "the provider's login page again",
+      );
+      await page.locator('#username').waitFor();
     } finally {
       await context.close();
     }
