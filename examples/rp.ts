@@ -3,8 +3,8 @@
  * through the authorization code flow, with PKCE (S256), state and nonce, using openid-client
  * (a certified relying-party library). It shows the ID token's claims and the UserInfo
  * answer, and signs out everywhere with RP-Initiated Logout; the provider tells it of sign-outs
- * elsewhere through Front-Channel Logout. The browser test runs it against a real provider in
- * Chromium.
+ * elsewhere through Front-Channel and Back-Channel Logout. The browser test runs it against a
+ * real provider in Chromium.
  *
  *   npm run example:rp          # then open http://localhost:3000
  *
@@ -12,12 +12,14 @@
  * issuer), CLIENT_ID and CLIENT_SECRET (default the demo client that the provider seeds on the
  * embedded default), PORT (3000), BASE_URL (http://localhost:PORT; the redirect URI is
  * BASE_URL/callback and must be registered for the client, as must BASE_URL/ as a
- * post_logout_redirect_uri and BASE_URL/frontchannel-logout as its frontchannel_logout_uri, with
- * frontchannel_logout_session_required).
+ * post_logout_redirect_uri, BASE_URL/frontchannel-logout as its frontchannel_logout_uri with
+ * frontchannel_logout_session_required, and BASE_URL/backchannel-logout as its
+ * backchannel_logout_uri).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 
 export interface RpOptions {
@@ -31,6 +33,8 @@ export interface RpOptions {
   scope?: string;
   /** Called with the `sid` of each Front-Channel Logout notice the provider sends. */
   onFrontChannelLogout?: (sid: string) => void;
+  /** Called with the `sid` of each Back-Channel Logout token that verified. */
+  onBackChannelLogout?: (sid: string) => void;
 }
 
 /** The demo client of the provider's embedded default (src/demo/demo-seed.ts). */
@@ -61,6 +65,8 @@ interface Session {
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+const MAX_FORM_BYTES = 16 * 1024;
 
 function isLoopback(url: URL): boolean {
   return LOOPBACK.has(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
@@ -115,6 +121,9 @@ export function createRpServer(options: RpOptions): Server {
   const sessions = new Map<string, Session>();
   /** The `state` of each sign-out sent to the provider, until it comes back. */
   const signingOut = new Map<string, number>();
+  /** Logout token `jti`s already accepted, until their `exp` (a token is used once). */
+  const seenLogoutTokens = new Map<string, number>();
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   // Discovery once, when first needed (the provider may start after this application); a
   // failure is retried at the next request.
@@ -317,8 +326,60 @@ export function createRpServer(options: RpOptions): Server {
     res.end('<!doctype html><title>Signed out</title>');
   }
 
+  /**
+   * Back-Channel Logout 1.0 §2.6: the provider POSTs a logout token (a JWT it signed, `typ`
+   * logout+jwt) when a session ends anywhere; every local session of that sign-in ends.
+   */
+  async function backChannelLogout(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const answer = (status: number, body = ''): void => {
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(body);
+    };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_FORM_BYTES) return answer(413);
+      chunks.push(chunk as Buffer);
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
+    const token = new URLSearchParams(Buffer.concat(chunks).toString()).get('logout_token');
+    if (type !== 'application/x-www-form-urlencoded' || !token)
+      return answer(400, '{"error":"invalid_request"}');
+    try {
+      const cfg = await config();
+      jwks ??= createRemoteJWKSet(new URL(cfg.serverMetadata().jwks_uri!));
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: cfg.serverMetadata().issuer,
+        audience: options.clientId,
+        typ: 'logout+jwt',
+        requiredClaims: ['iat', 'exp', 'jti', 'events', 'sid'],
+      });
+      const events = payload.events as Record<string, unknown> | undefined;
+      if (typeof events?.[BACKCHANNEL_EVENT] !== 'object' || 'nonce' in payload)
+        throw new Error('not a logout token');
+      const now = Date.now();
+      for (const [jti, expires] of seenLogoutTokens)
+        if (expires <= now) seenLogoutTokens.delete(jti);
+      if (seenLogoutTokens.has(payload.jti!)) throw new Error('replayed');
+      seenLogoutTokens.set(payload.jti!, payload.exp! * 1000);
+      const sid = String(payload.sid);
+      for (const [id, s] of sessions) if (s.signedIn?.claims.sid === sid) sessions.delete(id);
+      options.onBackChannelLogout?.(sid);
+      answer(200);
+    } catch {
+      answer(400, '{"error":"invalid_request"}');
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', base);
+    if (url.pathname === '/backchannel-logout') {
+      if (req.method === 'POST') return backChannelLogout(req, res);
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

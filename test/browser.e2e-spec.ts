@@ -11,6 +11,7 @@ import { UsersService } from '../src/users/users.service.js';
 import { registerClient } from './support/clients.js';
 import {
   createStorage,
+  eventually,
   freePort,
   startProvider,
   target,
@@ -39,6 +40,8 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
   let user: User;
   /** The `sid` of each Front-Channel Logout notice the relying party received. */
   const frontChannel: string[] = [];
+  /** The `sid` of each Back-Channel Logout token it received and verified. */
+  const backChannel: string[] = [];
 
   before(async () => {
     // A missing browser is a failure to fix, never a reason to skip.
@@ -64,6 +67,8 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
       post_logout_redirect_uris: [`${rpUrl}/`],
       frontchannel_logout_uri: `${rpUrl}/frontchannel-logout`,
       frontchannel_logout_session_required: true,
+      backchannel_logout_uri: `${rpUrl}/backchannel-logout`,
+      backchannel_logout_session_required: true,
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_basic',
       scope: 'openid profile email',
@@ -74,6 +79,7 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
       clientSecret: client.secret!,
       baseUrl: rpUrl,
       onFrontChannelLogout: (sid) => frontChannel.push(sid),
+      onBackChannelLogout: (sid) => backChannel.push(sid),
     });
     await new Promise<void>((done) => rp.listen(port, '127.0.0.1', done));
     browser = await chromium.launch({
@@ -164,6 +170,12 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
       );
       assert.equal(await page.title(), 'Signed out');
       assert.deepEqual(frontChannel, [claimsSid], 'the front-channel iframe was loaded');
+      await eventually(
+        () => Promise.resolve(backChannel.length > 0 || undefined),
+        10_000,
+        'the back-channel logout token',
+      );
+      assert.deepEqual(backChannel, [claimsSid], 'a verified back-channel logout token');
       assert.ok(
         !said.some((line) => /Content Security Policy|Refused to/.test(line)),
         said.join('\n'),

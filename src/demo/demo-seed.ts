@@ -32,6 +32,8 @@ export const DEMO_CLIENT = {
     post_logout_redirect_uris: ['http://localhost:3000/', 'http://127.0.0.1:3000/'],
     frontchannel_logout_uri: 'http://localhost:3000/frontchannel-logout',
     frontchannel_logout_session_required: true,
+    backchannel_logout_uri: 'http://localhost:3000/backchannel-logout',
+    backchannel_logout_session_required: true,
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
