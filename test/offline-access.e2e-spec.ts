@@ -130,4 +130,26 @@ describe(`offline access through the sign-in pages on ${target}`, { timeout: 180
     assert.deepEqual(scopesOf(refreshed), ['email']);
     assert.ok(refreshed.refresh_token);
   });
+
+  test('explicit consent (and auto without a duration) asks on every sign-in, and an allow goes through', async () => {
+    for (const mode of [
+      { consent_mode: 'explicit' },
+      { consent_mode: 'auto', pre_configured_consent_duration: undefined },
+    ]) {
+      const config = await relyingParty(mode);
+      const browser = new Browser(provider.url);
+      for (let round = 1; round <= 2; round++) {
+        const flow = await startFlow(config, CB, { scope: 'openid email' });
+        let page = await browser.get(flow.url.href);
+        if (round === 1) page = await browser.submit(page, '/login', credentials());
+        assert.ok(
+          Browser.forms(page.html).some((f) => f.action.endsWith('/consent')),
+          `${mode.consent_mode}, round ${round}: the consent page`,
+        );
+        const landed = await browser.submit(page, '/consent', { decision: 'allow' });
+        const tokens = await finishFlow(config, landed, flow);
+        assert.ok(tokens.access_token, `${mode.consent_mode}, round ${round}: tokens`);
+      }
+    }
+  });
 });

@@ -119,13 +119,17 @@ export class AuthorizationService {
     if (requiresTwoFactor(request) && session.acr !== 'two_factor')
       return login('This client needs a second factor');
 
+    // The user has just answered the consent page for this very request: whatever the client's
+    // consent mode remembers (nothing, for explicit), asking again would never end.
+    if (progress.consentGiven) return { kind: 'issue', user, session };
+
     const ask = (scopes: string[]) =>
       this.consent.needed({
         userId: user.id,
         client: request.client,
         scopes,
         claims: consentClaims(request),
-        forced: request.prompt.has('consent') && !progress.consentGiven,
+        forced: request.prompt.has('consent'),
       });
     let needed = await ask(request.scope);
     if (needed && none && request.scope.includes('offline_access')) {
