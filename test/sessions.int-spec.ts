@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { Clock } from '../src/common/clock.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { SessionCookieSigner } from '../src/sessions/session-cookie.js';
+import { LogoutEvents } from '../src/sessions/logout-events.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
 import { authenticationContext } from '../src/users/authentication-context.js';
 import { UsersService } from '../src/users/users.service.js';
@@ -66,6 +67,7 @@ describe('login sessions across two instances', { timeout: 60_000 }, () => {
     new SessionsService(
       a.app.get(DataSource),
       loadConfig({ KEYS_ENCRYPTION_SECRET: TEST_SECRET, ISSUER: a.config.issuer, ...env }),
+      a.app.get(LogoutEvents),
       clock,
     );
 

@@ -294,4 +294,32 @@ describe(`signing out everywhere on ${target}`, { timeout: 180_000 }, () => {
       assert.equal(alone.active, false, `${action}: so is one issued without a refresh token`);
     }
   });
+
+  test('another user signing in over a session ends it like any sign-out: back-channel logout for its clients', async () => {
+    const rp = await relyingParty('/replaced');
+    const browser = new Browser(provider.url);
+    const first = await signInWith(browser, rp.config, CB, credentials());
+    const other = await provider.app.get(UsersService).create({
+      username: `other-${randomBytes(3).toString('hex')}`,
+      password: PASSWORD,
+      claims: {},
+      origin: 'admin',
+    });
+    const flow = await startFlow(rp.config, CB, { prompt: 'login' });
+    const login = await browser.get(flow.url.href);
+    const landed = await browser.submit(login, '/login', {
+      username: other.username,
+      password: PASSWORD,
+    });
+    assert.ok(landed.url.startsWith(CB), 'the other user signed in');
+    const delivered = await eventually(
+      () => {
+        const got = receiver.to('/replaced');
+        return Promise.resolve(got.length > 0 ? got : undefined);
+      },
+      10_000,
+      "the logout token for the first user's session",
+    );
+    await assertLogoutToken(delivered, { clientId: rp.clientId, idToken: first.id_token! });
+  });
 });

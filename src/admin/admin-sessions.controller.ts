@@ -1,7 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Inject, Logger, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NotFound } from '../common/errors/oauth-error.js';
-import { LogoutEvents } from '../sessions/logout-events.js';
 import type { Session } from '../sessions/session.entity.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { AccessTokenClaims } from '../token/access-tokens.js';
@@ -38,7 +37,6 @@ export class AdminSessionsController {
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(SessionsService) private readonly sessions: SessionsService,
-    @Inject(LogoutEvents) private readonly logoutEvents: LogoutEvents,
   ) {}
 
   @Get()
@@ -61,7 +59,6 @@ export class AdminSessionsController {
   async endAll(@Param('id') id: string, @BearerClaims() admin: AccessTokenClaims): Promise<void> {
     const user = await this.existing(id);
     const ended = await this.sessions.endAllForUser(id);
-    await this.logoutEvents.ended(ended);
     this.logger.log(
       `${ended.length} session(s) of user ${user.username} (${id}) ended by ${admin.client_id}`,
     );
@@ -81,7 +78,6 @@ export class AdminSessionsController {
     const user = await this.existing(id);
     const ended = await this.sessions.endForUser(id, sid);
     if (!ended) throw new NotFound(`User ${user.username} has no session ${sid.slice(0, 60)}`);
-    await this.logoutEvents.ended(ended);
     this.logger.log(
       `Session ${sid.slice(0, 8)}… of user ${user.username} (${id}) ended by ${admin.client_id}`,
     );

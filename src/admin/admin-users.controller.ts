@@ -36,7 +36,6 @@ import {
 } from '../users/user-input.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { LogoutEvents } from '../sessions/logout-events.js';
 import { RefreshTokens } from '../token/refresh-tokens.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
@@ -78,7 +77,6 @@ export class AdminUsersController {
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(SessionsService) private readonly sessions: SessionsService,
-    @Inject(LogoutEvents) private readonly logoutEvents: LogoutEvents,
     @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -309,7 +307,7 @@ export class AdminUsersController {
    * goes, and every access token still alive is denied.
    */
   private async signOutEverywhere(id: string): Promise<void> {
-    await this.logoutEvents.ended(await this.sessions.endAllForUser(id));
+    await this.sessions.endAllForUser(id);
     await this.refreshTokens.revokeForUser(id);
     await this.accessTokens.revokeAllOfUser(id);
   }

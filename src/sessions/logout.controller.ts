@@ -123,7 +123,7 @@ export class LogoutController {
     redirect: string | undefined,
   ) {
     void reply.header('set-cookie', this.sessions.clearCookie());
-    const ended = session && (await this.logout.end(session.id));
+    const ended = session && (await this.sessions.end(session.id));
     const frames = ended ? await this.logout.frontChannelUris(ended) : [];
     if (redirect !== undefined && frames.length === 0) {
       void reply.header('cache-control', 'no-store').redirect(redirect, 303);

@@ -12,9 +12,7 @@ import { SigningService } from '../keys/signing.service.js';
 import { verifyIdTokenHint } from '../token/id-tokens.js';
 import { Subjects } from '../users/subjects.js';
 import { UsersService } from '../users/users.service.js';
-import { LogoutEvents } from './logout-events.js';
 import type { Session } from './session.entity.js';
-import { SessionsService } from './sessions.service.js';
 
 /** The parameters of RP-Initiated Logout 1.0 §2, as sent (query or form). */
 const PARAMETERS = [
@@ -63,7 +61,7 @@ export interface PendingLogout {
 
 /**
  * RP-Initiated Logout 1.0: checks a request (the hint against our keys, the redirect URI
- * against the client's registered list), keeps pending confirmations, ends sessions and
+ * against the client's registered list), keeps pending confirmations and
  * lists the Front-Channel Logout 1.0 URIs of the clients that took part.
  */
 @Injectable()
@@ -71,10 +69,8 @@ export class LogoutService {
   constructor(
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(ClientsService) private readonly clients: ClientsService,
-    @Inject(SessionsService) private readonly sessions: SessionsService,
     @Inject(Subjects) private readonly subjects: Subjects,
     @Inject(UsersService) private readonly users: UsersService,
-    @Inject(LogoutEvents) private readonly events: LogoutEvents,
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -150,13 +146,6 @@ export class LogoutService {
     if (hint === session.id || hint === sub) return true;
     const user = await this.users.findById(session.userId);
     return user?.username === hint;
-  }
-
-  /** Ends a session and tells `LogoutEvents`. */
-  async end(sessionId: string): Promise<Session | undefined> {
-    const ended = await this.sessions.end(sessionId);
-    if (ended) await this.events.ended(ended);
-    return ended;
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   setSessionCookie,
   type SessionCookieSettings,
 } from './session-cookie.js';
+import { LogoutEvents } from './logout-events.js';
 import { Session } from './session.entity.js';
 import { needsTouch, sessionLifetime, sessionStatus } from './session-times.js';
 
@@ -76,6 +77,7 @@ export class SessionsService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LogoutEvents) private readonly events: LogoutEvents,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
     this.signer = new SessionCookieSigner(config.keys.encryptionSecret);
@@ -210,36 +212,37 @@ export class SessionsService {
     return rows.length > 0 ? toSession(rows[0]) : undefined;
   }
 
-  /** Ends a session; returns it (with its clients, for logout), or undefined if there was none. */
+  /**
+   * Ends a session and announces it (`LogoutEvents`: back-channel logout, the session's online
+   * refresh tokens); returns it, or undefined if there was none. Every sign-out comes here.
+   */
   async end(sessionId: string): Promise<Session | undefined> {
     if (!isSessionId(sessionId)) return undefined;
-    const [rows]: [SessionRow[], number] = await this.dataSource.query(
-      `DELETE FROM sessions WHERE id = $1 RETURNING *`,
-      [sessionId],
-    );
-    return rows.length > 0 ? toSession(rows[0]) : undefined;
+    return (await this.endWhere(`id = $1`, [sessionId]))[0];
   }
 
-  /** Ends one session of a user; undefined when that user has no such session. */
+  /** Ends one session of a user, as `end`; undefined when that user has no such session. */
   async endForUser(userId: string, sessionId: string): Promise<Session | undefined> {
     if (!isSessionId(sessionId) || typeof userId !== 'string' || !UUID.test(userId)) {
       return undefined;
     }
-    const [rows]: [SessionRow[], number] = await this.dataSource.query(
-      `DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING *`,
-      [sessionId, userId],
-    );
-    return rows.length > 0 ? toSession(rows[0]) : undefined;
+    return (await this.endWhere(`id = $1 AND user_id = $2`, [sessionId, userId]))[0];
   }
 
-  /** Ends every session of a user; returns them (with their clients, for logout). */
+  /** Ends every session of a user, as `end`; returns them. */
   async endAllForUser(userId: string): Promise<Session[]> {
     if (typeof userId !== 'string' || !UUID.test(userId)) return [];
+    return this.endWhere(`user_id = $1`, [userId]);
+  }
+
+  private async endWhere(condition: string, parameters: string[]): Promise<Session[]> {
     const [rows]: [SessionRow[], number] = await this.dataSource.query(
-      `DELETE FROM sessions WHERE user_id = $1 RETURNING *`,
-      [userId],
+      `DELETE FROM sessions WHERE ${condition} RETURNING *`,
+      parameters,
     );
-    return rows.map(toSession);
+    const ended = rows.map(toSession);
+    await this.events.ended(ended);
+    return ended;
   }
 
   /** A user's live sessions, newest first. */
