@@ -550,6 +550,29 @@ describe(`admin API for users on ${target}`, { timeout: 180_000 }, () => {
     assert.equal((await api(`${base}/users/${'x'.repeat(300)}`, token)).status, 414);
   });
 
+  test('a NUL byte anywhere (claims, paging cursor, path) is a 400, and no digest reaches the log', async () => {
+    const before = logLines.length;
+    const created = await api(`${base}/users`, token, {
+      method: 'POST',
+      body: {
+        username: unique('nul'),
+        password: 'a password whose digest must not be logged',
+        name: 'a\u0000b',
+      },
+    });
+    assert.equal(created.status, 400, created.text);
+    const listed = await api(`${base}/users?after=%00`, token);
+    assert.equal(listed.status, 400, listed.text);
+    const someone = await create({ username: unique('nul-ok') });
+    const consent = await api(`${base}/users/${someone.body.id as string}/consents/a%00b`, token, {
+      method: 'DELETE',
+    });
+    assert.equal(consent.status, 400, consent.text);
+    const log = logLines.slice(before).join('');
+    assert.doesNotMatch(log, /\$argon2/, 'no password digest in the log');
+    assert.doesNotMatch(log, /"parameters"/);
+  });
+
   test('each change is logged with the admin client, never a password or a secret', async () => {
     const username = unique('logged');
     const { body } = await create({ username, password: 'logged password 1' });

@@ -45,6 +45,34 @@ export function toOAuthError(exception: unknown, logger: Logger): OAuthError {
     if (e.statusCode === 404) return new NotFound('The requested resource does not exist');
     return new OAuthError('invalid_request', description, e.statusCode);
   }
-  logger.error(exception instanceof Error ? exception : new Error(String(exception)));
+  // Postgres refuses text it cannot store (a NUL byte, say): the request's fault, whichever
+  // input carried it.
+  if (e && typeof e.code === 'string' && UNSTORABLE_INPUT.has(e.code)) {
+    return new OAuthError(
+      'invalid_request',
+      'The request contains a value that cannot be stored',
+      400,
+    );
+  }
+  logger.error(loggable(exception));
   return new ServerError('An unexpected error occurred');
+}
+
+/** SQLSTATEs of text Postgres cannot take: a NUL byte, or characters outside the encoding. */
+const UNSTORABLE_INPUT = new Set(['22021', '22P05']);
+
+/**
+ * The error as it may be logged. A failed query carries its parameters (a password digest, a
+ * token digest, a user's claims) as properties that the log serializer would copy: only the
+ * name, message, SQLSTATE, SQL text and stack are kept.
+ */
+function loggable(exception: unknown): Error {
+  if (!(exception instanceof Error)) return new Error(String(exception));
+  if (!('parameters' in exception) && !('driverError' in exception)) return exception;
+  const clean = new Error(exception.message);
+  clean.name = exception.name;
+  clean.stack = exception.stack;
+  const { code, query } = exception as { code?: unknown; query?: unknown };
+  Object.assign(clean, { code, query });
+  return clean;
 }
