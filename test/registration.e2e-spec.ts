@@ -632,5 +632,19 @@ describe(
       assert.equal(await countClients(), before, 'no client was created');
       assert.equal((await register('198.51.100.9')).status, 201, 'another address registers');
     });
+
+    test('requests that make the provider fetch a sector document count, whatever it says', async () => {
+      const prober = '203.0.113.51';
+      const probe = {
+        redirect_uris: ['https://a.example/cb'],
+        sector_identifier_uri: 'http://127.0.0.1:9/sector.json', // nothing listens there
+      };
+      for (let i = 0; i < 2; i++) {
+        const res = await register(prober, probe);
+        assert.equal(res.status, 400, 'the sector document cannot be fetched');
+        assert.equal(res.body.error, 'invalid_client_metadata');
+      }
+      assert.equal((await register(prober, probe)).status, 429, 'no more fetches for it');
+    });
   },
 );

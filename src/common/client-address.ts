@@ -1,7 +1,13 @@
+import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 
+/** A store key part for a client address's unit: its digest, never the address itself. */
+export function addressKey(address: unknown): string {
+  return createHash('sha256').update(addressUnit(address)).digest('base64url');
+}
+
 /**
- * The unit a client address is counted in for login limits: an IPv4 address, or the /64 of an
+ * The unit a client address is counted in for login and registration limits: an IPv4 address, or the /64 of an
  * IPv6 address (one host usually holds a whole /64, so counting single IPv6 addresses would
  * let it rotate through billions). IPv4-mapped IPv6 counts as IPv4. Anything else (no address,
  * a name) is counted as itself, bounded in length.

@@ -5,7 +5,7 @@ import { validateClientMetadata } from '../clients/client-metadata.validator.js'
 import type { Client } from '../clients/client.entity.js';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { ClientsService } from '../clients/clients.service.js';
-import { addressUnit } from '../common/client-address.js';
+import { addressKey } from '../common/client-address.js';
 import { InvalidClientMetadata, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
 import { fetchJson, FetchJsonError } from '../common/fetch-json.js';
 import { endpointUrl } from '../common/urls.js';
@@ -70,9 +70,11 @@ export class RegistrationService {
         throw invalidToken('The initial access token is not valid');
       }
     }
-    const metadata = await this.validate(body);
-    // Counted once the metadata is valid, so a developer fixing a request is not locked out.
-    if (this.config.registration.mode === 'open') await this.countAddress(address);
+    // Counted once the metadata is well formed (a developer fixing a request is not locked
+    // out), and before the sector document is fetched, so that fetch is limited too.
+    const metadata = await this.validate(body, undefined, () =>
+      this.config.registration.mode === 'open' ? this.countAddress(address) : Promise.resolve(),
+    );
     const registrationAccessToken = randomBytes(32).toString('base64url');
     const { client, secret } = await this.clients.create({
       metadata,
@@ -88,7 +90,7 @@ export class RegistrationService {
   private async countAddress(address: string | undefined): Promise<void> {
     const { addressMax, addressWindow } = this.config.registration;
     if (addressMax === 0) return;
-    const key = `registration:address:${createHash('sha256').update(addressUnit(address)).digest('base64url')}`;
+    const key = `registration:address:${addressKey(address)}`;
     if ((await this.store.increment(key, addressWindow)) <= addressMax) return;
     this.logger.warn(`Open registration refused: more than ${addressMax} from one address`);
     throw new OAuthError(
@@ -158,11 +160,17 @@ export class RegistrationService {
     return client;
   }
 
-  private async validate(body: unknown, previous?: ClientMetadata): Promise<ClientMetadata> {
+  /** The metadata checked; `beforeFetching` runs between the checks and any outbound fetch. */
+  private async validate(
+    body: unknown,
+    previous?: ClientMetadata,
+    beforeFetching?: () => Promise<void>,
+  ): Promise<ClientMetadata> {
     const metadata = validateClientMetadata(body, 'registration', {
       previous,
       signingAlgs: this.config.keys.algorithms,
     });
+    await beforeFetching?.();
     if (metadata.sector_identifier_uri) await this.checkSectorIdentifier(metadata);
     return metadata;
   }

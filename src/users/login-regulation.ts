@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { addressUnit } from '../common/client-address.js';
+import { addressKey } from '../common/client-address.js';
 
 /** Which check is counted: passwords and one-time codes have separate failure counts. */
 export type AttemptKind = 'password' | 'totp';
@@ -100,10 +100,10 @@ export class LoginRegulation {
   }
 
   private addressFailuresKey(address: unknown): string {
-    return `regulation:failures:address:${digest(addressUnit(address))}`;
+    return `regulation:failures:address:${addressKey(address)}`;
   }
 
   private addressBanKey(address: unknown): string {
-    return `regulation:ban:address:${digest(addressUnit(address))}`;
+    return `regulation:ban:address:${addressKey(address)}`;
   }
 }
