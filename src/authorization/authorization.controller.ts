@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidRequest, OAuthRedirectError } from '../common/errors/oauth-error.js';
+import { InvalidRequest, OAuthError, OAuthRedirectError } from '../common/errors/oauth-error.js';
 import { HtmlErrorFilter } from '../interaction/html-error.filter.js';
 import { requireFormBody } from '../common/form-body.guard.js';
 import { buildRedirect, redirectErrorParams } from '../common/filters/redirect-error.filter.js';
@@ -268,7 +268,10 @@ export class AuthorizationController {
         throw new InvalidRequest('The form is missing its CSRF token or it does not match');
       if (interaction.stage !== stage) throw new InvalidRequest('This step is not expected now');
     }
-    const request = await this.authorization.parse(interaction.params).catch(() => {
+    const request = await this.authorization.parse(interaction.params).catch((e: unknown) => {
+      // The client changed meanwhile (gone, or the request no longer passes); anything else,
+      // a database outage say, is a server error to log, not the user's fault.
+      if (!(e instanceof OAuthError || e instanceof OAuthRedirectError)) throw e;
       throw new InvalidRequest('The application’s request is no longer valid; start again');
     });
     return { interaction, request };
