@@ -228,6 +228,8 @@ suite('a grace window', { REFRESH_TOKEN_REUSE_GRACE: '30s' }, (ctx) => {
     const second = await refresh(ctx, first.refresh_token!);
     assert.equal(second.status, 200);
     await sleep(2_200);
+    const wider = await refresh(ctx, first.refresh_token!, ctx.client, { scope: 'openid profile' });
+    assert.equal(wider.body.error, 'invalid_scope', 'a retry may not widen the scope either');
     const retry = await refresh(ctx, first.refresh_token!);
     assert.equal(retry.status, 200, 'a client that lost the answer gets one again');
     assert.equal((await refresh(ctx, second.body.refresh_token as string)).status, 200);

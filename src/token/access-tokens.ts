@@ -56,6 +56,7 @@ export class AccessTokens {
     client: Client;
     subject: string;
     scope: string[];
+    /** The resources asked for; none: the client's registered audiences, or this provider (RFC 9068 §3). */
     audience: string[];
     extra?: Record<string, unknown>;
     endUser?: EndUserOfToken;
@@ -64,11 +65,17 @@ export class AccessTokens {
       input.client.metadata.lifespans.access_token ?? this.config.lifespans.accessToken;
     const iat = Math.floor(Date.now() / 1000);
     const expiresIn = Math.floor(lifetimeMs / 1000);
+    const audience =
+      input.audience.length > 0
+        ? input.audience
+        : input.client.metadata.audience.length > 0
+          ? input.client.metadata.audience
+          : [this.config.issuer];
     const claims: AccessTokenClaims = {
       ...input.extra,
       iss: this.config.issuer,
       sub: input.subject,
-      aud: input.audience.length === 1 ? input.audience[0] : input.audience,
+      aud: audience.length === 1 ? audience[0] : audience,
       client_id: input.client.clientId,
       ...(input.scope.length > 0 ? { scope: input.scope.join(' ') } : {}),
       // 128 random bits (RFC 9068 §2.2 asks for a unique identifier).

@@ -25,7 +25,7 @@ export interface RefreshGrant {
 }
 
 export type Rotation =
-  | { outcome: 'rotated'; grant: RefreshGrant; parentId: string }
+  | { outcome: 'rotated'; grant: RefreshGrant }
   /** Unknown, expired, revoked, another client's, or a duplicate lost in a race. */
   | { outcome: 'invalid'; reason: string }
   /** A rotated token used again after the race window: the family is revoked. */
@@ -161,8 +161,7 @@ export class RefreshTokens {
         RETURNING *`,
       [key, clientId, narrowTo ?? null],
     );
-    if (claimed.length === 1)
-      return { outcome: 'rotated', grant: toGrant(claimed[0]), parentId: claimed[0].id };
+    if (claimed.length === 1) return { outcome: 'rotated', grant: toGrant(claimed[0]) };
 
     const rows: Row[] = await this.dataSource.query(
       `SELECT * FROM refresh_tokens WHERE token_digest = $1`,
@@ -177,8 +176,8 @@ export class RefreshTokens {
       return { outcome: 'invalid', reason: 'expired' };
     if (new Date(row.family_expires_at).getTime() <= Date.now())
       return { outcome: 'invalid', reason: 'family expired' };
+    const wider = narrowTo?.find((s) => !row.scope.includes(s));
     if (row.used_at === null) {
-      const wider = narrowTo?.find((s) => !row.scope.includes(s));
       // Otherwise it expired on the database's clock between the two statements.
       return wider !== undefined
         ? { outcome: 'wider', scope: wider }
@@ -188,8 +187,9 @@ export class RefreshTokens {
     const since = Date.now() - new Date(row.used_at).getTime();
     const grace = this.config.refreshTokens.reuseGrace;
     if (grace > 0 && since <= grace) {
+      if (wider !== undefined) return { outcome: 'wider', scope: wider };
       this.logger.log(`Refresh token of ${clientId} reused within the grace window`);
-      return { outcome: 'rotated', grant: toGrant(row), parentId: row.id };
+      return { outcome: 'rotated', grant: toGrant(row) };
     }
     if (since <= RACE_WINDOW_MS) return { outcome: 'invalid', reason: 'concurrent use' };
     this.logger.warn(`Refresh token of ${clientId} replayed: its family is revoked`);

@@ -53,17 +53,11 @@ export class UserTokens {
   }> {
     const { client, user } = grant;
     const subject = this.subjects.subjectFor(user.id, client.metadata);
-    const audience =
-      grant.resources.length > 0
-        ? grant.resources
-        : client.metadata.audience.length > 0
-          ? client.metadata.audience
-          : [this.config.issuer];
     const access = await this.accessTokens.issue({
       client,
       subject,
       scope: grant.scope,
-      audience,
+      audience: grant.resources,
       extra: { auth_time: grant.authTime, acr: grant.acr, amr: grant.amr },
       endUser: { userId: user.id, userinfoClaims: requestedClaims(grant.claims, 'userinfo') },
     });
@@ -75,52 +69,59 @@ export class UserTokens {
       scope: grant.scope.join(' '),
     };
 
-    let familyId: string | undefined;
-    if (this.mayRefresh(grant)) {
-      familyId = grant.family?.id ?? this.refreshTokens.newFamilyId();
-      const refresh = await this.refreshTokens.issue(
-        client,
-        {
-          familyId,
-          clientId: client.clientId,
-          userId: user.id,
-          sessionId: grant.sessionId,
-          scope: grant.refreshScope ?? grant.scope,
-          claims: grant.claims,
-          resources: grant.resources,
-          authTime: grant.authTime,
-          amr: grant.amr,
-          acr: grant.acr,
-          familyExpiresAt: grant.family?.expiresAt,
-        },
-        accessToken,
-      );
-      response.refresh_token = refresh.token;
-    }
-
-    if (grant.scope.includes('openid')) {
-      response.id_token = await this.idTokens.issue({
-        client,
-        subject,
-        nonce: grant.nonce,
-        includeAuthTime:
-          grant.includeAuthTime || requestedClaims(grant.claims, 'id_token').includes('auth_time'),
-        authentication: {
-          authTime: grant.authTime,
-          amr: grant.amr,
-          acr: grant.acr,
-          ...(grant.sessionId !== null && { sid: grant.sessionId }),
-        },
-        accessToken: access.token,
-        // Core §5.5: claims asked for in the ID token itself; Core §5.4 lets the scope claims
-        // go there too when UserInfo is not an option for the client (ID_TOKEN_SCOPE_CLAIMS).
-        claims: selectClaims(userClaims(user), [
-          ...requestedClaims(grant.claims, 'id_token'),
-          ...(this.config.authorization.idTokenScopeClaims ? claimsForScopes(grant.scope) : []),
-        ]),
-      });
-    }
+    // The refresh token's INSERT and the ID token's signature need only the access token:
+    // they run side by side.
+    const familyId = this.mayRefresh(grant)
+      ? (grant.family?.id ?? this.refreshTokens.newFamilyId())
+      : undefined;
+    const [refresh, idToken] = await Promise.all([
+      familyId === undefined
+        ? undefined
+        : this.refreshTokens.issue(
+            client,
+            {
+              familyId,
+              clientId: client.clientId,
+              userId: user.id,
+              sessionId: grant.sessionId,
+              scope: grant.refreshScope ?? grant.scope,
+              claims: grant.claims,
+              resources: grant.resources,
+              authTime: grant.authTime,
+              amr: grant.amr,
+              acr: grant.acr,
+              familyExpiresAt: grant.family?.expiresAt,
+            },
+            accessToken,
+          ),
+      grant.scope.includes('openid') ? this.idToken(grant, subject, access.token) : undefined,
+    ]);
+    if (refresh) response.refresh_token = refresh.token;
+    if (idToken) response.id_token = idToken;
     return { response, accessToken, familyId };
+  }
+
+  private idToken(grant: UserGrant, subject: string, accessToken: string): Promise<string> {
+    return this.idTokens.issue({
+      client: grant.client,
+      subject,
+      nonce: grant.nonce,
+      includeAuthTime:
+        grant.includeAuthTime || requestedClaims(grant.claims, 'id_token').includes('auth_time'),
+      authentication: {
+        authTime: grant.authTime,
+        amr: grant.amr,
+        acr: grant.acr,
+        ...(grant.sessionId !== null && { sid: grant.sessionId }),
+      },
+      accessToken,
+      // Core §5.5: claims asked for in the ID token itself; Core §5.4 lets the scope claims
+      // go there too when UserInfo is not an option for the client (ID_TOKEN_SCOPE_CLAIMS).
+      claims: selectClaims(userClaims(grant.user), [
+        ...requestedClaims(grant.claims, 'id_token'),
+        ...(this.config.authorization.idTokenScopeClaims ? claimsForScopes(grant.scope) : []),
+      ]),
+    });
   }
 
   private mayRefresh(grant: UserGrant): boolean {

@@ -6,8 +6,6 @@ import {
   InvalidTarget,
   UnauthorizedClient,
 } from '../../common/errors/oauth-error.js';
-import type { AppConfig } from '../../config/app-config.js';
-import { APP_CONFIG } from '../../config/config.module.js';
 import { AccessTokens } from '../access-tokens.js';
 import { Grant, type GrantHandler, type TokenResponse } from './grant.js';
 
@@ -38,10 +36,7 @@ const list = (v: string | string[] | undefined) =>
 export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsParameters> {
   readonly parameters = ClientCredentialsParameters;
 
-  constructor(
-    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@Inject(AccessTokens) private readonly accessTokens: AccessTokens) {}
 
   async handle(
     { client }: AuthenticatedClient,
@@ -76,19 +71,11 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
       if (typeof a !== 'string' || !metadata.audience.includes(a))
         throw new InvalidTarget(`This client may not request a token for ${String(a)}`);
     }
-    // RFC 9068 §3: without a request, the client's registered audiences, or this provider.
-    const audience =
-      requested.length > 0
-        ? requested
-        : metadata.audience.length > 0
-          ? metadata.audience
-          : [this.config.issuer];
-
     const { token, expiresIn } = await this.accessTokens.issue({
       client,
       subject: client.clientId,
       scope,
-      audience,
+      audience: requested,
     });
     return {
       access_token: token,
