@@ -104,14 +104,35 @@ export class AccessTokens {
 
   /** The claims of an access token we issued that is still valid and not revoked; otherwise undefined. */
   async inspect(token: string): Promise<AccessTokenClaims | undefined> {
-    if (token.length > 8192 || token.split('.').length !== 3) return undefined;
     const claims = await this.verify(token);
     if (!claims) return undefined;
     if ((await this.store.get(deniedKey(claims.jti))) !== null) return undefined;
     return claims;
   }
 
+  /**
+   * `inspect`, and the end user behind the token (undefined for a client's own token), read
+   * together: both keys are known once the signature checks out.
+   */
+  async inspectWithEndUser(
+    token: string,
+  ): Promise<{ claims: AccessTokenClaims; endUser?: EndUserOfToken } | undefined> {
+    const claims = await this.verify(token);
+    if (!claims) return undefined;
+    const [denied, endUser] = await Promise.all([
+      this.store.get(deniedKey(claims.jti)),
+      this.store.get(endUserKey(claims.jti)),
+    ]);
+    if (denied !== null) return undefined;
+    return {
+      claims,
+      endUser: endUser === null ? undefined : (JSON.parse(endUser) as EndUserOfToken),
+    };
+  }
+
+  /** The claims of a token we signed that has not expired; the deny list is not consulted. */
   private async verify(token: string): Promise<AccessTokenClaims | undefined> {
+    if (token.length > 8192 || token.split('.').length !== 3) return undefined;
     const ring = this.signing.keyRing;
     if (ring !== this.verifiedWith) {
       this.verified.clear();
@@ -142,12 +163,6 @@ export class AccessTokens {
       this.verified.set(token, Object.freeze(claims));
     }
     return claims;
-  }
-
-  /** The end user behind a token from a user flow; undefined for a client's own token. */
-  async endUserOf(claims: AccessTokenClaims): Promise<EndUserOfToken | undefined> {
-    const stored = await this.store.get(endUserKey(claims.jti));
-    return stored === null ? undefined : (JSON.parse(stored) as EndUserOfToken);
   }
 
   /**

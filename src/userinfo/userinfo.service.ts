@@ -31,8 +31,9 @@ export class UserinfoService {
   ) {}
 
   async answer(token: string): Promise<UserinfoAnswer> {
-    const claims = await this.accessTokens.inspect(token);
-    if (!claims) throw invalidToken('The access token is invalid, expired or revoked');
+    const inspected = await this.accessTokens.inspectWithEndUser(token);
+    if (!inspected) throw invalidToken('The access token is invalid, expired or revoked');
+    const { claims, endUser } = inspected;
     const scope = (claims.scope ?? '').split(' ');
     if (!scope.includes('openid')) {
       throw new InsufficientScope('The access token was not issued for openid').withHeader(
@@ -41,7 +42,6 @@ export class UserinfoService {
       );
     }
     const client = await this.clients.find(claims.client_id);
-    const endUser = await this.accessTokens.endUserOf(claims);
     if (!client || !endUser) throw invalidToken('The access token is not about a user');
     const user = await this.users.findById(endUser.userId);
     if (!user || user.disabled) throw invalidToken('The user is no longer active');
