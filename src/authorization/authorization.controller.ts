@@ -131,10 +131,18 @@ export class AuthorizationController {
       return this.redirect(reply, this.pageUrl(interaction));
     }
     const session = await this.signIn(req, reply, result.user, ['password']);
-    return this.proceed(req, reply, { ...interaction, loggedIn: true }, request, session, {
-      freshLogin: true,
-      consentGiven: false,
-    });
+    return this.proceed(
+      req,
+      reply,
+      { ...interaction, loggedIn: true },
+      request,
+      session,
+      result.user,
+      {
+        freshLogin: true,
+        consentGiven: false,
+      },
+    );
   }
 
   @Post(`${INTERACTION_PATH}/:id/totp`)
@@ -153,7 +161,7 @@ export class AuthorizationController {
     if (!result.ok)
       return this.totpPage(reply, interaction, request, this.locale(request, req), true);
     const session = await this.signIn(req, reply, user, ['password', 'totp']);
-    return this.proceed(req, reply, { ...interaction, loggedIn: true }, request, session, {
+    return this.proceed(req, reply, { ...interaction, loggedIn: true }, request, session, user, {
       freshLogin: true,
       consentGiven: false,
     });
@@ -178,7 +186,7 @@ export class AuthorizationController {
       return this.deliverError(reply, this.authorization.denied(request));
     }
     await this.authorization.rememberConsent(request, user);
-    return this.proceed(req, reply, interaction, request, session, {
+    return this.proceed(req, reply, interaction, request, session, user, {
       freshLogin: interaction.loggedIn === true,
       consentGiven: true,
     });
@@ -221,10 +229,11 @@ export class AuthorizationController {
     interaction: Interaction,
     request: AuthorizationRequest,
     session: Session,
+    user: User,
     progress: Progress,
   ) {
     try {
-      const decision = await this.authorization.decide(request, session, progress);
+      const decision = await this.authorization.decide(request, session, progress, user);
       if (decision.kind === 'consent') {
         await this.interactions.save({ ...interaction, stage: 'consent' });
         return this.redirect(reply, this.pageUrl(interaction));

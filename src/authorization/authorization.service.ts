@@ -94,9 +94,11 @@ export class AuthorizationService {
     request: AuthorizationRequest,
     session: Session | undefined,
     progress: Progress,
+    /** The session's user, when the caller has just loaded it. */
+    sessionUser?: User,
   ): Promise<Decision> {
     const none = request.prompt.has('none');
-    const user = session && (await this.users.findById(session.userId));
+    const user = sessionUser ?? (session && (await this.users.findById(session.userId)));
     const login = (reason: string): Decision => {
       // Core §3.1.2.6: prompt=none never shows a page.
       if (none) throw this.redirectError(request, new LoginRequired(reason));
