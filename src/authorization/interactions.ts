@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { randomId } from '../common/random-id.js';
+import { safeEqual } from '../common/safe-equal.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { RawParameters } from './authorization-request.js';
@@ -98,9 +99,7 @@ export class Interactions {
 
   csrfMatches(interaction: Interaction, presented: unknown): boolean {
     if (typeof presented !== 'string') return false;
-    const a = Buffer.from(presented);
-    const b = Buffer.from(interaction.csrf);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return safeEqual(presented, interaction.csrf);
   }
 
   /** The Set-Cookie value of the browser cookie; a browser session cookie (no Max-Age). */

@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import { digestKind, verifySlowDigest } from '../common/password-digests.js';
+import { safeEqual } from '../common/safe-equal.js';
 
 export { digestKind, type DigestKind } from '../common/password-digests.js';
 
@@ -23,12 +24,6 @@ export function digestClientSecret(secret: string): string {
   return `$sha256$${createHash('sha256').update(secret).digest('base64url')}`;
 }
 
-function sameDigest(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * Checks a presented secret against a stored digest. Generated secrets are compared by
  * SHA-256 in constant time; imported digests (argon2id, bcrypt, pbkdf2) are slow by design,
@@ -45,7 +40,7 @@ export class ClientSecretVerifier {
 
   async verify(secret: string, digest: string): Promise<boolean> {
     const kind = digestKind(digest);
-    if (kind === 'sha256') return sameDigest(digestClientSecret(secret), digest);
+    if (kind === 'sha256') return safeEqual(digestClientSecret(secret), digest);
     if (kind === undefined) return false;
 
     // Keyed by an HMAC under a per-process key: the cache holds no usable form of the secret.

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { InvalidRequest } from '../common/errors/oauth-error.js';
 import { randomId } from '../common/random-id.js';
+import { safeEqual } from '../common/safe-equal.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { pickLocale, type UiLocale } from '../interaction/i18n.js';
@@ -194,9 +194,7 @@ export class LogoutService {
     const stored = await this.store.get(`logout:${id}`);
     if (stored === null) return undefined;
     const pending = JSON.parse(stored) as PendingLogout;
-    const a = Buffer.from(csrf);
-    const b = Buffer.from(pending.csrf);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+    if (!safeEqual(csrf, pending.csrf)) return undefined;
     return (await this.store.take(`logout:${id}`)) === null ? undefined : pending;
   }
 }

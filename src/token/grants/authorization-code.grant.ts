@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AuthorizationCodes, type CodeGrant } from '../../authorization/authorization-codes.js';
 import type { AuthenticatedClient } from '../../clients/auth/client-authenticator.js';
+import { safeEqual } from '../../common/safe-equal.js';
 import { InvalidGrant, UnauthorizedClient } from '../../common/errors/oauth-error.js';
 import { UsersService } from '../../users/users.service.js';
 import { AccessTokens } from '../access-tokens.js';
@@ -108,8 +109,6 @@ function checkPkce(grant: CodeGrant, verifier: string | undefined): void {
     grant.codeChallengeMethod === 'S256'
       ? createHash('sha256').update(verifier, 'ascii').digest('base64url')
       : verifier;
-  const a = Buffer.from(derived);
-  const b = Buffer.from(grant.codeChallenge);
-  if (a.length !== b.length || !timingSafeEqual(a, b))
+  if (!safeEqual(derived, grant.codeChallenge))
     throw new InvalidGrant('code_verifier does not match the code_challenge');
 }
