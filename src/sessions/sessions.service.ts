@@ -14,6 +14,7 @@ import {
 import { LogoutEvents } from './logout-events.js';
 import { Session } from './session.entity.js';
 import { needsTouch, sessionLifetime, sessionStatus } from './session-times.js';
+import { isUuid } from '../common/uuid.js';
 
 /** What an authentication established: who, when, how (RFC 8176 `amr`) and at what level. */
 export interface Authentication {
@@ -28,7 +29,6 @@ export interface NewSession extends Authentication {
   rememberMe?: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
 /** Rows deleted per statement by the clean-up, so no statement holds many locks for long. */
@@ -223,7 +223,7 @@ export class SessionsService {
 
   /** Ends one session of a user, as `end`; undefined when that user has no such session. */
   async endForUser(userId: string, sessionId: string): Promise<Session | undefined> {
-    if (!isSessionId(sessionId) || typeof userId !== 'string' || !UUID.test(userId)) {
+    if (!isSessionId(sessionId) || !isUuid(userId)) {
       return undefined;
     }
     return (await this.endWhere(`id = $1 AND user_id = $2`, [sessionId, userId]))[0];
@@ -231,7 +231,7 @@ export class SessionsService {
 
   /** Ends every session of a user, as `end`; returns them. */
   async endAllForUser(userId: string): Promise<Session[]> {
-    if (typeof userId !== 'string' || !UUID.test(userId)) return [];
+    if (!isUuid(userId)) return [];
     return this.endWhere(`user_id = $1`, [userId]);
   }
 
@@ -247,7 +247,7 @@ export class SessionsService {
 
   /** A user's live sessions, newest first. */
   async listForUser(userId: string): Promise<Session[]> {
-    if (typeof userId !== 'string' || !UUID.test(userId)) return [];
+    if (!isUuid(userId)) return [];
     const now = this.clock.now();
     const rows: SessionRow[] = await this.dataSource.query(
       `SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id`,

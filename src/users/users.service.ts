@@ -8,8 +8,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { hashPassword, isPasswordDigest, verifyPassword } from './passwords.js';
 import type { ProfileClaims } from './user-claims.js';
 import { User, type UserOrigin } from './user.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/uuid.js';
 
 export class UsernameTaken extends InvalidRequest {
   constructor(username: string) {
@@ -56,7 +55,7 @@ export class UsersService {
 
   findById(id: string): Promise<User | null> {
     // Anything but a UUID is no user (and must not reach Postgres as a malformed uuid).
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.repository.findOne({ where: { id } });
   }
 
@@ -157,7 +156,7 @@ export class UsersService {
   }
 
   async setPassword(id: string, password: string): Promise<boolean> {
-    if (!UUID.test(id)) return false;
+    if (!isUuid(id)) return false;
     const result = await this.repository.update(
       { id },
       { passwordDigest: await hashPassword(password) },
@@ -166,14 +165,14 @@ export class UsersService {
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {
-    if (!UUID.test(id)) return false;
+    if (!isUuid(id)) return false;
     const result = await this.repository.update({ id }, { disabled });
     return (result.affected ?? 0) > 0;
   }
 
   /** Stores (or with null, clears) the RFC 6238 secret, encrypted. */
   async setTotpSecret(id: string, secret: Buffer | null): Promise<boolean> {
-    if (!UUID.test(id)) return false;
+    if (!isUuid(id)) return false;
     const result = await this.repository.update(
       { id },
       { totpSecretEncrypted: secret === null ? null : this.totp.encrypt(secret, id) },
