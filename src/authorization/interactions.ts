@@ -24,8 +24,6 @@ export interface Interaction {
   stage: InteractionStage;
   /** Set once the password was right, before a second factor. */
   userId?: string;
-  /** The login of this interaction, when it signed someone in (seconds since the epoch). */
-  authTime?: number;
   /** Whether this interaction's login replaces the browser's session (another user, or none). */
   loggedIn?: boolean;
 }

@@ -18,15 +18,22 @@ const PAGE_STYLE =
   'h1{font-size:1.4rem}code{background:#f0f4f8;padding:.1rem .3rem;border-radius:3px}';
 const STYLE_HASH = `'sha256-${createHash('sha256').update(PAGE_STYLE).digest('base64')}'`;
 
+/** The CSP source that lets a page load `uri` in a frame: its http(s) origin, else nothing. */
+function frameSource(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return undefined;
+  const url = new URL(uri);
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+}
+
 /**
  * The CSP source that lets a form's answer redirect to `uri`: its origin for http(s), its
  * scheme for a native app's custom scheme (RFC 8252 §7.1). Undefined for anything else.
  */
-export function formTargetSource(uri: string): string | undefined {
-  if (!URL.canParse(uri)) return undefined;
-  const url = new URL(uri);
-  if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
-  return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) ? url.protocol : undefined;
+function formTargetSource(uri: string): string | undefined {
+  const origin = frameSource(uri);
+  if (origin !== undefined || !URL.canParse(uri)) return origin;
+  const { protocol } = new URL(uri);
+  return /^[a-z][a-z0-9+.-]*:$/i.test(protocol) ? protocol : undefined;
 }
 
 /**
@@ -46,13 +53,6 @@ export function pageCsp(
   const frameSources = [...new Set(frames.map(frameSource).filter((s) => s !== undefined))];
   const frameSrc = frameSources.length > 0 ? `; frame-src ${frameSources.join(' ')}` : '';
   return `default-src 'none'; style-src ${STYLE_HASH}; img-src https: data:; form-action ${sources.join(' ')}${frameSrc}; frame-ancestors 'none'; base-uri 'none'`;
-}
-
-/** The CSP source that lets a page load `uri` in a frame: its http(s) origin, else nothing. */
-export function frameSource(uri: string): string | undefined {
-  if (!URL.canParse(uri)) return undefined;
-  const url = new URL(uri);
-  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
 }
 
 /** A page; `headHtml` (already escaped) goes at the end of its head. */
