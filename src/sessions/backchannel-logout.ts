@@ -22,8 +22,12 @@ import type { Session } from './session.entity.js';
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 /** A logout token is meant to be used at once: it lives two minutes. */
 export const LOGOUT_TOKEN_LIFETIME_S = 120;
-/** How often each instance looks for due deliveries (besides the kick after each enqueue). */
-export const BACKCHANNEL_POLL_INTERVAL_MS = 1_000;
+/**
+ * How often each instance looks for due deliveries anyway. An enqueue kicks the worker and a
+ * failure schedules its own retry, so this only picks up rows whose instance went away
+ * (their lease ran out) or that another instance queued while this one's kick was lost.
+ */
+export const BACKCHANNEL_POLL_INTERVAL_MS = 15_000;
 /** Retry n waits `retryDelay` times the n-th factor (the last one repeats). */
 const BACKOFF_FACTORS = [1, 3, 12, 60, 360];
 /** POSTs one instance runs at once. */
@@ -61,6 +65,8 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
   private readonly logger = new Logger('BackchannelLogout');
   private readonly inFlight = new Set<Promise<void>>();
   private claiming = false;
+  /** Due rows were left for want of room. */
+  private backlog = false;
   private again = false;
   private stopped = false;
 
@@ -76,6 +82,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
   onModuleInit(): void {
     const timer = setInterval(() => this.kick(), BACKCHANNEL_POLL_INTERVAL_MS).unref();
     this.scheduler.addInterval(JOB, timer);
+    this.kick(); // what was queued before a restart
   }
 
   /** Stops polling and lets the POSTs under way finish (each is bounded by the timeout). */
@@ -132,12 +139,19 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
       do {
         this.again = false;
         const room = MAX_IN_FLIGHT - this.inFlight.size;
-        if (room <= 0) break;
+        if (room <= 0) {
+          this.backlog = true; // looked at again as soon as a POST is done
+          break;
+        }
         const rows = await this.claim(room);
         for (const row of rows) {
-          const sending: Promise<void> = this.deliver(row).finally(() =>
-            this.inFlight.delete(sending),
-          );
+          const sending: Promise<void> = this.deliver(row).finally(() => {
+            this.inFlight.delete(sending);
+            if (this.backlog) {
+              this.backlog = false;
+              this.kick();
+            }
+          });
           this.inFlight.add(sending);
         }
         if (rows.length === room) this.again = true;
@@ -222,6 +236,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
       `UPDATE backchannel_deliveries SET next_attempt_at = $2 WHERE id = $1`,
       [row.id, new Date(Date.now() + wait)],
     );
+    setTimeout(() => this.kick(), wait).unref();
   }
 
   private async remove(id: string): Promise<void> {
