@@ -1,5 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEMO_DEFAULTS } from '../examples/rp.js';
 import { ClientsService } from '../src/clients/clients.service.js';
 import { DEMO_CLIENT, DEMO_USER } from '../src/demo/demo-seed.js';
 import { UsersService } from '../src/users/users.service.js';
@@ -72,6 +73,20 @@ describe('demo seed', { timeout: 180_000 }, () => {
     } finally {
       await provider.close();
     }
+  });
+
+  test('the example relying party defaults to exactly the demo client and its URIs', () => {
+    assert.equal(DEMO_DEFAULTS.clientId, DEMO_CLIENT.clientId);
+    assert.equal(DEMO_DEFAULTS.clientSecret, DEMO_CLIENT.secret);
+    const base = `http://localhost:${DEMO_DEFAULTS.port}`;
+    assert.ok(
+      (DEMO_CLIENT.metadata.redirect_uris as readonly string[]).includes(`${base}/callback`),
+    );
+    assert.ok(
+      (DEMO_CLIENT.metadata.post_logout_redirect_uris as readonly string[]).includes(`${base}/`),
+    );
+    assert.equal(DEMO_CLIENT.metadata.frontchannel_logout_uri, `${base}/frontchannel-logout`);
+    assert.equal(DEMO_CLIENT.metadata.backchannel_logout_uri, `${base}/backchannel-logout`);
   });
 
   test('on real services (DATABASE_URL): no demo user, no demo client', async () => {
