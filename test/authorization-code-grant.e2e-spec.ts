@@ -102,7 +102,7 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(claims.sid, 'a-session-id');
     assert.equal(typeof claims.auth_time, 'number');
     assert.ok(claims.at_hash, 'at_hash binds the access token');
-    assert.equal(claims.email, undefined, 'scope claims go to UserInfo, not the ID token');
+    assert.equal(claims.email, 'alice@example.com', 'scope claims are in the ID token too');
     assert.equal(tokens.scope, 'openid email');
     assert.equal(tokens.token_type.toLowerCase(), 'bearer');
 
@@ -281,6 +281,16 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(await subOf(), first);
   });
 
+  test('the claims of the granted scopes are in the ID token by default (Core §5.4); a client can keep them to UserInfo', async () => {
+    const claims = await idTokenOf(provider, {});
+    assert.equal(claims.email, 'gina@example.com');
+    assert.equal(claims.email_verified, true);
+    assert.equal(claims.name, undefined, 'profile was not granted');
+    const minimal = await idTokenOf(provider, { id_token_scope_claims: false });
+    assert.equal(minimal.email, undefined, 'the client keeps them in UserInfo only');
+    assert.equal(typeof minimal.sub, 'string');
+  });
+
   test('a client without the grant is unauthorized_client', async () => {
     const machine = await registerClient(provider.app, { grant_types: ['client_credentials'] });
     const res = await postForm(
@@ -293,34 +303,42 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
   });
 });
 
-describe(`ID_TOKEN_SCOPE_CLAIMS on ${target}`, { timeout: 120_000 }, () => {
-  test('the claims of the granted scopes go in the ID token too when enabled', async () => {
+const idTokenClaims = (body: Record<string, unknown>) =>
+  JSON.parse(
+    Buffer.from((body.id_token as string).split('.')[1], 'base64url').toString(),
+  ) as Record<string, unknown>;
+
+/** A code for `openid email` redeemed by a client with `extra` metadata; the ID token's claims. */
+async function idTokenOf(provider: RunningProvider, extra: Record<string, unknown>) {
+  const user = await provider.app.get(UsersService).create({
+    username: `gina-${randomBytes(3).toString('hex')}`,
+    claims: { name: 'Gina', email: 'gina@example.com', email_verified: true },
+    origin: 'admin',
+  });
+  const client = await registerClient(provider.app, {
+    redirect_uris: [CB],
+    grant_types: ['authorization_code'],
+    scope: 'openid profile email',
+    token_endpoint_auth_method: 'client_secret_post',
+    ...extra,
+  });
+  const code = await mintCode(
+    provider,
+    codeGrant(client.clientId, user.id, { scope: ['openid', 'email'] }),
+  );
+  const res = await redeemCode(provider, client, code);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return idTokenClaims(res.body);
+}
+
+describe(`ID_TOKEN_SCOPE_CLAIMS=false on ${target}`, { timeout: 120_000 }, () => {
+  test('the server default off keeps the scope claims to UserInfo; a client can still ask for them', async () => {
     const storage = await createStorage();
-    const provider = await startProvider({ ...storage.env, ID_TOKEN_SCOPE_CLAIMS: 'true' });
+    const provider = await startProvider({ ...storage.env, ID_TOKEN_SCOPE_CLAIMS: 'false' });
     try {
-      const user = await provider.app.get(UsersService).create({
-        username: `gina-${randomBytes(3).toString('hex')}`,
-        claims: { name: 'Gina', email: 'gina@example.com', email_verified: true },
-        origin: 'admin',
-      });
-      const client = await registerClient(provider.app, {
-        redirect_uris: [CB],
-        grant_types: ['authorization_code'],
-        scope: 'openid profile email',
-        token_endpoint_auth_method: 'client_secret_post',
-      });
-      const code = await mintCode(
-        provider,
-        codeGrant(client.clientId, user.id, { scope: ['openid', 'email'] }),
-      );
-      const res = await redeemCode(provider, client, code);
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      const claims = JSON.parse(
-        Buffer.from((res.body.id_token as string).split('.')[1], 'base64url').toString(),
-      ) as Record<string, unknown>;
-      assert.equal(claims.email, 'gina@example.com');
-      assert.equal(claims.email_verified, true);
-      assert.equal(claims.name, undefined, 'profile was not granted');
+      assert.equal((await idTokenOf(provider, {})).email, undefined, 'the server default off');
+      const opted = await idTokenOf(provider, { id_token_scope_claims: true });
+      assert.equal(opted.email, 'gina@example.com', 'the client asked for them');
     } finally {
       await provider.close();
       await storage.dispose();

@@ -101,6 +101,30 @@ describe(`offline access through the sign-in pages on ${target}`, { timeout: 180
     assert.equal(tokens.refresh_token, undefined);
   });
 
+  test('a client with the refresh_token grant may ask offline_access though its scope does not list it', async () => {
+    const config = await relyingParty({ scope: 'openid email' });
+    const tokens = await signInWith(new Browser(provider.url), config, CB, credentials(), {
+      scope: 'openid email offline_access',
+      prompt: 'consent',
+    });
+    assert.deepEqual(scopesOf(tokens), ['email', 'offline_access', 'openid']);
+    assert.ok(tokens.refresh_token, 'a refresh token');
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
+    assert.ok(refreshed.refresh_token);
+  });
+
+  test('a client with neither the grant nor the scope asking offline_access: dropped silently, never invalid_scope', async () => {
+    const config = await relyingParty({
+      grant_types: ['authorization_code'],
+      scope: 'openid email',
+    });
+    const tokens = await signInWith(new Browser(provider.url), config, CB, credentials(), {
+      scope: 'openid email offline_access',
+    });
+    assert.deepEqual(scopesOf(tokens), ['email', 'openid']);
+    assert.equal(tokens.refresh_token, undefined);
+  });
+
   test('a public client gets a refresh token too, rotated on every use', async () => {
     const config = await relyingParty({ token_endpoint_auth_method: 'none' });
     assert.equal(config.clientMetadata().client_secret, undefined, 'a public client');

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
@@ -7,6 +8,8 @@ import { DataSource } from 'typeorm';
 import { Client } from '../src/clients/client.entity.js';
 import { ClientsService } from '../src/clients/clients.service.js';
 import { validateClientMetadata } from '../src/clients/client-metadata.validator.js';
+import { UsersService } from '../src/users/users.service.js';
+import { Browser } from './support/browser.js';
 import { basicAuth, postForm } from './support/clients.js';
 import {
   createStorage,
@@ -15,6 +18,7 @@ import {
   type RunningProvider,
   type Storage,
 } from './support/provider.js';
+import { finishFlow, startFlow } from './support/sign-in.js';
 
 const INITIAL_TOKEN = 'initial-access-token-for-tests-0123456789abcdef';
 
@@ -133,6 +137,79 @@ describe(`dynamic client registration, open, on ${target}`, { timeout: 120_000 }
     const token = await oidc.clientCredentialsGrant(basic, { scope: 'billing:run' });
     assert.equal(token.scope, 'billing:run');
     assert.ok(token.access_token);
+  });
+
+  test('end-user flow: a client registered with only redirect_uris and grant_types signs a person in with offline_access and prompt=consent, then refreshes', async () => {
+    const password = 'registered and refreshed';
+    const user = await provider.app.get(UsersService).create({
+      username: `rita-${randomBytes(3).toString('hex')}`,
+      password,
+      claims: { name: 'Rita Reg', email: 'rita@example.com', email_verified: true },
+      origin: 'admin',
+    });
+    const redirectUri = 'https://rp.example/cb';
+    const config = await oidc.dynamicClientRegistration(
+      new URL(provider.config.issuer),
+      { redirect_uris: [redirectUri], grant_types: ['authorization_code', 'refresh_token'] },
+      oidc.ClientSecretBasic(),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    // The seed usage guide's refresh flow (idpyoidc): code, offline_access, prompt=consent.
+    const flow = await startFlow(config, redirectUri, {
+      scope: 'openid email offline_access',
+      prompt: 'consent',
+    });
+    const browser = new Browser(provider.url);
+    const login = await browser.get(flow.url.href);
+    assert.equal(login.status, 200, login.html.slice(0, 300));
+    const consent = await browser.submit(login, '/login', {
+      username: user.username,
+      password,
+    });
+    assert.match(consent.html, /Keep access while you are away/, 'offline access is asked for');
+    const landed = await browser.submit(consent, '/consent', { decision: 'allow' });
+    const tokens = await finishFlow(config, landed, flow);
+    assert.deepEqual((tokens.scope ?? '').split(' ').sort(), ['email', 'offline_access', 'openid']);
+    assert.ok(tokens.refresh_token, 'a refresh token');
+    // The scope claims are in the ID token by default (Core §5.4): clients that read only it.
+    const claims = tokens.claims()!;
+    assert.equal(claims.email, 'rita@example.com');
+
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
+    assert.ok(refreshed.access_token);
+    assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token);
+    assert.equal(refreshed.claims()?.sub, claims.sub);
+  });
+
+  test('an idpyoidc-style registration: a signing alg the method does not use is kept and echoed', async () => {
+    const res = await call(endpoint, {
+      body: {
+        application_type: 'web',
+        redirect_uris: ['https://rp.example/authz_cb'],
+        response_types: ['code'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        token_endpoint_auth_signing_alg: 'RS256',
+        id_token_signed_response_alg: 'RS256',
+        post_logout_redirect_uris: ['https://rp.example/session_logout'],
+        backchannel_logout_session_required: true,
+        require_auth_time: true,
+        response_modes: ['query', 'form_post'],
+        request_object_signing_alg: 'RS256',
+        contacts: ['ops@rp.example'],
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.token_endpoint_auth_method, 'client_secret_basic');
+    assert.equal(res.body.token_endpoint_auth_signing_alg, 'RS256');
+    // The secret still works with Basic, the alg changes nothing.
+    const token = await postForm(
+      `${provider.url}/token`,
+      { grant_type: 'refresh_token', refresh_token: 'not-a-token' },
+      { authorization: basicAuth(res.body.client_id as string, res.body.client_secret as string) },
+    );
+    assert.equal(token.status, 400);
+    assert.equal(token.body.error, 'invalid_grant', 'authenticated, then the grant was refused');
   });
 
   test('a web client gets the documented defaults, and no operator settings', async () => {

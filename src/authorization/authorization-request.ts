@@ -1,4 +1,5 @@
 import type { Client } from '../clients/client.entity.js';
+import { OFFLINE_ACCESS, type ClientMetadata } from '../clients/client-metadata.js';
 import {
   InvalidClient,
   InvalidRequest,
@@ -185,7 +186,7 @@ function readRequest(
     throw new UnauthorizedClient('This client may not use the authorization code flow');
   }
 
-  const scope = readScope(single(params, 'scope'), metadata.scope);
+  const scope = readScope(single(params, 'scope'), metadata);
   const openid = scope.includes('openid');
 
   const nonce = single(params, 'nonce');
@@ -256,18 +257,23 @@ function checkEntropy(name: string, value: string, policy: AuthorizationPolicy):
 
 /**
  * Scopes as requested, each of which the client must be allowed (as Authelia does: asking
- * for more than was registered is an error, not a silent narrowing).
+ * for more than was registered is an error, not a silent narrowing). `offline_access` is the
+ * exception: it asks for a refresh token, so the `refresh_token` grant decides it, whatever
+ * the registered scope says, and a client without that grant loses it silently (Core §11).
  */
-function readScope(text: string | undefined, registered: string): string[] {
+function readScope(text: string | undefined, metadata: ClientMetadata): string[] {
   if (text === undefined) return [];
   if (text.length > 4000) throw new InvalidScope('scope is too long');
   const requested = [...new Set(text.split(' ').filter(Boolean))];
-  const allowed = new Set(registered.split(' '));
+  const allowed = new Set(metadata.scope.split(' '));
   for (const s of requested) {
     if (!SCOPE_TOKEN.test(s)) throw new InvalidScope('scope holds an invalid scope token');
+    if (s === OFFLINE_ACCESS) continue;
     if (!allowed.has(s)) throw new InvalidScope(`This client may not request the scope ${clip(s)}`);
   }
-  return requested;
+  return metadata.grant_types.includes('refresh_token')
+    ? requested
+    : requested.filter((s) => s !== OFFLINE_ACCESS);
 }
 
 /** RFC 7636, with Authelia's enforcement settings. */

@@ -72,12 +72,7 @@ export class AuthorizationService {
         ? await this.clients.find(clientId)
         : undefined;
     const { redirectUri } = resolveRedirect(params, () => client ?? undefined);
-    const request = parseAuthorizationRequest(params, client!, redirectUri, this.policy);
-    // Core §11: offline_access means a refresh token; a client that cannot have one loses the
-    // scope silently.
-    if (!client!.metadata.grant_types.includes('refresh_token'))
-      request.scope = request.scope.filter((s) => s !== 'offline_access');
-    return request;
+    return parseAuthorizationRequest(params, client!, redirectUri, this.policy);
   }
 
   /** An error for the client, delivered the way the request asked. */

@@ -1,10 +1,12 @@
 import type { JWK } from 'jose';
 import type { SigningAlg } from '../config/environment.js';
 
-/** RFC 7591 §2 token endpoint authentication methods, plus none for public clients. */
 /** The scope the admin API requires; only the operator grants it (admin API or configuration). */
 export const ADMIN_SCOPE = 'admin';
+/** Asks for a refresh token (Core §11): any client with the refresh_token grant may ask it. */
+export const OFFLINE_ACCESS = 'offline_access';
 
+/** RFC 7591 §2 token endpoint authentication methods, plus none for public clients. */
 export const AUTH_METHODS = [
   'client_secret_basic',
   'client_secret_post',
@@ -69,6 +71,11 @@ export interface ClientMetadata {
   /** Seconds (Core §3.1.2.1 max_age semantics). */
   default_max_age?: number;
   require_auth_time: boolean;
+  /**
+   * The claims granted by scope in the ID token too (Core §5.4), or only at UserInfo when
+   * false; unset follows the server-wide ID_TOKEN_SCOPE_CLAIMS.
+   */
+  id_token_scope_claims?: boolean;
   post_logout_redirect_uris: string[];
   backchannel_logout_uri?: string;
   backchannel_logout_session_required: boolean;

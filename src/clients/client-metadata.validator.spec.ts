@@ -267,18 +267,6 @@ const invalid: [string, unknown, string, RegExp][] = [
     /only code/,
   ],
   [
-    'code without its grant',
-    { grant_types: ['client_credentials'], response_types: ['code'] },
-    'invalid_client_metadata',
-    /authorization_code grant/,
-  ],
-  [
-    'refresh_token alone',
-    { grant_types: ['refresh_token'] },
-    'invalid_client_metadata',
-    /refresh_token needs authorization_code/,
-  ],
-  [
     'an empty grant list',
     { ...WEB, grant_types: [] },
     'invalid_client_metadata',
@@ -334,12 +322,6 @@ const invalid: [string, unknown, string, RegExp][] = [
     },
     'invalid_client_metadata',
     /token_endpoint_auth_signing_alg must be one of HS256/,
-  ],
-  [
-    'a signing alg for basic',
-    { ...WEB, token_endpoint_auth_signing_alg: 'RS256' },
-    'invalid_client_metadata',
-    /applies only to client_secret_jwt/,
   ],
   [
     'jwks and jwks_uri',
@@ -552,5 +534,64 @@ test('an RSA key under 2048 bits is refused', () => {
         'admin',
       ),
     /at least 2048 bits/,
+  );
+});
+
+test('valid metadata the chosen method or grants do not use is kept, not refused (RFC 7591 §2)', () => {
+  // idpyoidc always sends a signing alg, whatever the method.
+  const basic = validateClientMetadata(
+    {
+      ...WEB,
+      token_endpoint_auth_method: 'client_secret_basic',
+      token_endpoint_auth_signing_alg: 'RS256',
+    },
+    'registration',
+  );
+  assert.equal(basic.token_endpoint_auth_method, 'client_secret_basic');
+  assert.equal(basic.token_endpoint_auth_signing_alg, 'RS256');
+  const post = validateClientMetadata(
+    {
+      ...WEB,
+      token_endpoint_auth_method: 'client_secret_post',
+      token_endpoint_auth_signing_alg: 'HS256',
+      jwks: { keys: [publicJwk()] },
+    },
+    'registration',
+  );
+  assert.equal(post.token_endpoint_auth_signing_alg, 'HS256');
+  assert.equal(post.jwks?.keys.length, 1);
+  const machine = validateClientMetadata(
+    { grant_types: ['client_credentials', 'refresh_token'], response_types: ['code'] },
+    'admin',
+  );
+  assert.deepEqual(machine.grant_types, ['client_credentials', 'refresh_token']);
+  assert.deepEqual(machine.response_types, ['code']);
+  const pub = validateClientMetadata(
+    {
+      ...WEB,
+      token_endpoint_auth_method: 'none',
+      token_endpoint_auth_signing_alg: 'ES256',
+      require_auth_time: true,
+    },
+    'registration',
+  );
+  assert.equal(pub.token_endpoint_auth_signing_alg, 'ES256');
+  assert.throws(
+    () =>
+      validateClientMetadata({ ...WEB, token_endpoint_auth_signing_alg: 'none' }, 'registration'),
+    /token_endpoint_auth_signing_alg must be one of/,
+  );
+});
+
+test('id_token_scope_claims: unset follows the server, or a boolean of the client', () => {
+  assert.equal(validateClientMetadata(WEB, 'registration').id_token_scope_claims, undefined);
+  assert.equal(
+    validateClientMetadata({ ...WEB, id_token_scope_claims: false }, 'registration')
+      .id_token_scope_claims,
+    false,
+  );
+  assert.throws(
+    () => validateClientMetadata({ ...WEB, id_token_scope_claims: 'no' }, 'admin'),
+    /id_token_scope_claims must be true or false/,
   );
 });

@@ -63,18 +63,14 @@ export function validateClientMetadata(
 
   const grantTypes = read.enumList('grant_types', GRANT_TYPES) ?? ['authorization_code'];
   if (grantTypes.length === 0) fail('grant_types must not be empty');
+  // refresh_token without authorization_code, or response_types code without it, is valid
+  // but unused: refresh tokens and /authorize need the code grant, which decides (RFC 7591 §2.1).
   const usesCode = grantTypes.includes('authorization_code');
-  if (grantTypes.includes('refresh_token') && !usesCode) {
-    fail('grant_types: refresh_token needs authorization_code');
-  }
 
   // Only the code flow: implicit and hybrid are left out on purpose (RFC 9700 §2.1.2).
   const responseTypes = read.stringList('response_types') ?? (usesCode ? ['code'] : []);
   for (const type of responseTypes) {
     if (type !== 'code') fail(`response_types: only code is supported, not ${clip(type)}`);
-  }
-  if (responseTypes.length > 0 && !usesCode) {
-    fail('response_types code needs the authorization_code grant type');
   }
   if (usesCode && responseTypes.length === 0) {
     fail('response_types must include code for the authorization_code grant type');
@@ -150,6 +146,7 @@ export function validateClientMetadata(
     ...optional('sector_identifier_uri', sectorIdentifierUri),
     ...optional('default_max_age', read.integer('default_max_age', 0, 10 * 366 * 86_400)),
     require_auth_time: read.boolean('require_auth_time') ?? false,
+    ...optional('id_token_scope_claims', read.boolean('id_token_scope_claims')),
     post_logout_redirect_uris:
       read.uriList('post_logout_redirect_uris', (uri, field) =>
         checkRedirectUri(uri, field, applicationType, InvalidClientMetadata),
@@ -233,10 +230,9 @@ function tokenEndpointSigningAlg(read: Reader, method: AuthMethod): string | und
   const field = 'token_endpoint_auth_signing_alg';
   if (method === 'client_secret_jwt') return read.oneOf(field, CLIENT_SECRET_JWT_ALGS) ?? 'HS256';
   if (method === 'private_key_jwt') return read.oneOf(field, PRIVATE_KEY_JWT_ALGS) ?? 'RS256';
-  if (read.has(field)) {
-    fail(`${field} applies only to client_secret_jwt and private_key_jwt, not ${method}`);
-  }
-  return undefined;
+  // Unused by the other methods, yet sent by registrants that always send it (idpyoidc):
+  // valid metadata is kept and echoed, not refused (RFC 7591 §2).
+  return read.oneOf(field, [...CLIENT_SECRET_JWT_ALGS, ...PRIVATE_KEY_JWT_ALGS]);
 }
 
 type UriCheck = (url: URL, field: string) => void;

@@ -60,7 +60,7 @@ export interface AppConfig {
     allowPlainPkce: boolean;
     minimumParameterEntropy: number;
     interactionLifespan: number;
-    /** Scope claims in ID tokens as well as UserInfo (ID_TOKEN_SCOPE_CLAIMS). */
+    /** Scope claims in ID tokens as well as UserInfo (ID_TOKEN_SCOPE_CLAIMS), unless the client says. */
     idTokenScopeClaims: boolean;
   };
   /** Browser login sessions (SESSION_*). `inactivity` and `rememberMe` 0: off. */

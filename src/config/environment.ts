@@ -250,7 +250,7 @@ export class EnvironmentVariables {
 
   /** Put the claims of the granted scopes in ID tokens too, not only in UserInfo. */
   @IsIn(['true', 'false'], { message: 'ID_TOKEN_SCOPE_CLAIMS must be true or false' })
-  ID_TOKEN_SCOPE_CLAIMS: 'true' | 'false' = 'false';
+  ID_TOKEN_SCOPE_CLAIMS: 'true' | 'false' = 'true';
 
   /** How long an unfinished sign-in (login, second factor, consent) may take. */
   @IsDuration()

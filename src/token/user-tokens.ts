@@ -115,11 +115,14 @@ export class UserTokens {
         ...(grant.sessionId !== null && { sid: grant.sessionId }),
       },
       accessToken,
-      // Core §5.5: claims asked for in the ID token itself; Core §5.4 lets the scope claims
-      // go there too when UserInfo is not an option for the client (ID_TOKEN_SCOPE_CLAIMS).
+      // Core §5.5: claims asked for in the ID token itself; Core §5.4 lets the scope claims go
+      // there too, which clients that never call UserInfo (Auth.js and many more) rely on.
       claims: selectClaims(userClaims(grant.user), [
         ...requestedClaims(grant.claims, 'id_token'),
-        ...(this.config.authorization.idTokenScopeClaims ? claimsForScopes(grant.scope) : []),
+        ...((grant.client.metadata.id_token_scope_claims ??
+        this.config.authorization.idTokenScopeClaims)
+          ? claimsForScopes(grant.scope)
+          : []),
       ]),
     });
   }
