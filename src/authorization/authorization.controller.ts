@@ -64,7 +64,7 @@ export class AuthorizationController {
     @Inject(PasswordLogin) private readonly passwords: PasswordLogin,
     @Inject(TotpService) private readonly totp: TotpService,
     @Inject(UsersService) private readonly users: UsersService,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.prefix = issuerPath(config);
     this.secure = new URL(config.issuer).protocol === 'https:';
@@ -116,9 +116,11 @@ export class AuthorizationController {
     const { interaction, request } = await this.step(id, req, body, 'login');
     const result = await this.passwords.login(body?.username, body?.password, req.ip);
     const locale = this.locale(request, req);
+    // An HTML checkbox sends its value only when checked.
+    const rememberMe = body?.remember_me === 'on';
     if (!result.ok) {
       const username = typeof body?.username === 'string' ? body.username.slice(0, 100) : '';
-      return this.loginPage(reply, interaction, request, locale, username, true);
+      return this.loginPage(reply, interaction, request, locale, username, true, rememberMe);
     }
     const needsSecond = result.totpRequired || requiresTwoFactor(request);
     if (needsSecond) {
@@ -127,10 +129,15 @@ export class AuthorizationController {
         await this.interactions.finish(interaction.id);
         return this.deliverError(reply, this.authorization.denied(request));
       }
-      await this.interactions.save({ ...interaction, stage: 'totp', userId: result.user.id });
+      await this.interactions.save({
+        ...interaction,
+        stage: 'totp',
+        userId: result.user.id,
+        rememberMe,
+      });
       return this.redirect(reply, this.pageUrl(interaction));
     }
-    const session = await this.signIn(req, reply, result.user, ['password']);
+    const session = await this.signIn(req, reply, result.user, ['password'], rememberMe);
     return this.proceed(
       req,
       reply,
@@ -160,7 +167,13 @@ export class AuthorizationController {
     const result = await this.totp.verifyTotp(user, body?.code, req.ip);
     if (!result.ok)
       return this.totpPage(reply, interaction, request, this.locale(request, req), true);
-    const session = await this.signIn(req, reply, user, ['password', 'totp']);
+    const session = await this.signIn(
+      req,
+      reply,
+      user,
+      ['password', 'totp'],
+      interaction.rememberMe === true,
+    );
     return this.proceed(req, reply, { ...interaction, loggedIn: true }, request, session, user, {
       freshLogin: true,
       consentGiven: false,
@@ -291,10 +304,12 @@ export class AuthorizationController {
     reply: FastifyReply,
     user: User,
     factors: ('password' | 'totp')[],
+    /** The user's "keep me signed in" answer: SESSION_REMEMBER_ME instead of SESSION_EXPIRATION. */
+    rememberMe: boolean,
   ): Promise<Session> {
     const { amr, acr } = authenticationContext(factors);
     const current = await this.session(req);
-    const authentication = { authTime: new Date(), amr, acr };
+    const authentication = { authTime: new Date(), amr, acr, rememberMe };
     if (current && current.userId === user.id) {
       const renewed = await this.sessions.reauthenticate(current, authentication);
       if (renewed) return renewed;
@@ -403,6 +418,7 @@ export class AuthorizationController {
     locale: UiLocale,
     username = request.loginHint,
     failed = false,
+    rememberMe = false,
   ) {
     sendPage(
       reply,
@@ -413,6 +429,7 @@ export class AuthorizationController {
         client: this.display(request),
         username,
         failed,
+        ...(this.config.session.rememberMe > 0 && { rememberMe: { checked: rememberMe } }),
       }),
       failed ? 401 : 200,
     );

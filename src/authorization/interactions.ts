@@ -24,6 +24,8 @@ export interface Interaction {
   stage: InteractionStage;
   /** Set once the password was right, before a second factor. */
   userId?: string;
+  /** The "keep me signed in" answer of the login form, kept for after a second factor. */
+  rememberMe?: boolean;
   /** Whether this interaction's login replaces the browser's session (another user, or none). */
   loggedIn?: boolean;
 }

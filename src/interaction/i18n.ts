@@ -8,6 +8,7 @@ const en = {
   'login.username': 'Username',
   'login.password': 'Password',
   'login.submit': 'Sign in',
+  'login.remember': 'Keep me signed in on this device',
   'login.failed':
     'The username or password is incorrect, or the account is locked. Try again later.',
   'totp.title': 'Second step',
@@ -54,6 +55,7 @@ const fr: Record<MessageKey, string> = {
   'login.username': 'Nom d’utilisateur',
   'login.password': 'Mot de passe',
   'login.submit': 'Se connecter',
+  'login.remember': 'Rester connecté sur cet appareil',
   'login.failed':
     'Le nom d’utilisateur ou le mot de passe est incorrect, ou le compte est verrouillé. Réessayez plus tard.',
   'totp.title': 'Deuxième étape',

@@ -69,6 +69,17 @@ test('the login form: plain fields username and password, the CSRF token, the hi
   assert.match(html, /<html lang="en">/);
 });
 
+test('"keep me signed in" only when offered (SESSION_REMEMBER_ME not 0), labelled, in both languages', () => {
+  const base = { action: '/interaction/abc/login', csrf: 'c', client };
+  assert.doesNotMatch(pages.login('en', base).html, /remember_me/);
+  const offered = pages.login('en', { ...base, rememberMe: { checked: false } }).html;
+  assert.match(offered, /<input id="remember_me" name="remember_me" type="checkbox" value="on">/);
+  assert.match(offered, /<label for="remember_me">Keep me signed in on this device<\/label>/);
+  const checked = pages.login('fr', { ...base, rememberMe: { checked: true } }).html;
+  assert.match(checked, /value="on" checked>/);
+  assert.match(checked, /Rester connecté sur cet appareil/);
+});
+
 test('consent lists the scopes in plain words, the claims, and the client links', () => {
   const { html } = pages.consent('fr', {
     action: '/interaction/abc/consent',

@@ -19,6 +19,8 @@ export interface LoginPage {
   client: ClientDisplay;
   username?: string;
   failed?: boolean;
+  /** Offer "keep me signed in" (SESSION_REMEMBER_ME is on); `checked` keeps the last answer. */
+  rememberMe?: { checked: boolean };
 }
 
 export interface TotpPage {
@@ -81,6 +83,7 @@ const TEMPLATES = {
 <input type="hidden" name="csrf" value="<%= it.csrf %>">
 <p><label for="username"><%= it.t('login.username') %></label><br><input id="username" name="username" autocomplete="username" required maxlength="100" value="<%= it.username ?? '' %>"<% if (!it.username) { %> autofocus<% } %>></p>
 <p><label for="password"><%= it.t('login.password') %></label><br><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"<% if (it.username) { %> autofocus<% } %>></p>
+<% if (it.rememberMe) { %><p><input id="remember_me" name="remember_me" type="checkbox" value="on"<% if (it.rememberMe.checked) { %> checked<% } %>> <label for="remember_me"><%= it.t('login.remember') %></label></p><% } %>
 <p><button type="submit"><%= it.t('login.submit') %></button></p>
 </form>${LINKS}`,
   totp: `${CLIENT}<h1><%= it.t('totp.title') %></h1><p><%= it.t('totp.prompt') %></p>

@@ -57,6 +57,8 @@ export class Browser {
     for (const match of html.matchAll(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/g)) {
       const fields: Record<string, string> = {};
       for (const input of match[2].matchAll(/<input ([^>]*)>/g)) {
+        // As a browser does: an unticked checkbox sends nothing.
+        if (/type="checkbox"/.test(input[1]) && !/\bchecked\b/.test(input[1])) continue;
         const name = /name="([^"]*)"/.exec(input[1])?.[1];
         const value = /value="([^"]*)"/.exec(input[1])?.[1];
         if (name) fields[name] = decode(value ?? '');
