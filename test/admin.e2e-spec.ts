@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { decodeProtectedHeader } from 'jose';
 import { DataSource } from 'typeorm';
 import { Client } from '../src/clients/client.entity.js';
@@ -34,6 +35,55 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
   after(async () => {
     await provider?.close();
     await storage?.dispose();
+  });
+
+  test('docs/integration-microservices.md, as written: both services registered, a token, introspected by the called one, revoked', async () => {
+    const guide = readFileSync(
+      new URL('../../docs/integration-microservices.md', import.meta.url),
+      'utf8',
+    );
+    // The admin API bodies of the guide, exactly as a reader pastes them.
+    const bodies = [...guide.matchAll(/admin\/clients[^\n]*\n[^\n]*-d '(\{[\s\S]*?\})'/g)].map(
+      (m) => JSON.parse(m[1]) as { client_id: string; scope: string },
+    );
+    assert.deepEqual(
+      bodies.map((b) => b.client_id),
+      ['billing-worker', 'invoices-api'],
+      'the guide registers the caller and the called service',
+    );
+    const secrets: Record<string, string> = {};
+    for (const body of bodies) {
+      const created = await api(`${base}/clients`, token, { method: 'POST', body });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      secrets[body.client_id] = created.body.client_secret as string;
+    }
+    const issued = await postForm(
+      `${provider.url}/token`,
+      {
+        grant_type: 'client_credentials',
+        scope: 'invoices:read',
+        resource: 'https://invoices.internal.example.com',
+      },
+      { authorization: basicAuth('billing-worker', secrets['billing-worker']) },
+    );
+    assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    const introspect = () =>
+      postForm(
+        `${provider.url}/introspect`,
+        { token: issued.body.access_token as string },
+        { authorization: basicAuth('invoices-api', secrets['invoices-api']) },
+      );
+    const active = await introspect();
+    assert.equal(active.body.active, true);
+    assert.equal(active.body.client_id, 'billing-worker');
+    assert.equal(active.body.scope, 'invoices:read');
+    const revoked = await postForm(
+      `${provider.url}/revoke`,
+      { token: issued.body.access_token as string },
+      { authorization: basicAuth('billing-worker', secrets['billing-worker']) },
+    );
+    assert.equal(revoked.status, 200);
+    assert.deepEqual((await introspect()).body, { active: false });
   });
 
   test('no token: 401 with a bare Bearer challenge', async () => {
