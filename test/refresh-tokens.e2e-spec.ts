@@ -7,6 +7,7 @@ import { UsersService } from '../src/users/users.service.js';
 import { postForm, registerClient } from './support/clients.js';
 import { oauthError } from './support/sign-in.js';
 import { CODE_REDIRECT_URI, codeGrant, mintCode, redeemCode } from './support/codes.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
   sleep,
@@ -26,7 +27,8 @@ function suite(name: string, env: Record<string, string>, body: (ctx: Context) =
     const ctx = {} as Context;
     before(async () => {
       ctx.storage = await createStorage();
-      ctx.provider = await startProvider({ ...ctx.storage.env, ...env });
+      ctx.clock = new MovableClock();
+      ctx.provider = await startProvider({ ...ctx.storage.env, ...env }, { clock: ctx.clock });
       ctx.user = await ctx.provider.app.get(UsersService).create({
         username: `rita-${randomBytes(3).toString('hex')}`,
         claims: { email: 'rita@example.com', email_verified: true },
@@ -51,6 +53,8 @@ function suite(name: string, env: Record<string, string>, body: (ctx: Context) =
 
 interface Context {
   storage: Storage;
+  /** The provider's clock: tests move it past windows and lifespans instead of sleeping. */
+  clock: MovableClock;
   provider: RunningProvider;
   user: User;
   client: Client;
@@ -243,7 +247,7 @@ suite('lifetimes', {}, (ctx) => {
     assert.equal(seen.active, true);
     assert.equal(seen.token_type, 'refresh_token');
     assert.ok(
-      Math.abs((seen.exp as number) - (Date.now() / 1000 + 90 * 60)) <= 2,
+      Math.abs((seen.exp as number) - (ctx.clock.now() / 1000 + 90 * 60)) <= 2,
       `exp ${String(seen.exp)}`,
     );
   });
@@ -256,14 +260,15 @@ suite('lifetimes', {}, (ctx) => {
       token_endpoint_auth_method: 'client_secret_post',
       lifespans: { refresh_token: 4, refresh_token_family: 7 },
     });
-    const t0 = Date.now();
-    const at = (seconds: number) => sleep(Math.max(0, t0 + seconds * 1000 - Date.now()));
+    const t0 = ctx.clock.now();
+    const at = (seconds: number) =>
+      ctx.clock.advance(Math.max(0, t0 + seconds * 1000 - ctx.clock.now()));
     const kept = await initial(ctx, undefined, client);
     const unused = await initial(ctx, undefined, client);
     const keptExp = (await introspect(ctx, kept.refresh_token!, client)).exp as number;
     assert.ok(Math.abs(keptExp * 1000 - (t0 + 4_000)) <= 1_500, 'the idle lifespan');
 
-    await at(3.5);
+    at(3.5);
     const rotated = await refresh(ctx, kept.refresh_token!, client);
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     const rotatedToken = rotated.body.refresh_token as string;
@@ -271,14 +276,14 @@ suite('lifetimes', {}, (ctx) => {
     assert.ok(rotatedExp > keptExp, 'a rotation starts the idle lifespan again');
     assert.ok(rotatedExp * 1000 <= t0 + 7_500, "but only up to the family's end");
 
-    await at(5); // past the idle lifespan of the token never used, before the family's end
+    at(5); // past the idle lifespan of the token never used, before the family's end
     assert.equal((await introspect(ctx, unused.refresh_token!, client)).active, false);
     const stale = await refresh(ctx, unused.refresh_token!, client);
     assert.equal(stale.status, 400);
     assert.equal(stale.body.error, 'invalid_grant');
     assert.equal((await introspect(ctx, rotatedToken, client)).active, true, 'idle-fresh');
 
-    await at(8); // past the family's end, though not idle for 4 s
+    at(8); // past the family's end, though not idle for 4 s
     assert.equal((await introspect(ctx, rotatedToken, client)).active, false);
     const ended = await refresh(ctx, rotatedToken, client);
     assert.equal(ended.status, 400);

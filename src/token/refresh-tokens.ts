@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClaimsRequest } from '../authorization/claims-request.js';
 import type { Client } from '../clients/client.entity.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { randomId } from '../common/random-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -81,7 +82,8 @@ function toGrant(row: Row): RefreshGrant {
 /**
  * Refresh tokens: opaque, 256 random bits, stored as SHA-256 in Postgres with their family,
  * rotated on every use. Postgres decides which of concurrent rotations wins (one conditional
- * UPDATE), whatever instance each arrives on.
+ * UPDATE), whatever instance each arrives on. Times come from the injected clock, on every
+ * instance the same way, never from the database's.
  */
 @Injectable()
 export class RefreshTokens {
@@ -91,6 +93,7 @@ export class RefreshTokens {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
 
   /** A new token in a family (a new family when `grant.familyId` is new). */
@@ -101,7 +104,7 @@ export class RefreshTokens {
   ): Promise<{ token: string; expiresIn: number }> {
     const token = randomId(32);
     const idleMs = client.metadata.lifespans.refresh_token ?? this.config.lifespans.refreshToken;
-    const now = Date.now();
+    const now = this.clock.now();
     // A rotation keeps its family's end; a new family takes the client's or the global one.
     const familyExpiresAt =
       grant.familyExpiresAt ??
@@ -115,8 +118,8 @@ export class RefreshTokens {
     await this.dataSource.query(
       `INSERT INTO refresh_tokens (token_digest, family_id, client_id, user_id, session_id, scope,
          claims, resources, auth_time, amr, acr, access_token_jti, access_token_exp, expires_at,
-         family_expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         family_expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         digest(token),
         grant.familyId,
@@ -133,6 +136,7 @@ export class RefreshTokens {
         new Date(accessToken.exp * 1000),
         expiresAt,
         familyExpiresAt,
+        new Date(now),
       ],
     );
     return { token, expiresIn: Math.floor((expiresAt.getTime() - now) / 1000) };
@@ -153,13 +157,14 @@ export class RefreshTokens {
     if (typeof token !== 'string' || !TOKEN.test(token))
       return { outcome: 'invalid', reason: 'malformed' };
     const key = digest(token);
+    const now = this.clock.now();
     const [claimed]: [Row[], number] = await this.dataSource.query(
-      `UPDATE refresh_tokens SET used_at = now()
+      `UPDATE refresh_tokens SET used_at = $4
         WHERE token_digest = $1 AND client_id = $2 AND used_at IS NULL AND revoked_at IS NULL
-          AND expires_at > now() AND family_expires_at > now()
+          AND expires_at > $4 AND family_expires_at > $4
           AND ($3::text[] IS NULL OR scope @> $3::text[])
         RETURNING *`,
-      [key, clientId, narrowTo ?? null],
+      [key, clientId, narrowTo ?? null, new Date(now)],
     );
     if (claimed.length === 1) return { outcome: 'rotated', grant: toGrant(claimed[0]) };
 
@@ -172,19 +177,18 @@ export class RefreshTokens {
     // §6 (RFC 6749): a token is bound to its client; another client learns nothing more.
     if (row.client_id !== clientId) return { outcome: 'invalid', reason: 'another client' };
     if (row.revoked_at) return { outcome: 'invalid', reason: 'revoked' };
-    if (new Date(row.expires_at).getTime() <= Date.now())
-      return { outcome: 'invalid', reason: 'expired' };
-    if (new Date(row.family_expires_at).getTime() <= Date.now())
+    if (new Date(row.expires_at).getTime() <= now) return { outcome: 'invalid', reason: 'expired' };
+    if (new Date(row.family_expires_at).getTime() <= now)
       return { outcome: 'invalid', reason: 'family expired' };
     const wider = narrowTo?.find((s) => !row.scope.includes(s));
     if (row.used_at === null) {
-      // Otherwise it expired on the database's clock between the two statements.
+      // Otherwise it expired between the two statements.
       return wider !== undefined
         ? { outcome: 'wider', scope: wider }
         : { outcome: 'invalid', reason: 'expired' };
     }
     // Used already.
-    const since = Date.now() - new Date(row.used_at).getTime();
+    const since = now - new Date(row.used_at).getTime();
     const grace = this.config.refreshTokens.reuseGrace;
     if (grace > 0 && since <= grace) {
       if (wider !== undefined) return { outcome: 'wider', scope: wider };
@@ -230,10 +234,10 @@ export class RefreshTokens {
   private async revokeWhere(condition: string, parameters: string[]): Promise<number> {
     const [rows]: [{ access_token_jti: string | null; access_token_exp: Date | null }[], number] =
       await this.dataSource.query(
-        `UPDATE refresh_tokens SET revoked_at = now()
+        `UPDATE refresh_tokens SET revoked_at = $${parameters.length + 1}
           WHERE ${condition} AND revoked_at IS NULL
           RETURNING access_token_jti, access_token_exp`,
-        parameters,
+        [...parameters, new Date(this.clock.now())],
       );
     // Sent together: the Redis client pipelines commands issued in one tick.
     await Promise.all(
@@ -255,8 +259,8 @@ export class RefreshTokens {
     const rows: Row[] = await this.dataSource.query(
       `SELECT * FROM refresh_tokens
         WHERE token_digest = $1 AND used_at IS NULL AND revoked_at IS NULL
-          AND expires_at > now() AND family_expires_at > now()`,
-      [digest(token)],
+          AND expires_at > $2 AND family_expires_at > $2`,
+      [digest(token), new Date(this.clock.now())],
     );
     if (!rows[0]) return undefined;
     return {
