@@ -11,6 +11,7 @@ import { createLogger, PinoNestLogger, requestLogger } from './common/logging/lo
 import { issuerPath } from './common/urls.js';
 import { ProviderMetadataService } from './discovery/discovery.service.js';
 import type { AppConfig } from './config/app-config.js';
+import type { Clock } from './common/clock.js';
 
 /** Generous for OAuth forms and JWTs; anything larger is refused with 413 before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -60,9 +61,10 @@ export function applyErrorFilters(app: NestFastifyApplication): void {
 export async function createApp(
   config: AppConfig,
   logger: Logger = createLogger(config.logLevel),
+  options: { clock?: Clock } = {},
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, options),
     createAdapter(logger, config.trustProxy),
     {
       logger: new PinoNestLogger(logger),

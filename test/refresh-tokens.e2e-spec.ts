@@ -7,6 +7,7 @@ import { UsersService } from '../src/users/users.service.js';
 import { postForm, registerClient } from './support/clients.js';
 import { oauthError } from './support/sign-in.js';
 import { CODE_REDIRECT_URI, codeGrant, mintCode, redeemCode } from './support/codes.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
   sleep,
@@ -26,7 +27,8 @@ function suite(name: string, env: Record<string, string>, body: (ctx: Context) =
     const ctx = {} as Context;
     before(async () => {
       ctx.storage = await createStorage();
-      ctx.provider = await startProvider({ ...ctx.storage.env, ...env });
+      ctx.clock = new MovableClock();
+      ctx.provider = await startProvider({ ...ctx.storage.env, ...env }, { clock: ctx.clock });
       ctx.user = await ctx.provider.app.get(UsersService).create({
         username: `rita-${randomBytes(3).toString('hex')}`,
         claims: { email: 'rita@example.com', email_verified: true },
@@ -51,6 +53,8 @@ function suite(name: string, env: Record<string, string>, body: (ctx: Context) =
 
 interface Context {
   storage: Storage;
+  /** The provider's clock: tests move it past windows and lifespans instead of sleeping. */
+  clock: MovableClock;
   provider: RunningProvider;
   user: User;
   client: Client;
@@ -95,6 +99,22 @@ const relyingParty = (ctx: Context, client = ctx.client) =>
     oidc.ClientSecretPost(client.secret),
     { execute: [oidc.allowInsecureRequests] },
   );
+
+type Tokens = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+
+/** openid-client refreshing with one token `times` times at once: its answers and its errors. */
+async function concurrently(ctx: Context, token: string, times: number) {
+  const config = await relyingParty(ctx);
+  const settled = await Promise.allSettled(
+    Array.from({ length: times }, () => oidc.refreshTokenGrant(config, token)),
+  );
+  const answers: Tokens[] = [];
+  const errors: unknown[] = [];
+  for (const outcome of settled)
+    if (outcome.status === 'fulfilled') answers.push(outcome.value);
+    else errors.push(outcome.reason);
+  return { answers, errors };
+}
 
 const introspect = async (ctx: Context, token: string, client = ctx.client) =>
   (
@@ -164,34 +184,67 @@ suite('no grace window', {}, (ctx) => {
     assert.ok(kept.refresh_token, 'A still holds it');
   });
 
-  test('replaying a rotated token revokes the family and the access tokens issued from it', async () => {
+  test('a rotated token used again a moment after its rotation revokes the family and every access token issued from it', async () => {
+    const config = await relyingParty(ctx);
     const first = await initial(ctx);
-    const second = await refresh(ctx, first.refresh_token!);
-    assert.equal(second.status, 200);
-    const third = await refresh(ctx, second.body.refresh_token as string);
-    assert.equal(third.status, 200);
-    await sleep(2_200); // past the window in which concurrent duplicates are only refused
-    const replay = await refresh(ctx, first.refresh_token!);
+    const second = await oidc.refreshTokenGrant(config, first.refresh_token!);
+    const third = await oidc.refreshTokenGrant(config, second.refresh_token!);
+    // At once: no window in which a second use is only refused (RFC 9700 §4.14.2).
+    const replay = await oauthError(
+      oidc.refreshTokenGrant(config, first.refresh_token!),
+      'the first token again',
+    );
     assert.equal(replay.status, 400);
-    assert.equal(replay.body.error, 'invalid_grant');
-    assert.equal((await introspect(ctx, third.body.refresh_token as string)).active, false);
-    assert.equal((await introspect(ctx, third.body.access_token as string)).active, false);
+    assert.equal(replay.error, 'invalid_grant');
+    assert.equal((await introspect(ctx, third.refresh_token!)).active, false, 'the newest token');
+    for (const [name, token] of [
+      ['first', first.access_token],
+      ['second', second.access_token],
+      ['third', third.access_token],
+    ])
+      assert.equal((await introspect(ctx, token)).active, false, `the ${name} access token`);
     const userinfo = await fetch(`${ctx.provider.url}/userinfo`, {
-      headers: { authorization: `Bearer ${third.body.access_token as string}` },
+      headers: { authorization: `Bearer ${third.access_token}` },
     });
     assert.equal(userinfo.status, 401);
+    const after = await oauthError(
+      oidc.refreshTokenGrant(config, third.refresh_token!),
+      'the newest token of a revoked family',
+    );
+    assert.equal(after.error, 'invalid_grant');
   });
 
-  test('fifty concurrent refreshes with one token: one new pair, and the winner’s family lives', async () => {
+  test('a rotated token used again much later revokes the family too', async () => {
+    const config = await relyingParty(ctx);
     const first = await initial(ctx);
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => refresh(ctx, first.refresh_token!)),
+    const second = await oidc.refreshTokenGrant(config, first.refresh_token!);
+    ctx.clock.advance(60 * 60_000); // an hour, inside the 90-minute idle lifespan
+    const replay = await oauthError(
+      oidc.refreshTokenGrant(config, first.refresh_token!),
+      'the first token an hour later',
     );
-    const winners = results.filter((r) => r.status === 200);
-    assert.equal(winners.length, 1);
-    assert.ok(results.every((r) => r.status === 200 || r.body.error === 'invalid_grant'));
-    const next = await refresh(ctx, winners[0].body.refresh_token as string);
-    assert.equal(next.status, 200, 'the family is intact for the winner');
+    assert.equal(replay.error, 'invalid_grant');
+    assert.equal((await introspect(ctx, second.refresh_token!)).active, false);
+    assert.equal((await introspect(ctx, second.access_token)).active, false);
+  });
+
+  test('fifty concurrent refreshes with one token: one wins, and the others revoke the family, the winner’s tokens included', async () => {
+    const first = await initial(ctx);
+    const { answers, errors } = await concurrently(ctx, first.refresh_token!, 50);
+    assert.equal(answers.length, 1, 'one rotation');
+    for (const error of errors) {
+      assert.ok(error instanceof oidc.ResponseBodyError, String(error));
+      assert.equal(error.error, 'invalid_grant');
+    }
+    const [winner] = answers;
+    assert.ok(winner.refresh_token);
+    assert.equal((await introspect(ctx, winner.refresh_token)).active, false, 'its refresh token');
+    assert.equal((await introspect(ctx, winner.access_token)).active, false, 'its access token');
+    const after = await oauthError(
+      oidc.refreshTokenGrant(await relyingParty(ctx), winner.refresh_token),
+      'the winner’s token',
+    );
+    assert.equal(after.error, 'invalid_grant');
   });
 
   test('revoking a refresh token revokes its family; another client may not revoke it', async () => {
@@ -223,16 +276,83 @@ suite('no grace window', {}, (ctx) => {
 });
 
 suite('a grace window', { REFRESH_TOKEN_REUSE_GRACE: '30s' }, (ctx) => {
-  test('inside the grace window a replay succeeds and revokes nothing', async () => {
+  test('a reuse within the grace gets a fresh rotation of the same grant; whichever token goes on first retires the other', async () => {
+    const config = await relyingParty(ctx);
     const first = await initial(ctx);
-    const second = await refresh(ctx, first.refresh_token!);
-    assert.equal(second.status, 200);
-    await sleep(2_200);
-    const wider = await refresh(ctx, first.refresh_token!, ctx.client, { scope: 'openid profile' });
-    assert.equal(wider.body.error, 'invalid_scope', 'a retry may not widen the scope either');
-    const retry = await refresh(ctx, first.refresh_token!);
-    assert.equal(retry.status, 200, 'a client that lost the answer gets one again');
-    assert.equal((await refresh(ctx, second.body.refresh_token as string)).status, 200);
+    const second = await oidc.refreshTokenGrant(config, first.refresh_token!);
+    ctx.clock.advance(20_000); // the client lost the answer and tries again
+    const wider = await oauthError(
+      oidc.refreshTokenGrant(config, first.refresh_token!, { scope: 'openid profile' }),
+      'a retry with a wider scope',
+    );
+    assert.equal(wider.error, 'invalid_scope', 'a retry may not widen the scope either');
+    const retry = await oidc.refreshTokenGrant(config, first.refresh_token!);
+    assert.ok(retry.refresh_token);
+    assert.notEqual(retry.refresh_token, second.refresh_token, 'a token of its own');
+    assert.notEqual(retry.refresh_token, first.refresh_token);
+    assert.equal(retry.scope, second.scope);
+    for (const claim of ['sub', 'auth_time'] as const)
+      assert.deepEqual(retry.claims()![claim], second.claims()![claim], 'the same sign-in');
+    for (const token of [second.refresh_token!, retry.refresh_token, retry.access_token])
+      assert.equal((await introspect(ctx, token)).active, true, 'nothing revoked');
+
+    const next = await oidc.refreshTokenGrant(config, retry.refresh_token);
+    assert.equal((await introspect(ctx, next.refresh_token!)).active, true);
+    assert.equal((await introspect(ctx, second.refresh_token!)).active, false, 'retired');
+    ctx.clock.advance(31_000);
+    const stale = await oauthError(
+      oidc.refreshTokenGrant(config, second.refresh_token!),
+      'the retired token past the grace',
+    );
+    assert.equal(stale.error, 'invalid_grant');
+    assert.equal((await introspect(ctx, next.refresh_token!)).active, false, 'a replay after all');
+    assert.equal((await introspect(ctx, next.access_token)).active, false);
+  });
+
+  test('past the grace a reuse revokes the family', async () => {
+    const config = await relyingParty(ctx);
+    const first = await initial(ctx);
+    const second = await oidc.refreshTokenGrant(config, first.refresh_token!);
+    ctx.clock.advance(30_001);
+    const late = await oauthError(
+      oidc.refreshTokenGrant(config, first.refresh_token!),
+      'the first token past the grace',
+    );
+    assert.equal(late.error, 'invalid_grant');
+    assert.equal((await introspect(ctx, second.refresh_token!)).active, false);
+    assert.equal((await introspect(ctx, second.access_token)).active, false);
+  });
+
+  test('no grace for a token whose rotation was used already: that is a replay', async () => {
+    const config = await relyingParty(ctx);
+    const first = await initial(ctx);
+    const second = await oidc.refreshTokenGrant(config, first.refresh_token!);
+    const third = await oidc.refreshTokenGrant(config, second.refresh_token!);
+    const replay = await oauthError(
+      oidc.refreshTokenGrant(config, first.refresh_token!),
+      'the first token after the second was used',
+    );
+    assert.equal(replay.error, 'invalid_grant');
+    assert.equal((await introspect(ctx, third.refresh_token!)).active, false);
+    assert.equal((await introspect(ctx, third.access_token)).active, false);
+  });
+
+  test('fifty concurrent refreshes with one token: fifty rotations of one grant, and the family lives', async () => {
+    const first = await initial(ctx);
+    const { answers, errors } = await concurrently(ctx, first.refresh_token!, 50);
+    assert.deepEqual(errors, []);
+    const tokens = answers.map((a) => a.refresh_token!);
+    assert.equal(new Set(tokens).size, 50, 'no duplicate');
+    assert.equal(new Set(answers.map((a) => a.access_token)).size, 50);
+    const seen = await Promise.all(tokens.map((t) => introspect(ctx, t)));
+    assert.ok(seen.every((s) => s.active === true && s.sub === seen[0].sub));
+
+    // One of them goes on; the others are retired, and the family is one chain again.
+    const next = await oidc.refreshTokenGrant(await relyingParty(ctx), tokens[49]);
+    assert.equal((await introspect(ctx, next.refresh_token!)).active, true);
+    const after = await Promise.all(tokens.slice(0, 49).map((t) => introspect(ctx, t)));
+    assert.ok(after.every((s) => s.active === false));
+    assert.equal((await introspect(ctx, next.access_token)).active, true, 'the family lives');
   });
 });
 
@@ -243,7 +363,7 @@ suite('lifetimes', {}, (ctx) => {
     assert.equal(seen.active, true);
     assert.equal(seen.token_type, 'refresh_token');
     assert.ok(
-      Math.abs((seen.exp as number) - (Date.now() / 1000 + 90 * 60)) <= 2,
+      Math.abs((seen.exp as number) - (ctx.clock.now() / 1000 + 90 * 60)) <= 2,
       `exp ${String(seen.exp)}`,
     );
   });
@@ -256,14 +376,15 @@ suite('lifetimes', {}, (ctx) => {
       token_endpoint_auth_method: 'client_secret_post',
       lifespans: { refresh_token: 4, refresh_token_family: 7 },
     });
-    const t0 = Date.now();
-    const at = (seconds: number) => sleep(Math.max(0, t0 + seconds * 1000 - Date.now()));
+    const t0 = ctx.clock.now();
+    const at = (seconds: number) =>
+      ctx.clock.advance(Math.max(0, t0 + seconds * 1000 - ctx.clock.now()));
     const kept = await initial(ctx, undefined, client);
     const unused = await initial(ctx, undefined, client);
     const keptExp = (await introspect(ctx, kept.refresh_token!, client)).exp as number;
     assert.ok(Math.abs(keptExp * 1000 - (t0 + 4_000)) <= 1_500, 'the idle lifespan');
 
-    await at(3.5);
+    at(3.5);
     const rotated = await refresh(ctx, kept.refresh_token!, client);
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     const rotatedToken = rotated.body.refresh_token as string;
@@ -271,14 +392,14 @@ suite('lifetimes', {}, (ctx) => {
     assert.ok(rotatedExp > keptExp, 'a rotation starts the idle lifespan again');
     assert.ok(rotatedExp * 1000 <= t0 + 7_500, "but only up to the family's end");
 
-    await at(5); // past the idle lifespan of the token never used, before the family's end
+    at(5); // past the idle lifespan of the token never used, before the family's end
     assert.equal((await introspect(ctx, unused.refresh_token!, client)).active, false);
     const stale = await refresh(ctx, unused.refresh_token!, client);
     assert.equal(stale.status, 400);
     assert.equal(stale.body.error, 'invalid_grant');
     assert.equal((await introspect(ctx, rotatedToken, client)).active, true, 'idle-fresh');
 
-    await at(8); // past the family's end, though not idle for 4 s
+    at(8); // past the family's end, though not idle for 4 s
     assert.equal((await introspect(ctx, rotatedToken, client)).active, false);
     const ended = await refresh(ctx, rotatedToken, client);
     assert.equal(ended.status, 400);

@@ -227,7 +227,10 @@ export class EnvironmentVariables {
   @IsDuration()
   REFRESH_TOKEN_FAMILY_LIFESPAN = '30d';
 
-  /** How long a rotated refresh token may still be used, for a client that lost a response; 0: never. */
+  /**
+   * How long after a rotation a reuse of the old refresh token gets a fresh rotation instead of
+   * revoking the family (a lost answer, two tabs racing); 0: never, every reuse revokes.
+   */
   @IsDuration()
   REFRESH_TOKEN_REUSE_GRACE = '0s';
 

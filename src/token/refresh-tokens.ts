@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { ClaimsRequest } from '../authorization/claims-request.js';
 import type { Client } from '../clients/client.entity.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { randomId } from '../common/random-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -24,11 +25,19 @@ export interface RefreshGrant {
   familyExpiresAt: Date;
 }
 
+/** The refresh token a rotation stored, waiting for the access token issued beside it. */
+export interface PendingRefreshToken {
+  id: string;
+  token: string;
+  expiresIn: number;
+}
+
 export type Rotation =
-  | { outcome: 'rotated'; grant: RefreshGrant }
-  /** Unknown, expired, revoked, another client's, or a duplicate lost in a race. */
+  /** A new token in the family (`next`), stored already; or a reuse within the grace window. */
+  | { outcome: 'rotated'; grant: RefreshGrant; next: PendingRefreshToken }
+  /** Unknown, expired, revoked, or another client's: nothing changes. */
   | { outcome: 'invalid'; reason: string }
-  /** A rotated token used again after the race window: the family is revoked. */
+  /** A rotated token used again, outside any grace: the family is revoked. */
   | { outcome: 'replayed' }
   /** A usable token, left unused: the narrower scope asked for names one never granted. */
   | { outcome: 'wider'; scope: string };
@@ -50,15 +59,28 @@ interface Row {
   used_at: Date | null;
   revoked_at: Date | null;
   created_at: Date;
+  parent_id: string | null;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /**
- * Concurrent refreshes with one token (a client retrying, two tabs) arrive within moments of
- * each other: the losers get `invalid_grant` but do not revoke the family. A rotated token
- * presented later is a replay (RFC 9700 §4.14.2) and revokes it.
+ * Namespace of the per-family advisory locks (`pg_advisory_xact_lock(FAMILY_LOCK, hash)`): the
+ * two-key form never meets the single-key locks of `ADVISORY_LOCKS`.
  */
-const RACE_WINDOW_MS = 2_000;
+const FAMILY_LOCK = 7_301_010;
+
+/** The columns of a rotated token, copied from the one it was rotated from. */
+const CHILD_COLUMNS = `token_digest, family_id, client_id, user_id, session_id, scope, claims,
+  resources, auth_time, amr, acr, expires_at, family_expires_at, parent_id, created_at`;
+/** Their values, from a row of `refresh_tokens`: $1 now, $2 the new digest, $3 its idle end. */
+const CHILD_VALUES = `$2, family_id, client_id, user_id, session_id, scope, claims, resources,
+  auth_time, amr, acr, LEAST($3::timestamptz, family_expires_at), family_expires_at, id,
+  $1::timestamptz`;
+
+interface Denial {
+  access_token_jti: string | null;
+  access_token_exp: Date | null;
+}
 
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 
@@ -80,8 +102,10 @@ function toGrant(row: Row): RefreshGrant {
 
 /**
  * Refresh tokens: opaque, 256 random bits, stored as SHA-256 in Postgres with their family,
- * rotated on every use. Postgres decides which of concurrent rotations wins (one conditional
- * UPDATE), whatever instance each arrives on.
+ * rotated on every use. Every decision about a family (rotate, honour a reuse, revoke) is
+ * taken in a transaction holding that family's advisory lock, so concurrent requests on any
+ * instance are decided one after the other from what the database says at that moment. Times
+ * come from the injected clock, on every instance the same way.
  */
 @Injectable()
 export class RefreshTokens {
@@ -91,32 +115,29 @@ export class RefreshTokens {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
 
-  /** A new token in a family (a new family when `grant.familyId` is new). */
+  /** The first token of a new family (`grant.familyId` from `newFamilyId`). */
   async issue(
     client: Client,
-    grant: Omit<RefreshGrant, 'familyExpiresAt'> & { familyExpiresAt?: Date },
+    grant: Omit<RefreshGrant, 'familyExpiresAt'>,
     accessToken: { jti: string; exp: number },
   ): Promise<{ token: string; expiresIn: number }> {
     const token = randomId(32);
-    const idleMs = client.metadata.lifespans.refresh_token ?? this.config.lifespans.refreshToken;
-    const now = Date.now();
-    // A rotation keeps its family's end; a new family takes the client's or the global one.
-    const familyExpiresAt =
-      grant.familyExpiresAt ??
-      new Date(
-        now +
-          (client.metadata.lifespans.refresh_token_family ??
-            this.config.refreshTokens.familyLifespan),
-      );
+    const now = this.clock.now();
+    const familyExpiresAt = new Date(
+      now +
+        (client.metadata.lifespans.refresh_token_family ??
+          this.config.refreshTokens.familyLifespan),
+    );
     // Never beyond the family's absolute end.
-    const expiresAt = new Date(Math.min(now + idleMs, familyExpiresAt.getTime()));
+    const expiresAt = new Date(Math.min(this.idleEnd(client, now), familyExpiresAt.getTime()));
     await this.dataSource.query(
       `INSERT INTO refresh_tokens (token_digest, family_id, client_id, user_id, session_id, scope,
          claims, resources, auth_time, amr, acr, access_token_jti, access_token_exp, expires_at,
-         family_expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         family_expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         digest(token),
         grant.familyId,
@@ -133,6 +154,7 @@ export class RefreshTokens {
         new Date(accessToken.exp * 1000),
         expiresAt,
         familyExpiresAt,
+        new Date(now),
       ],
     );
     return { token, expiresIn: Math.floor((expiresAt.getTime() - now) / 1000) };
@@ -143,63 +165,136 @@ export class RefreshTokens {
   }
 
   /**
-   * Uses a token for `clientId`: exactly one of concurrent uses rotates it. A later use of a
-   * rotated token revokes the family and the access tokens issued from it, unless it falls in
-   * REFRESH_TOKEN_REUSE_GRACE (a client that lost a response may try again). With `narrowTo`
-   * (RFC 6749 §6 `scope`), a token whose grant does not cover it is left as it was, so the
-   * client keeps it; one round trip either way when the token is good.
+   * Uses a token for `client`. The first use rotates it: the new token is stored in the same
+   * transaction, so whoever sees the old one used sees the new one too, and any revocation of
+   * the family reaches it. Any later use (RFC 9700 §4.14.2), concurrent or not, revokes the
+   * family and the access tokens issued from it, unless it falls within
+   * REFRESH_TOKEN_REUSE_GRACE of the first use and nothing rotated from the token has been used
+   * yet: it then gets a fresh rotation of the same grant beside the first one, and the first of
+   * these tokens to be used retires the others, so the family goes on as one chain. With
+   * `narrowTo` (RFC 6749 §6 `scope`), a token whose grant does not cover it is left as it was,
+   * so the client keeps it. Finish a rotation with `attach`.
    */
-  async rotate(token: unknown, clientId: string, narrowTo?: string[]): Promise<Rotation> {
+  async rotate(token: unknown, client: Client, narrowTo?: string[]): Promise<Rotation> {
     if (typeof token !== 'string' || !TOKEN.test(token))
       return { outcome: 'invalid', reason: 'malformed' };
     const key = digest(token);
-    const [claimed]: [Row[], number] = await this.dataSource.query(
-      `UPDATE refresh_tokens SET used_at = now()
-        WHERE token_digest = $1 AND client_id = $2 AND used_at IS NULL AND revoked_at IS NULL
-          AND expires_at > now() AND family_expires_at > now()
-          AND ($3::text[] IS NULL OR scope @> $3::text[])
-        RETURNING *`,
-      [key, clientId, narrowTo ?? null],
-    );
-    if (claimed.length === 1) return { outcome: 'rotated', grant: toGrant(claimed[0]) };
+    const now = this.clock.now();
+    const next = randomId(32);
+    // $1, $2, $3 as CHILD_VALUES reads them.
+    const child = [new Date(now), digest(next), new Date(this.idleEnd(client, now))];
+    const pending = (row: { next_id: string; next_expires_at: Date }): PendingRefreshToken => ({
+      id: row.next_id,
+      token: next,
+      expiresIn: Math.floor((new Date(row.next_expires_at).getTime() - now) / 1000),
+    });
+    let denials: Denial[] = [];
+    const rotation = await this.dataSource.transaction(async (em): Promise<Rotation> => {
+      const found: unknown[] = await em.query(
+        `SELECT pg_advisory_xact_lock($1, hashtext(family_id::text))
+           FROM refresh_tokens WHERE token_digest = $2`,
+        [FAMILY_LOCK, key],
+      );
+      if (found.length === 0) return { outcome: 'invalid', reason: 'unknown' };
+      // Under the lock, each statement reads what the family's last decision left.
+      const claimed: (Row & { next_id: string; next_expires_at: Date })[] = await em.query(
+        `WITH claimed AS (
+           UPDATE refresh_tokens SET used_at = $1::timestamptz
+            WHERE token_digest = $4 AND client_id = $5 AND used_at IS NULL AND revoked_at IS NULL
+              AND expires_at > $1::timestamptz AND family_expires_at > $1::timestamptz
+              AND ($6::text[] IS NULL OR scope @> $6::text[])
+            RETURNING *
+         ), retired AS (
+           -- Tokens handed out beside this one by reuses within the grace: this one goes on.
+           UPDATE refresh_tokens AS other SET used_at = $1::timestamptz FROM claimed
+            WHERE other.family_id = claimed.family_id AND other.id <> claimed.id
+              AND other.used_at IS NULL AND other.revoked_at IS NULL
+         ), child AS (
+           INSERT INTO refresh_tokens (${CHILD_COLUMNS})
+           SELECT ${CHILD_VALUES} FROM claimed
+           RETURNING id AS next_id, expires_at AS next_expires_at
+         )
+         SELECT claimed.*, child.next_id, child.next_expires_at FROM claimed, child`,
+        [...child, key, client.clientId, narrowTo ?? null],
+      );
+      if (claimed.length === 1)
+        return { outcome: 'rotated', grant: toGrant(claimed[0]), next: pending(claimed[0]) };
 
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM refresh_tokens WHERE token_digest = $1`,
-      [key],
+      const [row]: Row[] = await em.query(`SELECT * FROM refresh_tokens WHERE token_digest = $1`, [
+        key,
+      ]);
+      // Deleted with its user or client since the lock was taken.
+      if (!row) return { outcome: 'invalid', reason: 'unknown' };
+      // §6 (RFC 6749): a token is bound to its client; another client learns nothing more.
+      if (row.client_id !== client.clientId)
+        return { outcome: 'invalid', reason: 'another client' };
+      if (row.revoked_at) return { outcome: 'invalid', reason: 'revoked' };
+      if (new Date(row.expires_at).getTime() <= now)
+        return { outcome: 'invalid', reason: 'expired' };
+      if (new Date(row.family_expires_at).getTime() <= now)
+        return { outcome: 'invalid', reason: 'family expired' };
+      const wider = narrowTo?.find((s) => !row.scope.includes(s));
+      if (row.used_at === null)
+        // Unused and valid at this instant: only the scope kept it from rotating.
+        return wider !== undefined
+          ? { outcome: 'wider', scope: wider }
+          : { outcome: 'invalid', reason: 'not rotated' };
+
+      const grace = this.config.refreshTokens.reuseGrace;
+      if (
+        grace > 0 &&
+        now - new Date(row.used_at).getTime() <= grace &&
+        (await this.nothingRotatedFromUsed(em, row))
+      ) {
+        if (wider !== undefined) return { outcome: 'wider', scope: wider };
+        const [added]: { next_id: string; next_expires_at: Date }[] = await em.query(
+          `INSERT INTO refresh_tokens (${CHILD_COLUMNS})
+           SELECT ${CHILD_VALUES} FROM refresh_tokens WHERE id = $4
+           RETURNING id AS next_id, expires_at AS next_expires_at`,
+          [...child, row.id],
+        );
+        this.logger.log(`Refresh token of ${client.clientId} reused within the grace window`);
+        return { outcome: 'rotated', grant: toGrant(row), next: pending(added) };
+      }
+      this.logger.warn(`Refresh token of ${client.clientId} replayed: its family is revoked`);
+      denials = await this.revokeIn(em, `family_id = $1`, [row.family_id], now);
+      return { outcome: 'replayed' };
+    });
+    await this.deny(denials);
+    return rotation;
+  }
+
+  /**
+   * Records the access token issued with a rotation's new refresh token, so revoking the
+   * family denies it; returns the refresh token for the response.
+   */
+  async attach(
+    pending: PendingRefreshToken,
+    accessToken: { jti: string; exp: number },
+  ): Promise<{ token: string; expiresIn: number }> {
+    const [rows]: [{ revoked_at: Date | null }[], number] = await this.dataSource.query(
+      `UPDATE refresh_tokens SET access_token_jti = $2, access_token_exp = $3 WHERE id = $1
+       RETURNING revoked_at`,
+      [pending.id, accessToken.jti, new Date(accessToken.exp * 1000)],
     );
-    const row = rows[0];
-    if (!row) return { outcome: 'invalid', reason: 'unknown' };
-    // §6 (RFC 6749): a token is bound to its client; another client learns nothing more.
-    if (row.client_id !== clientId) return { outcome: 'invalid', reason: 'another client' };
-    if (row.revoked_at) return { outcome: 'invalid', reason: 'revoked' };
-    if (new Date(row.expires_at).getTime() <= Date.now())
-      return { outcome: 'invalid', reason: 'expired' };
-    if (new Date(row.family_expires_at).getTime() <= Date.now())
-      return { outcome: 'invalid', reason: 'family expired' };
-    const wider = narrowTo?.find((s) => !row.scope.includes(s));
-    if (row.used_at === null) {
-      // Otherwise it expired on the database's clock between the two statements.
-      return wider !== undefined
-        ? { outcome: 'wider', scope: wider }
-        : { outcome: 'invalid', reason: 'expired' };
-    }
-    // Used already.
-    const since = Date.now() - new Date(row.used_at).getTime();
-    const grace = this.config.refreshTokens.reuseGrace;
-    if (grace > 0 && since <= grace) {
-      if (wider !== undefined) return { outcome: 'wider', scope: wider };
-      this.logger.log(`Refresh token of ${clientId} reused within the grace window`);
-      return { outcome: 'rotated', grant: toGrant(row) };
-    }
-    if (since <= RACE_WINDOW_MS) return { outcome: 'invalid', reason: 'concurrent use' };
-    this.logger.warn(`Refresh token of ${clientId} replayed: its family is revoked`);
-    await this.revokeFamily(row.family_id);
-    return { outcome: 'replayed' };
+    // Revoked (a reuse, a sign-out) or deleted while these tokens were signed: the revocation
+    // could not name this access token yet, so it is denied here.
+    if (!rows[0] || rows[0].revoked_at) await this.accessTokens.revoke(accessToken);
+    return { token: pending.token, expiresIn: pending.expiresIn };
   }
 
   /** Revokes every token of a family and denies the access tokens issued with them. */
   async revokeFamily(familyId: string): Promise<void> {
-    await this.revokeWhere(`family_id = $1`, [familyId]);
+    const now = this.clock.now();
+    // Under the family's lock, so a rotation in progress is either seen or sees the revocation.
+    const denials = await this.dataSource.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock($1, hashtext($2::uuid::text))`, [
+        FAMILY_LOCK,
+        familyId,
+      ]);
+      return this.revokeIn(em, `family_id = $1`, [familyId], now);
+    });
+    await this.deny(denials);
   }
 
   /**
@@ -228,14 +323,36 @@ export class RefreshTokens {
 
   /** Revokes matching tokens not yet revoked (earlier revocations denied their access tokens). */
   private async revokeWhere(condition: string, parameters: string[]): Promise<number> {
-    const [rows]: [{ access_token_jti: string | null; access_token_exp: Date | null }[], number] =
-      await this.dataSource.query(
-        `UPDATE refresh_tokens SET revoked_at = now()
-          WHERE ${condition} AND revoked_at IS NULL
-          RETURNING access_token_jti, access_token_exp`,
-        parameters,
-      );
-    // Sent together: the Redis client pipelines commands issued in one tick.
+    const denials = await this.revokeIn(
+      this.dataSource.manager,
+      condition,
+      parameters,
+      this.clock.now(),
+    );
+    await this.deny(denials);
+    return denials.length;
+  }
+
+  /** Marks matching tokens revoked, with `em` (a transaction's, when in one). */
+  private async revokeIn(
+    em: EntityManager,
+    condition: string,
+    parameters: string[],
+    now: number,
+  ): Promise<Denial[]> {
+    const [rows]: [Denial[], number] = await em.query(
+      `UPDATE refresh_tokens SET revoked_at = $${parameters.length + 1}
+        WHERE ${condition} AND revoked_at IS NULL
+        RETURNING access_token_jti, access_token_exp`,
+      [...parameters, new Date(now)],
+    );
+    return rows;
+  }
+
+  /** Denies the access tokens issued with revoked refresh tokens; after the transaction. */
+  private async deny(rows: Denial[]): Promise<void> {
+    // Sent together: the Redis client pipelines commands issued in one tick. A token whose
+    // rotation is still signing has none yet: `attach` denies it.
     await Promise.all(
       rows
         .filter((row) => row.access_token_jti && row.access_token_exp)
@@ -246,7 +363,24 @@ export class RefreshTokens {
           }),
         ),
     );
-    return rows.length;
+  }
+
+  /**
+   * Whether a used token's rotations are all still unused: the client may have lost the answer
+   * (or another tab holds it). A token rotated before parent_id was recorded has none: false.
+   */
+  private async nothingRotatedFromUsed(em: EntityManager, row: Row): Promise<boolean> {
+    const [{ spent }]: { spent: boolean | null }[] = await em.query(
+      `SELECT bool_or(used_at IS NOT NULL) AS spent FROM refresh_tokens
+        WHERE family_id = $1 AND parent_id = $2`,
+      [row.family_id, row.id],
+    );
+    return spent === false;
+  }
+
+  /** When a token issued now for `client` goes idle, before its family's end applies. */
+  private idleEnd(client: Client, now: number): number {
+    return now + (client.metadata.lifespans.refresh_token ?? this.config.lifespans.refreshToken);
   }
 
   /** A token that is active now (not used, revoked or expired), with its row; else undefined. */
@@ -255,8 +389,8 @@ export class RefreshTokens {
     const rows: Row[] = await this.dataSource.query(
       `SELECT * FROM refresh_tokens
         WHERE token_digest = $1 AND used_at IS NULL AND revoked_at IS NULL
-          AND expires_at > now() AND family_expires_at > now()`,
-      [digest(token)],
+          AND expires_at > $2 AND family_expires_at > $2`,
+      [digest(token), new Date(this.clock.now())],
     );
     if (!rows[0]) return undefined;
     return {

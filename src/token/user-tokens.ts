@@ -9,7 +9,7 @@ import type { User } from '../users/user.entity.js';
 import { AccessTokens } from './access-tokens.js';
 import type { TokenResponse } from './grants/grant.js';
 import { IdTokens } from './id-tokens.js';
-import { RefreshTokens } from './refresh-tokens.js';
+import { RefreshTokens, type PendingRefreshToken } from './refresh-tokens.js';
 
 /** A grant a user gave a client: what the tokens for it carry, whichever grant type asks. */
 export interface UserGrant {
@@ -25,10 +25,12 @@ export interface UserGrant {
   sessionId: string | null;
   nonce?: string;
   includeAuthTime: boolean;
-  /** RFC 6749 §6: a refresh token keeps the scope granted, though this request narrowed it. */
-  refreshScope?: string[];
-  /** Continue this refresh-token family (a rotation), or start one when allowed. */
-  family?: { id: string; expiresAt: Date };
+  /**
+   * A rotation: the family it continues and the refresh token it stored already, with the
+   * scope granted (RFC 6749 §6), however this request narrowed it. Without it, a new family
+   * starts when the client may refresh.
+   */
+  family?: { id: string; next: PendingRefreshToken };
 }
 
 /**
@@ -69,31 +71,32 @@ export class UserTokens {
       scope: grant.scope.join(' '),
     };
 
-    // The refresh token's INSERT and the ID token's signature need only the access token:
-    // they run side by side.
-    const familyId = this.mayRefresh(grant)
-      ? (grant.family?.id ?? this.refreshTokens.newFamilyId())
-      : undefined;
+    // The refresh token's write (a new family's INSERT, or recording the access token beside a
+    // rotation's token) and the ID token's signature need only the access token: they run side
+    // by side.
+    const familyId =
+      grant.family?.id ?? (this.mayRefresh(grant) ? this.refreshTokens.newFamilyId() : undefined);
     const [refresh, idToken] = await Promise.all([
-      familyId === undefined
-        ? undefined
-        : this.refreshTokens.issue(
-            client,
-            {
-              familyId,
-              clientId: client.clientId,
-              userId: user.id,
-              sessionId: grant.sessionId,
-              scope: grant.refreshScope ?? grant.scope,
-              claims: grant.claims,
-              resources: grant.resources,
-              authTime: grant.authTime,
-              amr: grant.amr,
-              acr: grant.acr,
-              familyExpiresAt: grant.family?.expiresAt,
-            },
-            accessToken,
-          ),
+      grant.family
+        ? this.refreshTokens.attach(grant.family.next, accessToken)
+        : familyId === undefined
+          ? undefined
+          : this.refreshTokens.issue(
+              client,
+              {
+                familyId,
+                clientId: client.clientId,
+                userId: user.id,
+                sessionId: grant.sessionId,
+                scope: grant.scope,
+                claims: grant.claims,
+                resources: grant.resources,
+                authTime: grant.authTime,
+                amr: grant.amr,
+                acr: grant.acr,
+              },
+              accessToken,
+            ),
       grant.scope.includes('openid') ? this.idToken(grant, subject, access.token) : undefined,
     ]);
     if (refresh) response.refresh_token = refresh.token;
@@ -130,7 +133,6 @@ export class UserTokens {
   private mayRefresh(grant: UserGrant): boolean {
     if (!grant.client.metadata.grant_types.includes('refresh_token')) return false;
     // Core §11: in an OpenID Connect grant only with offline_access; plain OAuth by grant type.
-    const scope = grant.refreshScope ?? grant.scope;
-    return !scope.includes('openid') || scope.includes('offline_access');
+    return !grant.scope.includes('openid') || grant.scope.includes('offline_access');
   }
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
+import type { Clock } from '../../src/common/clock.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 
@@ -76,11 +77,12 @@ export interface RunningProvider {
 
 /**
  * Boots the whole provider in this process on a free port, as `main` does. With `logLines`,
- * its log lines (info and above) are collected there, for tests of what is logged.
+ * its log lines (info and above) are collected there, for tests of what is logged; with
+ * `clock`, its services read that clock instead of the system's.
  */
 export async function startProvider(
   env: Record<string, string>,
-  options: { logLines?: string[] } = {},
+  options: { logLines?: string[]; clock?: Clock } = {},
 ): Promise<RunningProvider> {
   const port = Number(env.PORT ?? (await freePort()));
   const config = loadConfig({
@@ -96,7 +98,7 @@ export async function startProvider(
   const logger = logLines
     ? createLogger('info', { write: (line: string) => void logLines.push(line) })
     : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, { clock: options.clock });
   await app.listen({ port, host: '127.0.0.1' });
   return { app, config, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }

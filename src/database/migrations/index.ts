@@ -7,6 +7,7 @@ import { DemoClientOrigin1764000000011 } from './1764000000011-demo-client-origi
 import { RefreshTokens1764000000020 } from './1764000000020-refresh-tokens.js';
 import { BackchannelDeliveries1764000000021 } from './1764000000021-backchannel-deliveries.js';
 import { RefreshTokensBySession1764000000022 } from './1764000000022-refresh-tokens-by-session.js';
+import { RefreshTokenParents1764000000023 } from './1764000000023-refresh-token-parents.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RefreshTokens1764000000020,
   BackchannelDeliveries1764000000021,
   RefreshTokensBySession1764000000022,
+  RefreshTokenParents1764000000023,
 ];

@@ -47,7 +47,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
         ? undefined
         : [...new Set(params.scope.split(' ').filter(Boolean))];
     // A scope wider than granted is refused without using the token, so the client keeps it.
-    const rotation = await this.refreshTokens.rotate(params.refresh_token, client.clientId, asked);
+    const rotation = await this.refreshTokens.rotate(params.refresh_token, client, asked);
     if (rotation.outcome === 'wider')
       throw new InvalidScope(`The scope ${rotation.scope.slice(0, 40)} was not granted`);
     if (rotation.outcome === 'replayed')
@@ -66,7 +66,6 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
       user,
       // A narrower request narrows these tokens only; the family keeps what was granted.
       scope: asked ?? grant.scope,
-      refreshScope: grant.scope,
       claims: grant.claims,
       resources: grant.resources,
       authTime: grant.authTime,
@@ -74,7 +73,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
       acr: grant.acr,
       sessionId: grant.sessionId,
       includeAuthTime: true,
-      family: { id: grant.familyId, expiresAt: grant.familyExpiresAt },
+      family: { id: grant.familyId, next: rotation.next },
     });
     return response;
   }
