@@ -24,7 +24,6 @@ export interface UserGrant {
   acr: string;
   sessionId: string | null;
   nonce?: string;
-  includeAuthTime: boolean;
   /** RFC 6749 §6: a refresh token keeps the scope granted, though this request narrowed it. */
   refreshScope?: string[];
   /** Continue this refresh-token family (a rotation), or start one when allowed. */
@@ -106,8 +105,6 @@ export class UserTokens {
       client: grant.client,
       subject,
       nonce: grant.nonce,
-      includeAuthTime:
-        grant.includeAuthTime || requestedClaims(grant.claims, 'id_token').includes('auth_time'),
       authentication: {
         authTime: grant.authTime,
         amr: grant.amr,

@@ -73,7 +73,6 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
       amr: grant.amr,
       acr: grant.acr,
       sessionId: grant.sessionId,
-      includeAuthTime: true,
       family: { id: grant.familyId, expiresAt: grant.familyExpiresAt },
     });
     return response;
