@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import type { CorsPolicy } from './common/cors.js';
 import { JsonErrorFilter } from './common/filters/json-error.filter.js';
 import { RedirectErrorFilter } from './common/filters/redirect-error.filter.js';
 import { createLogger, PinoNestLogger, requestLogger } from './common/logging/logger.js';
@@ -81,13 +82,17 @@ export async function createApp(
     app
       .getHttpAdapter()
       .getInstance()
-      .get(`/.well-known/oauth-authorization-server${prefix}`, (_req, reply) => {
-        void reply
-          .header('cache-control', 'public, max-age=300')
-          .header('access-control-allow-origin', '*')
-          .type('application/json; charset=utf-8')
-          .send(metadata.json);
-      });
+      .get(
+        `/.well-known/oauth-authorization-server${prefix}`,
+        { config: { cors: 'any' satisfies CorsPolicy } },
+        (_req, reply) => {
+          void reply
+            .header('cache-control', 'public, max-age=300')
+            .header('access-control-allow-origin', '*')
+            .type('application/json; charset=utf-8')
+            .send(metadata.json);
+        },
+      );
   }
 
   const document = SwaggerModule.createDocument(

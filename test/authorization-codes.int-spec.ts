@@ -18,7 +18,6 @@ const GRANT: CodeGrant = {
   codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
   codeChallengeMethod: 'S256',
   nonce: 'n-0S6_WzA2Mj',
-  includeAuthTime: false,
   scope: ['openid', 'email'],
   claims: {},
   resources: [],

@@ -8,6 +8,7 @@ import { Browser } from './support/browser.js';
 import { registerClient } from './support/clients.js';
 import {
   createStorage,
+  sleep,
   startProvider,
   target,
   type RunningProvider,
@@ -74,6 +75,24 @@ describe(`offline access through the sign-in pages on ${target}`, { timeout: 180
     assert.match(tokens.refresh_token ?? '', /^[A-Za-z0-9_-]{43}$/);
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token);
+  });
+
+  test('auth_time in the ID token of a code asked for without max_age, and the same after a refresh', async () => {
+    // A single-page app's library (oidc-client-ts) refuses a refreshed ID token whose
+    // auth_time differs from the first one's, a missing one included (Core §12.2).
+    const config = await relyingParty({ token_endpoint_auth_method: 'none' });
+    const signedInAt = Math.floor(Date.now() / 1000);
+    const tokens = await signInWith(new Browser(provider.url), config, CB, credentials(), {
+      scope: 'openid email offline_access',
+    });
+    const first = tokens.claims()!;
+    assert.equal(typeof first.auth_time, 'number', 'auth_time without max_age');
+    assert.ok(Math.abs(first.auth_time! - signedInAt) < 60, 'the time of this sign-in');
+    await sleep(1_100);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    const second = refreshed.claims()!;
+    assert.equal(second.auth_time, first.auth_time, 'the same sign-in');
+    assert.ok(second.iat > first.iat, 'a new ID token');
   });
 
   test('prompt=none with offline_access nobody agreed to: dropped silently, never an error', async () => {

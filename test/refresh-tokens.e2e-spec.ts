@@ -67,10 +67,7 @@ async function initial(
   scope = ['openid', 'email', 'offline_access'],
   client = ctx.client,
 ) {
-  const code = await mintCode(
-    ctx.provider,
-    codeGrant(client.clientId, ctx.user.id, { scope, includeAuthTime: true }),
-  );
+  const code = await mintCode(ctx.provider, codeGrant(client.clientId, ctx.user.id, { scope }));
   const res = await redeemCode(ctx.provider, client, code);
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body as { access_token: string; refresh_token?: string; id_token: string };

@@ -174,6 +174,7 @@ describe(`dynamic client registration, open, on ${target}`, { timeout: 120_000 }
     // The scope claims are in the ID token by default (Core §5.4): clients that read only it.
     const claims = tokens.claims()!;
     assert.equal(claims.email, 'rita@example.com');
+    assert.equal(typeof claims.auth_time, 'number', 'auth_time is always there');
 
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
     assert.ok(refreshed.access_token);

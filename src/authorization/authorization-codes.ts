@@ -13,8 +13,6 @@ export interface CodeGrant {
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
   nonce?: string;
-  /** Core §2: the request asked for `auth_time` (max_age, or the claims parameter). */
-  includeAuthTime: boolean;
   scope: string[];
   claims: ClaimsRequest;
   resources: string[];

@@ -174,8 +174,6 @@ export class AuthorizationService {
         codeChallenge: request.codeChallenge,
         codeChallengeMethod: request.codeChallengeMethod,
         nonce: request.nonce,
-        // Core §2, §3.1.2.1: asked for by max_age, a default_max_age or require_auth_time.
-        includeAuthTime: request.maxAge !== undefined,
         scope: request.scope,
         claims: request.claims,
         resources: request.resources,

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { AnyOrigin } from '../common/cors.js';
 import { ProviderMetadataService } from './discovery.service.js';
 
 @ApiTags('discovery')
@@ -14,7 +15,7 @@ export class DiscoveryController {
   @ApiOperation({ summary: 'OpenID Connect Discovery 1.0 §4' })
   @ApiOkResponse({ description: 'Provider metadata' })
   @Header('cache-control', 'public, max-age=300')
-  @Header('access-control-allow-origin', '*')
+  @AnyOrigin()
   openidConfiguration(@Res() reply: FastifyReply): void {
     void reply.type('application/json; charset=utf-8').send(this.metadata.json);
   }
@@ -23,7 +24,7 @@ export class DiscoveryController {
   @ApiOperation({ summary: 'RFC 8414 §3: authorization server metadata' })
   @ApiOkResponse({ description: 'Authorization server metadata' })
   @Header('cache-control', 'public, max-age=300')
-  @Header('access-control-allow-origin', '*')
+  @AnyOrigin()
   oauthAuthorizationServer(@Res() reply: FastifyReply): void {
     void reply.type('application/json; charset=utf-8').send(this.metadata.json);
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { AnyOrigin } from '../common/cors.js';
 import { KeysService } from './keys.service.js';
 
 export const JWKS_PATH = '/jwks';
@@ -13,10 +14,10 @@ export class JwksController {
   @Get(JWKS_PATH)
   @ApiOperation({ summary: 'The public signing keys (RFC 7517): next, active and retired' })
   @ApiOkResponse({ description: 'A JWK Set with public members only' })
+  @AnyOrigin()
   jwks(@Res() reply: FastifyReply): void {
     void reply
       .header('cache-control', `public, max-age=${this.keys.jwksMaxAge}`)
-      .header('access-control-allow-origin', '*')
       .type('application/jwk-set+json; charset=utf-8')
       .send(this.keys.ring.jwksJson);
   }

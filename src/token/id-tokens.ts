@@ -22,8 +22,6 @@ export interface IdTokenInput {
   subject: string;
   authentication: Authentication;
   nonce?: string;
-  /** Core §2: `auth_time` when the request asked for it (max_age, claims) or the client requires it. */
-  includeAuthTime: boolean;
   /** Issued beside the ID token at the token endpoint: `at_hash` binds them (Core §3.1.3.6). */
   accessToken?: string;
   /** Scope or `claims`-parameter claims that go in the ID token itself. */
@@ -73,9 +71,9 @@ export class IdTokens {
       iat,
       exp: iat + Math.floor(lifetimeMs / 1000),
       jti: randomId(16),
-      ...(input.includeAuthTime || client.metadata.require_auth_time
-        ? { auth_time: authentication.authTime }
-        : {}),
+      // Core §2 makes it optional unless asked for; always sent, every grant's ID token has
+      // the same claims (a relying party compares a refreshed one with the first).
+      auth_time: authentication.authTime,
       ...(input.nonce !== undefined && { nonce: input.nonce }),
       acr: authentication.acr,
       amr: authentication.amr,

@@ -11,7 +11,7 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
-import { answerPreflight } from '../common/cors.js';
+import { answerPreflight, CorsEndpoint } from '../common/cors.js';
 import type { FastifyReply } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
@@ -152,6 +152,7 @@ export class TokenController {
   }
 
   @Get(TOKEN_PATH)
+  @CorsEndpoint('client')
   @ApiOperation({ summary: 'Not allowed: use POST', deprecated: true })
   tokenGet(): never {
     throw methodNotAllowed();

@@ -24,7 +24,6 @@ export interface UserGrant {
   acr: string;
   sessionId: string | null;
   nonce?: string;
-  includeAuthTime: boolean;
   /**
    * A rotation: the family it continues and the refresh token it stored already, with the
    * scope granted (RFC 6749 §6), however this request narrowed it. Without it, a new family
@@ -109,8 +108,6 @@ export class UserTokens {
       client: grant.client,
       subject,
       nonce: grant.nonce,
-      includeAuthTime:
-        grant.includeAuthTime || requestedClaims(grant.claims, 'id_token').includes('auth_time'),
       authentication: {
         authTime: grant.authTime,
         amr: grant.amr,

@@ -10,7 +10,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { allowOrigin, answerPreflight } from '../common/cors.js';
+import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
 import type { FastifyReply } from 'fastify';
 import { OAuthError } from '../common/errors/oauth-error.js';
 import { bearerToken } from '../token/bearer-auth.js';
@@ -27,6 +27,7 @@ export class UserinfoController {
   constructor(@Inject(UserinfoService) private readonly userinfo: UserinfoService) {}
 
   @Get(USERINFO_PATH)
+  @CorsEndpoint('client')
   @ApiOperation({
     summary: 'OpenID Connect Core §5.3 UserInfo (token in the Authorization header)',
   })
@@ -42,6 +43,7 @@ export class UserinfoController {
 
   @Post(USERINFO_PATH)
   @HttpCode(200)
+  @CorsEndpoint('client')
   @ApiOperation({
     summary:
       'UserInfo by POST: the token in the Authorization header or the form body (RFC 6750 §2.2)',
@@ -90,7 +92,7 @@ export class UserinfoController {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     // A browser page may read the claims only from one of the client's allowed origins.
     if (origin !== undefined && client.metadata.cors_allowed_origins.includes(origin))
-      allowOrigin(reply, origin, 'www-authenticate');
+      allowOrigin(reply, origin);
     if (typeof body === 'string') {
       void reply.type('application/jwt').send(body);
     } else {

@@ -15,7 +15,6 @@ export function codeGrant(
     redirectUri: CODE_REDIRECT_URI,
     redirectUriSent: true,
     nonce: 'nonce-for-the-id-token',
-    includeAuthTime: false,
     scope: ['openid', 'email'],
     claims: {},
     resources: [],

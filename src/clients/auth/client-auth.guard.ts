@@ -10,6 +10,7 @@ import {
 import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
 import { ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { CorsEndpoint } from '../../common/cors.js';
 import { InvalidClient } from '../../common/errors/oauth-error.js';
 import { FormBodyGuard } from '../../common/form-body.guard.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -71,11 +72,12 @@ export class ClientAuthGuard implements CanActivate {
 }
 
 /**
- * The form-body checks, client authentication, the client's CORS origins, and the Swagger
- * security that says so.
+ * The form-body checks, client authentication, the client's CORS origins (and its errors
+ * readable from any origin), and the Swagger security that says so.
  */
 export const ClientAuthenticated = () =>
   applyDecorators(
+    CorsEndpoint('client'),
     UseGuards(FormBodyGuard, ClientAuthGuard, ClientCorsGuard),
     ApiSecurity('client_secret_basic'),
   );

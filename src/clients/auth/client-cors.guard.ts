@@ -1,20 +1,17 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { allowOrigin } from '../../common/cors.js';
-import { InvalidRequest } from '../../common/errors/oauth-error.js';
+import { allowOrigin, OriginNotAllowed } from '../../common/cors.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AuthenticatedClient } from './client-authenticator.js';
-
-/** Headers a browser client may read beside the body. */
-const EXPOSED = 'www-authenticate, dpop-nonce';
 
 /**
  * Client-based CORS for the endpoints a browser client calls directly (`/token`, `/introspect`,
  * `/revoke`): after authentication, a cross-origin request is served, with the CORS headers
  * that let the page read the answer, only when its `Origin` is one of the client's
  * `cors_allowed_origins`. Any other origin is refused before anything is issued. Requests
- * without `Origin` (servers) are untouched.
+ * without `Origin` (servers) are untouched. Errors are readable from any origin, this guard's
+ * refusal excepted (the error filter, by the route's `client` CORS policy).
  */
 @Injectable()
 export class ClientCorsGuard implements CanActivate {
@@ -30,10 +27,8 @@ export class ClientCorsGuard implements CanActivate {
     const origin = req.headers.origin;
     if (origin === undefined || origin === this.ownOrigin) return true;
     const allowed = req.user?.client.metadata.cors_allowed_origins ?? [];
-    if (!allowed.includes(origin)) {
-      throw new InvalidRequest('This origin is not allowed for the client (cors_allowed_origins)');
-    }
-    allowOrigin(http.getResponse<FastifyReply>(), origin, EXPOSED);
+    if (!allowed.includes(origin)) throw new OriginNotAllowed();
+    allowOrigin(http.getResponse<FastifyReply>(), origin);
     return true;
   }
 }

@@ -1,16 +1,22 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { allowErrorReading } from '../cors.js';
 import { toOAuthError } from '../errors/to-oauth-error.js';
 
-/** The default surface: RFC 6749 §5.2 JSON bodies with the error's status and headers. */
+/**
+ * The default surface: RFC 6749 §5.2 JSON bodies with the error's status and headers, and the
+ * CORS headers of the route's policy, so a browser client reads its errors too.
+ */
 @Catch()
 export class JsonErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
     const error = toOAuthError(exception, this.logger);
     if (reply.sent) return;
+    allowErrorReading(http.getRequest<FastifyRequest>(), reply, exception);
     void reply
       .status(error.status)
       .headers({ ...error.headers, 'cache-control': 'no-store', pragma: 'no-cache' })

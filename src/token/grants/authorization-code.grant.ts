@@ -84,7 +84,6 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
       acr: grant.acr,
       sessionId: grant.sessionId,
       nonce: grant.nonce,
-      includeAuthTime: grant.includeAuthTime,
     });
     await finish({
       accessTokenJti: accessToken.jti,

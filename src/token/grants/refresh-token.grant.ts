@@ -72,7 +72,6 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
       amr: grant.amr,
       acr: grant.acr,
       sessionId: grant.sessionId,
-      includeAuthTime: true,
       family: { id: grant.familyId, next: rotation.next },
     });
     return response;
