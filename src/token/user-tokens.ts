@@ -76,31 +76,37 @@ export class UserTokens {
     const familyId =
       grant.family?.id ?? (this.mayRefresh(grant) ? this.refreshTokens.newFamilyId() : undefined);
     const [refresh, idToken] = await Promise.all([
-      grant.family
-        ? this.refreshTokens.attach(grant.family.next, accessToken)
-        : familyId === undefined
-          ? undefined
-          : this.refreshTokens.issue(
-              client,
-              {
-                familyId,
-                clientId: client.clientId,
-                userId: user.id,
-                sessionId: grant.sessionId,
-                scope: grant.scope,
-                claims: grant.claims,
-                resources: grant.resources,
-                authTime: grant.authTime,
-                amr: grant.amr,
-                acr: grant.acr,
-              },
-              accessToken,
-            ),
+      familyId === undefined ? undefined : this.refreshToken(grant, familyId, accessToken),
       grant.scope.includes('openid') ? this.idToken(grant, subject, access.token) : undefined,
     ]);
     if (refresh) response.refresh_token = refresh.token;
     if (idToken) response.id_token = idToken;
     return { response, accessToken, familyId };
+  }
+
+  /** A rotation's token, stored already, once its access token is recorded; or a family's first. */
+  private refreshToken(
+    grant: UserGrant,
+    familyId: string,
+    accessToken: { jti: string; exp: number },
+  ): Promise<{ token: string; expiresIn: number }> {
+    if (grant.family) return this.refreshTokens.attach(grant.family.next, accessToken);
+    return this.refreshTokens.issue(
+      grant.client,
+      {
+        familyId,
+        clientId: grant.client.clientId,
+        userId: grant.user.id,
+        sessionId: grant.sessionId,
+        scope: grant.scope,
+        claims: grant.claims,
+        resources: grant.resources,
+        authTime: grant.authTime,
+        amr: grant.amr,
+        acr: grant.acr,
+      },
+      accessToken,
+    );
   }
 
   private idToken(grant: UserGrant, subject: string, accessToken: string): Promise<string> {
