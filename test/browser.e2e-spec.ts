@@ -1,13 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createRpServer } from '../examples/rp.js';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
+import { launchChromium, requireChromium, screenshot } from './support/chromium.js';
 import { registerClient } from './support/clients.js';
 import {
   createStorage,
@@ -19,10 +18,7 @@ import {
   type Storage,
 } from './support/provider.js';
 
-/** Debian's Chromium; CHROMIUM_PATH may point elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'a browser typed this password';
-const SCREENSHOTS = resolve('test-output', 'browser');
 
 /**
  * A person in a real browser: headless Chromium opens the example relying party, signs in on
@@ -44,13 +40,7 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
   const backChannel: string[] = [];
 
   before(async () => {
-    // A missing browser is a failure to fix, never a reason to skip.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is missing at ${CHROMIUM}: the browser test needs it. Install it with ` +
-          '`apt-get install -y chromium` (.ci/run does), or set CHROMIUM_PATH.',
-      );
-    }
+    requireChromium();
     storage = await createStorage();
     provider = await startProvider(storage.env);
     user = await provider.app.get(UsersService).create({
@@ -82,12 +72,7 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
       onBackChannelLogout: (sid) => backChannel.push(sid),
     });
     await new Promise<void>((done) => rp.listen(port, '127.0.0.1', done));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Chromium's sandbox refuses to run as root (CI runs as root).
-      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -153,10 +138,7 @@ describe(`sign-in in Chromium on ${target}`, { timeout: 180_000 }, () => {
       assert.equal(userinfo.email, 'bea@example.com');
       assert.equal(userinfo.name, 'Bea Browser');
 
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      const shot = resolve(SCREENSHOTS, `signed-in-${target}.png`);
-      await page.screenshot({ path: shot, fullPage: true });
-      console.log(`screenshot: ${shot}`);
+      await screenshot(page, `signed-in-${target}`);
 
       // Signing out everywhere: RP-Initiated Logout with the ID token as the hint. The
       // provider's signed-out page frames the relying party's front-channel URI (its CSP must

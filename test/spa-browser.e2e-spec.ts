@@ -1,13 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { dirname, join } from 'node:path';
+import { type Browser, type Page } from 'playwright-core';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
+import { launchChromium, requireChromium, screenshot } from './support/chromium.js';
 import { registerClient } from './support/clients.js';
 import {
   createStorage,
@@ -19,10 +20,7 @@ import {
   type Storage,
 } from './support/provider.js';
 
-/** Debian's Chromium; CHROMIUM_PATH may point elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'a single page typed this';
-const SCREENSHOTS = resolve('test-output', 'browser');
 
 /** oidc-client-ts's own browser bundle (the global `oidc`), as a single-page app ships it. */
 const LIBRARY = join(
@@ -133,13 +131,7 @@ describe(
     let user: User;
 
     before(async () => {
-      // A missing browser is a failure to fix, never a reason to skip.
-      if (!existsSync(CHROMIUM)) {
-        throw new Error(
-          `Chromium is missing at ${CHROMIUM}: the browser test needs it. Install it with ` +
-            '`apt-get install -y chromium` (.ci/run does), or set CHROMIUM_PATH.',
-        );
-      }
+      requireChromium();
       storage = await createStorage();
       provider = await startProvider(storage.env);
       user = await provider.app.get(UsersService).create({
@@ -175,12 +167,7 @@ describe(
         }
       });
       await new Promise<void>((done) => spa.listen(port, '127.0.0.1', done));
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        // Chromium's sandbox refuses to run as root (CI runs as root).
-        args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-      });
+      browser = await launchChromium();
     });
 
     after(async () => {
@@ -268,10 +255,7 @@ describe(
         assert.equal((challenged.body as { error: string }).error, 'invalid_token');
         assert.equal(await page.locator('#error').textContent(), '');
 
-        mkdirSync(SCREENSHOTS, { recursive: true });
-        const shot = resolve(SCREENSHOTS, `spa-oidc-client-ts-${target}.png`);
-        await page.screenshot({ path: shot, fullPage: true });
-        console.log(`screenshot: ${shot}`);
+        await screenshot(page, `spa-oidc-client-ts-${target}`);
       } finally {
         await context.close();
       }
