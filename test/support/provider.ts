@@ -17,15 +17,29 @@ export const TEST_DATABASE_URL =
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TEST_SECRET = 'test-keys-encryption-secret-' + 'Q7v2mX9pL4sR8tW1';
 
+/** Ports handed out by this process: the kernel may offer a just-closed one again. */
+const handedOut = new Set<number>();
+
+/**
+ * A port nothing listens on, never one handed out before in this process: two instances
+ * started side by side (A on a port chosen for its ISSUER, B on its own) would otherwise
+ * both get it and one fail with EADDRINUSE.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /**
