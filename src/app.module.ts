@@ -19,6 +19,7 @@ import { UserinfoModule } from './userinfo/userinfo.module.js';
 import { ConsentModule } from './consent/consent.module.js';
 import { AuthorizationModule } from './authorization/authorization.module.js';
 import { DemoModule } from './demo/demo.module.js';
+import { PagesModule } from './interaction/pages.module.js';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         ClockModule.forRoot(options.clock),
+        PagesModule,
         DatabaseModule,
         CacheModule,
         KeysModule.forRoot({ serve: true }),

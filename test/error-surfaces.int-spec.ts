@@ -11,6 +11,7 @@ import {
   OAuthRedirectError,
 } from '../src/common/errors/oauth-error.js';
 import { HtmlErrorFilter } from '../src/interaction/html-error.filter.js';
+import { defaultPages, Pages } from '../src/interaction/pages.js';
 import { createLogger, PinoNestLogger } from '../src/common/logging/logger.js';
 
 const STATE = 'x"><script>alert(1)</script>' + 's'.repeat(100);
@@ -71,7 +72,11 @@ class ProbeController {
   }
 }
 
-@Module({ controllers: [ProbeController] })
+// The HTML surface renders with the pages' default branding.
+@Module({
+  controllers: [ProbeController],
+  providers: [{ provide: Pages, useValue: defaultPages() }],
+})
 class ProbeModule {}
 
 describe('error surfaces through the HTTP pipeline', { timeout: 30_000 }, () => {

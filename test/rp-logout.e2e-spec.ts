@@ -419,8 +419,8 @@ describe(`RP-initiated and front-channel logout on ${target}`, { timeout: 180_00
     // Then on to the client, without script.
     assert.match(
       page.html,
-      /<meta http-equiv="refresh" content="2;url=https:\/\/rp\.example\.com\/signed-out\?state=fc">/,
+      /<meta http-equiv="refresh" content="2;url=https:\/\/rp\.example\.com\/signed-out\?state=fc"[ >]/,
     );
-    assert.match(page.html, /<a href="https:\/\/rp\.example\.com\/signed-out\?state=fc">/);
+    assert.match(page.html, /<a href="https:\/\/rp\.example\.com\/signed-out\?state=fc"[ >]/);
   });
 });

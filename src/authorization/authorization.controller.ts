@@ -22,7 +22,7 @@ import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { pickLocale, type UiLocale } from '../interaction/i18n.js';
-import { pages, type ClientDisplay, sendPage } from '../interaction/pages.js';
+import { Pages, type ClientDisplay, sendPage } from '../interaction/pages.js';
 import type { Session } from '../sessions/session.entity.js';
 import { sessionCookieValues } from '../sessions/session-cookie.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -65,6 +65,7 @@ export class AuthorizationController {
     @Inject(TotpService) private readonly totp: TotpService,
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(Pages) private readonly pages: Pages,
   ) {
     this.prefix = issuerPath(config);
     this.secure = new URL(config.issuer).protocol === 'https:';
@@ -193,6 +194,8 @@ export class AuthorizationController {
     const session = await this.session(req);
     const user = session && (await this.users.findById(session.userId));
     if (!session || !user) return this.restart(reply, interaction, 'login');
+    // "Not you?": back to the login page; signing in as someone else ends this session.
+    if (body?.decision === 'switch') return this.restart(reply, interaction, 'login');
     if (body?.decision !== 'allow') {
       // Core §3.1.2.6: a refusal is access_denied for the client.
       await this.interactions.finish(interaction.id);
@@ -376,7 +379,7 @@ export class AuthorizationController {
   private expired(reply: FastifyReply, req: Request) {
     sendPage(
       reply,
-      pages.error(
+      this.pages.error(
         pickLocale([], req.headers['accept-language']),
         'invalid_request',
         'This sign-in has already finished.',
@@ -422,7 +425,7 @@ export class AuthorizationController {
   ) {
     sendPage(
       reply,
-      pages.login(locale, {
+      this.pages.login(locale, {
         action: `${this.pageUrl(interaction)}/login`,
         formTarget: request.redirectUri,
         csrf: interaction.csrf,
@@ -430,6 +433,12 @@ export class AuthorizationController {
         username,
         failed,
         ...(this.config.session.rememberMe > 0 && { rememberMe: { checked: rememberMe } }),
+        ...(this.config.regulation.maxRetries > 0 && {
+          lockout: {
+            attempts: this.config.regulation.maxRetries,
+            duration: this.config.regulation.banTime,
+          },
+        }),
       }),
       failed ? 401 : 200,
     );
@@ -444,7 +453,7 @@ export class AuthorizationController {
   ) {
     sendPage(
       reply,
-      pages.totp(locale, {
+      this.pages.totp(locale, {
         action: `${this.pageUrl(interaction)}/totp`,
         formTarget: request.redirectUri,
         csrf: interaction.csrf,
@@ -465,7 +474,7 @@ export class AuthorizationController {
     const claims = consentClaims(request);
     sendPage(
       reply,
-      pages.consent(locale, {
+      this.pages.consent(locale, {
         action: `${this.pageUrl(interaction)}/consent`,
         formTarget: request.redirectUri,
         csrf: interaction.csrf,

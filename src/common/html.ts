@@ -52,7 +52,8 @@ export function pageCsp(
   ];
   const frameSources = [...new Set(frames.map(frameSource).filter((s) => s !== undefined))];
   const frameSrc = frameSources.length > 0 ? `; frame-src ${frameSources.join(' ')}` : '';
-  return `default-src 'none'; style-src ${STYLE_HASH}; img-src https: data:; form-action ${sources.join(' ')}${frameSrc}; frame-ancestors 'none'; base-uri 'none'`;
+  // The provider's own stylesheet and images ('self'), and the clients' https logos.
+  return `default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action ${sources.join(' ')}${frameSrc}; frame-ancestors 'none'; base-uri 'none'`;
 }
 
 /** A page; `headHtml` (already escaped) goes at the end of its head. */

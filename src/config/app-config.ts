@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { IMAGE_EXTENSIONS } from '../interaction/branding.js';
 import { parseDuration } from '../common/duration.js';
 import { parseTrustProxy } from './trust-proxy.js';
 import {
@@ -74,6 +76,15 @@ export interface AppConfig {
   regulation: { maxRetries: number; findTime: number; banTime: number; addressMaxFailures: number };
   /** RFC 6238 (TOTP_*); `period` in seconds, `skew` in periods either side. */
   totp: { issuer: string; algorithm: TotpAlgorithm; digits: number; period: number; skew: number };
+  /** The sign-in pages' branding (PAGES_*); files are absolute paths, checked at boot. */
+  pages: {
+    productName: string;
+    primaryColor: string;
+    logoFile?: string;
+    faviconFile?: string;
+    customCssFile?: string;
+    templatesDir?: string;
+  };
   logLevel: string;
   shutdownTimeout: number;
   /** Settings that took a development default; logged as warnings at boot. */
@@ -273,6 +284,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     skew: e.TOTP_SKEW,
   };
 
+  const pages = {
+    productName: e.PAGES_PRODUCT_NAME,
+    primaryColor: e.PAGES_PRIMARY_COLOR.toLowerCase(),
+    logoFile: existingPath('PAGES_LOGO_FILE', e.PAGES_LOGO_FILE, 'file', problems),
+    faviconFile: existingPath('PAGES_FAVICON_FILE', e.PAGES_FAVICON_FILE, 'file', problems),
+    customCssFile: existingPath('PAGES_CUSTOM_CSS_FILE', e.PAGES_CUSTOM_CSS_FILE, 'file', problems),
+    templatesDir: existingPath('PAGES_TEMPLATES_DIR', e.PAGES_TEMPLATES_DIR, 'folder', problems),
+  };
+  for (const [name, file] of [
+    ['PAGES_LOGO_FILE', pages.logoFile],
+    ['PAGES_FAVICON_FILE', pages.faviconFile],
+  ] as const) {
+    if (file !== undefined && !IMAGE_EXTENSIONS.includes(extname(file).toLowerCase())) {
+      problems.push(`${name} must be an image (${IMAGE_EXTENSIONS.join(', ')})`);
+    }
+  }
+
   if (production) {
     // The embedded database and the in-memory store serve one development process only.
     if (e.DATABASE_URL === undefined)
@@ -333,10 +361,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     backchannelLogout,
     regulation,
     totp,
+    pages,
     logLevel: e.LOG_LEVEL,
     shutdownTimeout: ms(e.SHUTDOWN_TIMEOUT),
     warnings,
   };
+}
+
+/** An optional path made absolute; a problem is recorded when nothing of that kind is there. */
+function existingPath(
+  name: string,
+  path: string | undefined,
+  kind: 'file' | 'folder',
+  problems: string[],
+): string | undefined {
+  if (path === undefined) return undefined;
+  const absolute = resolve(path);
+  const stat = statSync(absolute, { throwIfNoEntry: false });
+  if (!(kind === 'file' ? stat?.isFile() : stat?.isDirectory())) {
+    problems.push(`${name} must name an existing ${kind} (got "${path}")`);
+  }
+  return absolute;
 }
 
 export { ConfigurationError };

@@ -335,6 +335,32 @@ export class EnvironmentVariables {
   @Max(10)
   TOTP_SKEW = 1;
 
+  /** The sign-in pages' branding (docs/pages.md), after Authelia's `theme` and asset path. */
+  @IsString()
+  @Matches(/^[^\p{Cc}]{1,60}$/u, {
+    message: 'PAGES_PRODUCT_NAME must be 1 to 60 characters without control characters',
+  })
+  PAGES_PRODUCT_NAME = 'Sign-in';
+
+  @Matches(/^#[0-9a-fA-F]{6}$/, { message: 'PAGES_PRIMARY_COLOR must be a colour like #2457c5' })
+  PAGES_PRIMARY_COLOR = '#2457c5';
+
+  @IsOptional()
+  @IsString()
+  PAGES_LOGO_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  PAGES_FAVICON_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  PAGES_CUSTOM_CSS_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  PAGES_TEMPLATES_DIR?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -368,6 +394,10 @@ export function environmentVariableNames(): string[] {
     'ADMIN_CLIENT_ID',
     'ADMIN_CLIENT_SECRET',
     'TOTP_ISSUER',
+    'PAGES_LOGO_FILE',
+    'PAGES_FAVICON_FILE',
+    'PAGES_CUSTOM_CSS_FILE',
+    'PAGES_TEMPLATES_DIR',
   );
 }
 

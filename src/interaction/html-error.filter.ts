@@ -1,8 +1,8 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toOAuthError } from '../common/errors/to-oauth-error.js';
 import { pickLocale } from './i18n.js';
-import { pages, sendPage } from './pages.js';
+import { Pages, sendPage } from './pages.js';
 
 /**
  * The HTML surface, for browser-facing endpoints where redirecting is unsafe (an unknown
@@ -13,6 +13,8 @@ import { pages, sendPage } from './pages.js';
 export class HtmlErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Inject(Pages) private readonly pages: Pages) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
@@ -22,7 +24,7 @@ export class HtmlErrorFilter implements ExceptionFilter {
     // A page has no authentication challenge to make: 401 (invalid_client) shows as 400.
     sendPage(
       reply,
-      pages.error(locale, error.error, error.description),
+      this.pages.error(locale, error.error, error.description),
       error.status === 401 ? 400 : error.status,
     );
   }

@@ -3,24 +3,34 @@ export const UI_LOCALES = ['en', 'fr'] as const;
 export type UiLocale = (typeof UI_LOCALES)[number];
 
 const en = {
+  'client.label': 'Application',
   'login.title': 'Sign in',
   'login.to': 'to continue to {client}',
   'login.username': 'Username',
   'login.password': 'Password',
   'login.submit': 'Sign in',
   'login.remember': 'Keep me signed in on this device',
+  'login.failedTitle': 'Sign-in failed',
   'login.failed':
-    'The username or password is incorrect, or the account is locked. Try again later.',
+    'The username or password is incorrect, or the account is locked. Check both and try again.',
+  'login.lockout':
+    'After {attempts} failed attempts, sign-in to the account is paused for {duration}: wait, then try again.',
+  'duration.seconds': '{n} seconds',
+  'duration.minutes': '{n} minutes',
+  'duration.hours': '{n} hours',
   'totp.title': 'Second step',
   'totp.prompt': 'Enter the 6-digit code from your authenticator app.',
   'totp.code': 'Code',
   'totp.submit': 'Verify',
-  'totp.failed': 'That code is not valid. Try the next one.',
+  'totp.hint': 'Open your authenticator app and enter the code it shows now.',
+  'totp.failedTitle': 'Code not accepted',
+  'totp.failed': 'That code is not valid or has expired. Enter the code your app shows now.',
   'consent.title': 'Allow access?',
   'consent.asks': '{client} asks to:',
   'consent.claims': 'It also asks for:',
   'consent.signedInAs': 'Signed in as {user}.',
   'consent.allow': 'Allow',
+  'consent.switch': 'Not you? Use another account',
   'consent.deny': 'Deny',
   'consent.policy': 'Privacy policy',
   'consent.terms': 'Terms of service',
@@ -33,7 +43,9 @@ const en = {
   'scope.offline_access': 'Keep access while you are away',
   'scope.other': 'Use the permission “{scope}”',
   'error.title': 'Something went wrong',
-  'error.back': 'Return to the application and try again.',
+  'error.back':
+    'Return to the application and start again. If this keeps happening, contact your IT support and give them the error code below.',
+  'error.code': 'Error code:',
   'signedOut.title': 'Signed out',
   'signedOut.body': 'You are signed out.',
   'signedOut.continue': 'Continue',
@@ -50,24 +62,35 @@ const en = {
 export type MessageKey = keyof typeof en;
 
 const fr: Record<MessageKey, string> = {
+  'client.label': 'Application',
   'login.title': 'Connexion',
   'login.to': 'pour continuer vers {client}',
   'login.username': 'Nom d’utilisateur',
   'login.password': 'Mot de passe',
   'login.submit': 'Se connecter',
   'login.remember': 'Rester connecté sur cet appareil',
+  'login.failedTitle': 'Échec de la connexion',
   'login.failed':
-    'Le nom d’utilisateur ou le mot de passe est incorrect, ou le compte est verrouillé. Réessayez plus tard.',
+    'Le nom d’utilisateur ou le mot de passe est incorrect, ou le compte est verrouillé. Vérifiez-les et réessayez.',
+  'login.lockout':
+    'Après {attempts} échecs, la connexion au compte est suspendue pendant {duration} : patientez, puis réessayez.',
+  'duration.seconds': '{n} secondes',
+  'duration.minutes': '{n} minutes',
+  'duration.hours': '{n} heures',
   'totp.title': 'Deuxième étape',
   'totp.prompt': 'Saisissez le code à 6 chiffres de votre application d’authentification.',
   'totp.code': 'Code',
   'totp.submit': 'Vérifier',
-  'totp.failed': 'Ce code n’est pas valide. Essayez le suivant.',
+  'totp.hint': 'Ouvrez votre application d’authentification et saisissez le code affiché.',
+  'totp.failedTitle': 'Code refusé',
+  'totp.failed':
+    'Ce code n’est pas valide ou a expiré. Saisissez le code affiché maintenant par votre application.',
   'consent.title': 'Autoriser l’accès ?',
   'consent.asks': '{client} demande à :',
   'consent.claims': 'Il demande aussi :',
   'consent.signedInAs': 'Connecté en tant que {user}.',
   'consent.allow': 'Autoriser',
+  'consent.switch': 'Ce n’est pas vous ? Utiliser un autre compte',
   'consent.deny': 'Refuser',
   'consent.policy': 'Politique de confidentialité',
   'consent.terms': 'Conditions d’utilisation',
@@ -80,7 +103,9 @@ const fr: Record<MessageKey, string> = {
   'scope.offline_access': 'Garder l’accès en votre absence',
   'scope.other': 'Utiliser la permission « {scope} »',
   'error.title': 'Une erreur est survenue',
-  'error.back': 'Revenez à l’application et réessayez.',
+  'error.back':
+    'Revenez à l’application et recommencez. Si le problème persiste, contactez votre support informatique en indiquant le code d’erreur ci-dessous.',
+  'error.code': 'Code d’erreur :',
   'signedOut.title': 'Déconnecté',
   'signedOut.body': 'Vous êtes déconnecté.',
   'signedOut.continue': 'Continuer',
@@ -126,6 +151,15 @@ export function translate(
   vars: Record<string, string> = {},
 ): string {
   return CATALOGS[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
+}
+
+/** A duration in words, rounded up to whole seconds, minutes or hours. */
+export function describeDuration(locale: UiLocale, ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 120) return translate(locale, 'duration.seconds', { n: String(seconds) });
+  if (seconds < 2 * 3600)
+    return translate(locale, 'duration.minutes', { n: String(Math.ceil(seconds / 60)) });
+  return translate(locale, 'duration.hours', { n: String(Math.ceil(seconds / 3600)) });
 }
 
 /** A scope in plain words. */

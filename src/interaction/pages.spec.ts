@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeScope, pickLocale, translate } from './i18n.js';
-import { pages } from './pages.js';
+import { defaultPages } from './pages.js';
+
+const pages = defaultPages();
 
 const client = { name: 'Reports', logoUri: 'https://reports.example/logo.png' };
 

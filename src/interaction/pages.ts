@@ -1,7 +1,14 @@
 import type { FastifyReply } from 'fastify';
 import { Eta } from 'eta';
-import { escapeHtml, pageCsp, renderPage } from '../common/html.js';
-import { describeScope, translate, type MessageKey, type UiLocale } from './i18n.js';
+import { escapeHtml, pageCsp } from '../common/html.js';
+import { loadBranding, type Asset, type Branding } from './branding.js';
+import {
+  describeDuration,
+  describeScope,
+  translate,
+  type MessageKey,
+  type UiLocale,
+} from './i18n.js';
 
 /** What a page shows of the client (Dynamic Client Registration §2 display metadata). */
 export interface ClientDisplay {
@@ -21,6 +28,11 @@ export interface LoginPage {
   failed?: boolean;
   /** Offer "keep me signed in" (SESSION_REMEMBER_ME is on); `checked` keeps the last answer. */
   rememberMe?: { checked: boolean };
+  /**
+   * The lockout rule (REGULATION_*), told on a failure: the same words whatever the cause, so
+   * the page never says whether this account exists or is locked.
+   */
+  lockout?: { attempts: number; duration: number };
 }
 
 export interface TotpPage {
@@ -68,53 +80,99 @@ export interface RenderedPage {
   csp: string;
 }
 
+/** Where the provider serves the pages' assets, below the issuer's path. */
+export const ASSETS_PATH = 'assets';
+
 /**
- * Templates escape every value by default (`<%= %>`); nothing here writes raw input. The
- * pages load nothing but their own inline style, work without script, and each form carries
- * the interaction's CSRF token.
+ * Templates escape every value by default (`<%= %>`); `<%~ %>` only places what another
+ * template rendered. The pages load nothing but the provider's own stylesheet and images
+ * (and the client's https logo), work without script, and each form carries the
+ * interaction's CSRF token. An operator's `<name>.eta` in PAGES_TEMPLATES_DIR replaces one.
  */
-const CLIENT = `<% if (it.client.logoUri) { %><img src="<%= it.client.logoUri %>" alt="" width="64" height="64" referrerpolicy="no-referrer"><% } %>`;
-const LINKS = `<% if (it.client.policyUri || it.client.tosUri) { %><p><% if (it.client.policyUri) { %><a href="<%= it.client.policyUri %>" rel="noopener noreferrer" target="_blank"><%= it.t('consent.policy') %></a> <% } %><% if (it.client.tosUri) { %><a href="<%= it.client.tosUri %>" rel="noopener noreferrer" target="_blank"><%= it.t('consent.terms') %></a><% } %></p><% } %>`;
+const CLIENT = `<div class="client"><% if (it.client.logoUri) { %><img class="client-logo" src="<%= it.client.logoUri %>" alt="" width="48" height="48" referrerpolicy="no-referrer"><% } %><span class="client-name"><span class="client-label"><%= it.t('client.label') %></span><%= it.client.name %></span></div>`;
+const LINKS = `<% if (it.client.policyUri || it.client.tosUri) { %><p class="links"><% if (it.client.policyUri) { %><a href="<%= it.client.policyUri %>" rel="noopener noreferrer" target="_blank"><%= it.t('consent.policy') %></a><% } %><% if (it.client.tosUri) { %><a href="<%= it.client.tosUri %>" rel="noopener noreferrer" target="_blank"><%= it.t('consent.terms') %></a><% } %></p><% } %>`;
+const CSRF = `<input type="hidden" name="csrf" value="<%= it.csrf %>">`;
+
+const LAYOUT = `<!doctype html>
+<html lang="<%= it.lang %>">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light dark">
+<%~ it.head %>
+<title><%= it.title %> · <%= it.brand.name %></title>
+<link rel="stylesheet" href="<%= it.brand.stylesheet %>">
+<link rel="icon" href="<%= it.brand.favicon %>">
+</head>
+<body>
+<main class="page">
+<header class="brand"><% if (it.brand.logo) { %><img class="brand-logo" src="<%= it.brand.logo %>" alt="<%= it.brand.name %>"><% } else { %><span class="brand-name"><%= it.brand.name %></span><% } %></header>
+<div class="card">
+<%~ it.body %>
+</div>
+</main>
+<footer class="footer"><%= it.brand.name %></footer>
+</body>
+</html>`;
 
 const TEMPLATES = {
-  login: `${CLIENT}<h1><%= it.t('login.title') %></h1><p><%= it.t('login.to', { client: it.client.name }) %></p>
-<% if (it.failed) { %><p role="alert"><%= it.t('login.failed') %></p><% } %>
+  login: `<%~ include('@client', it) %>
+<h1><%= it.t('login.title') %></h1>
+<p class="lead"><%= it.t('login.to', { client: it.client.name }) %></p>
+<% if (it.failed) { %><div class="alert" role="alert" id="login-error"><strong><%= it.t('login.failedTitle') %></strong><%= it.t('login.failed') %><% if (it.lockout) { %> <%= it.t('login.lockout', { attempts: String(it.lockout.attempts), duration: it.duration(it.lockout.duration) }) %><% } %></div><% } %>
 <form method="post" action="<%= it.action %>">
-<input type="hidden" name="csrf" value="<%= it.csrf %>">
-<p><label for="username"><%= it.t('login.username') %></label><br><input id="username" name="username" autocomplete="username" required maxlength="100" value="<%= it.username ?? '' %>"<% if (!it.username) { %> autofocus<% } %>></p>
-<p><label for="password"><%= it.t('login.password') %></label><br><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"<% if (it.username) { %> autofocus<% } %>></p>
-<% if (it.rememberMe) { %><p><input id="remember_me" name="remember_me" type="checkbox" value="on"<% if (it.rememberMe.checked) { %> checked<% } %>> <label for="remember_me"><%= it.t('login.remember') %></label></p><% } %>
-<p><button type="submit"><%= it.t('login.submit') %></button></p>
-</form>${LINKS}`,
-  totp: `${CLIENT}<h1><%= it.t('totp.title') %></h1><p><%= it.t('totp.prompt') %></p>
-<% if (it.failed) { %><p role="alert"><%= it.t('totp.failed') %></p><% } %>
+${CSRF}
+<div class="field"><label for="username"><%= it.t('login.username') %></label><input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="100" value="<%= it.username ?? '' %>"<% if (it.failed) { %> aria-invalid="true" aria-describedby="login-error"<% } %><% if (!it.username) { %> autofocus<% } %>></div>
+<div class="field"><label for="password"><%= it.t('login.password') %></label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"<% if (it.failed) { %> aria-invalid="true" aria-describedby="login-error"<% } %><% if (it.username) { %> autofocus<% } %>></div>
+<% if (it.rememberMe) { %><div class="check"><input id="remember_me" name="remember_me" type="checkbox" value="on"<% if (it.rememberMe.checked) { %> checked<% } %>> <label for="remember_me"><%= it.t('login.remember') %></label></div><% } %>
+<div class="actions"><button class="button primary" type="submit"><%= it.t('login.submit') %></button></div>
+</form>
+<%~ include('@links', it) %>`,
+  totp: `<%~ include('@client', it) %>
+<h1><%= it.t('totp.title') %></h1>
+<p class="lead"><%= it.t('totp.prompt') %></p>
+<% if (it.failed) { %><div class="alert" role="alert" id="totp-error"><strong><%= it.t('totp.failedTitle') %></strong><%= it.t('totp.failed') %></div><% } %>
 <form method="post" action="<%= it.action %>">
-<input type="hidden" name="csrf" value="<%= it.csrf %>">
-<p><label for="code"><%= it.t('totp.code') %></label><br><input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6" autofocus></p>
-<p><button type="submit"><%= it.t('totp.submit') %></button></p>
+${CSRF}
+<div class="field"><label for="code"><%= it.t('totp.code') %></label><input class="code" id="code" name="code" type="text" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6" aria-describedby="<% if (it.failed) { %>totp-error <% } %>code-hint"<% if (it.failed) { %> aria-invalid="true"<% } %> autofocus><span class="hint" id="code-hint"><%= it.t('totp.hint') %></span></div>
+<div class="actions"><button class="button primary" type="submit"><%= it.t('totp.submit') %></button></div>
 </form>`,
-  consent: `${CLIENT}<h1><%= it.t('consent.title') %></h1><p><%= it.t('consent.asks', { client: it.client.name }) %></p>
-<ul><% it.scopes.forEach(function (s) { %><li><%= it.scope(s) %></li><% }) %></ul>
-<% if (it.claims.length > 0) { %><p><%= it.t('consent.claims') %></p><ul><% it.claims.forEach(function (c) { %><li><code><%= c %></code></li><% }) %></ul><% } %>
-<p><%= it.t('consent.signedInAs', { user: it.user }) %></p>
+  consent: `<%~ include('@client', it) %>
+<h1><%= it.t('consent.title') %></h1>
+<p class="lead"><%= it.t('consent.asks', { client: it.client.name }) %></p>
+<ul class="scopes"><% it.scopes.forEach(function (s) { %><li><%= it.scope(s) %></li><% }) %></ul>
+<% if (it.claims.length > 0) { %><p><%= it.t('consent.claims') %></p><ul class="scopes"><% it.claims.forEach(function (c) { %><li><code><%= c %></code></li><% }) %></ul><% } %>
 <form method="post" action="<%= it.action %>">
-<input type="hidden" name="csrf" value="<%= it.csrf %>">
-<button type="submit" name="decision" value="allow"><%= it.t('consent.allow') %></button>
-<button type="submit" name="decision" value="deny"><%= it.t('consent.deny') %></button>
-</form>${LINKS}`,
-  error: `<h1><%= it.t('error.title') %></h1><p><code><%= it.error %></code></p><% if (it.description) { %><p><%= it.description %></p><% } %><p><%= it.t('error.back') %></p>`,
-  signedOut: `<h1><%= it.t('signedOut.title') %></h1><p><%= it.t('signedOut.body') %></p>
+${CSRF}
+<p class="who"><%= it.t('consent.signedInAs', { user: it.user }) %> <button class="link" type="submit" name="decision" value="switch"><%= it.t('consent.switch') %></button></p>
+<div class="actions two">
+<button class="button primary" type="submit" name="decision" value="allow"><%= it.t('consent.allow') %></button>
+<button class="button secondary" type="submit" name="decision" value="deny"><%= it.t('consent.deny') %></button>
+</div>
+</form>
+<%~ include('@links', it) %>`,
+  error: `<h1><%= it.t('error.title') %></h1>
+<% if (it.description) { %><p><%= it.description %></p><% } %>
+<p class="lead"><%= it.t('error.back') %></p>
+<p class="error-code"><%= it.t('error.code') %> <code><%= it.error %></code></p>`,
+  'signed-out': `<h1><%= it.t('signedOut.title') %></h1>
+<p class="lead"><%= it.t('signedOut.body') %></p>
 <% (it.frames ?? []).forEach(function (f) { %><iframe src="<%= f %>" hidden width="0" height="0" title="" referrerpolicy="no-referrer"></iframe><% }) %>
-<% if (it.next) { %><p><a href="<%= it.next %>"><%= it.t('signedOut.continue') %></a></p><% } %>`,
-  logout: `<h1><%= it.t('logout.title') %></h1><p><% if (it.clientName) { %><%= it.t('logout.askFrom', { client: it.clientName }) %><% } else { %><%= it.t('logout.ask') %><% } %></p>
-<p><%= it.t('logout.signedInAs', { user: it.user }) %></p>
+<% if (it.next) { %><div class="actions"><a href="<%= it.next %>" class="button primary"><%= it.t('signedOut.continue') %></a></div><% } %>`,
+  logout: `<h1><%= it.t('logout.title') %></h1>
+<p class="lead"><% if (it.clientName) { %><%= it.t('logout.askFrom', { client: it.clientName }) %><% } else { %><%= it.t('logout.ask') %><% } %></p>
+<p class="who"><%= it.t('logout.signedInAs', { user: it.user }) %></p>
 <form method="post" action="<%= it.action %>">
-<input type="hidden" name="csrf" value="<%= it.csrf %>">
+${CSRF}
 <input type="hidden" name="logout" value="<%= it.logout %>">
-<button type="submit" name="decision" value="logout" autofocus><%= it.t('logout.confirm') %></button>
-<button type="submit" name="decision" value="stay"><%= it.t('logout.cancel') %></button>
+<div class="actions two">
+<button class="button primary" type="submit" name="decision" value="logout" autofocus><%= it.t('logout.confirm') %></button>
+<button class="button secondary" type="submit" name="decision" value="stay"><%= it.t('logout.cancel') %></button>
+</div>
 </form>`,
-  stillSignedIn: `<h1><%= it.t('stillSignedIn.title') %></h1><p><%= it.t('stillSignedIn.body') %></p>`,
+  'still-signed-in': `<h1><%= it.t('stillSignedIn.title') %></h1>
+<p class="lead"><%= it.t('stillSignedIn.body') %></p>`,
 } as const;
 
 type PageName = keyof typeof TEMPLATES;
@@ -124,13 +182,10 @@ const TITLES: Record<PageName, MessageKey> = {
   totp: 'totp.title',
   consent: 'consent.title',
   error: 'error.title',
-  signedOut: 'signedOut.title',
+  'signed-out': 'signedOut.title',
   logout: 'logout.title',
-  stillSignedIn: 'stillSignedIn.title',
+  'still-signed-in': 'stillSignedIn.title',
 };
-
-const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true });
-for (const [name, template] of Object.entries(TEMPLATES)) eta.loadTemplate(`@${name}`, template);
 
 /** Only http(s) links reach a page: a registered `javascript:` URI renders as nothing. */
 function safeDisplay(client: ClientDisplay): ClientDisplay {
@@ -143,38 +198,89 @@ function safeDisplay(client: ClientDisplay): ClientDisplay {
   };
 }
 
-function render(name: PageName, locale: UiLocale, data: Record<string, unknown>): RenderedPage {
-  const t = (key: MessageKey, vars?: Record<string, string>) => translate(locale, key, vars);
-  const body = eta.render(`@${name}`, {
-    ...data,
-    ...(data.client ? { client: safeDisplay(data.client as ClientDisplay) } : {}),
-    t,
-    scope: (s: string) => describeScope(locale, s),
-  });
-  const formTarget = typeof data.formTarget === 'string' ? data.formTarget : undefined;
-  const frames = Array.isArray(data.frames) ? (data.frames as string[]) : [];
-  // Front-channel frames get a moment to load before the browser moves on.
-  const head =
-    typeof data.next === 'string'
-      ? `<meta http-equiv="refresh" content="${frames.length > 0 ? 2 : 0};url=${escapeHtml(data.next)}">`
-      : '';
-  return {
-    html: renderPage(t(TITLES[name]), body, locale, head),
-    csp: pageCsp(formTarget ? [formTarget] : [], frames),
-  };
+/** The pages, branded as configured (PAGES_*); built once at boot. */
+export class Pages {
+  private readonly eta = new Eta({ autoEscape: true, autoTrim: false, cache: true });
+  private readonly brand: { name: string; stylesheet: string; favicon: string; logo?: string };
+
+  /** `assetsUrl`: the path the assets are served at (with the issuer's path, if any). */
+  constructor(branding: Branding, assetsUrl = `/${ASSETS_PATH}`) {
+    const url = (a: Asset) => `${assetsUrl}/${a.name}`;
+    this.brand = {
+      name: branding.productName,
+      stylesheet: url(branding.stylesheet),
+      favicon: url(branding.favicon),
+      logo: branding.logo && url(branding.logo),
+    };
+    const templates: Record<string, string> = {
+      layout: LAYOUT,
+      ...TEMPLATES,
+      ...branding.templates,
+    };
+    for (const [name, template] of Object.entries(templates))
+      this.eta.loadTemplate(`@${name}`, template);
+    this.eta.loadTemplate('@client', CLIENT);
+    this.eta.loadTemplate('@links', LINKS);
+  }
+
+  login(locale: UiLocale, page: LoginPage) {
+    return this.render('login', locale, { ...page });
+  }
+
+  totp(locale: UiLocale, page: TotpPage) {
+    return this.render('totp', locale, { ...page });
+  }
+
+  consent(locale: UiLocale, page: ConsentPage) {
+    return this.render('consent', locale, { ...page });
+  }
+
+  error(locale: UiLocale, error: string, description?: string) {
+    return this.render('error', locale, { error, description });
+  }
+
+  signedOut(locale: UiLocale, page: SignedOutPage = {}) {
+    return this.render('signed-out', locale, { ...page });
+  }
+
+  logout(locale: UiLocale, page: LogoutPage) {
+    return this.render('logout', locale, { ...page });
+  }
+
+  stillSignedIn(locale: UiLocale) {
+    return this.render('still-signed-in', locale, {});
+  }
+
+  private render(name: PageName, locale: UiLocale, data: Record<string, unknown>): RenderedPage {
+    const t = (key: MessageKey, vars?: Record<string, string>) => translate(locale, key, vars);
+    const it = {
+      ...data,
+      ...(data.client ? { client: safeDisplay(data.client as ClientDisplay) } : {}),
+      t,
+      scope: (s: string) => describeScope(locale, s),
+      duration: (ms: number) => describeDuration(locale, ms),
+      lang: locale,
+      brand: this.brand,
+    };
+    const formTarget = typeof data.formTarget === 'string' ? data.formTarget : undefined;
+    const frames = Array.isArray(data.frames) ? (data.frames as string[]) : [];
+    // Front-channel frames get a moment to load before the browser moves on.
+    const head =
+      typeof data.next === 'string'
+        ? `<meta http-equiv="refresh" content="${frames.length > 0 ? 2 : 0};url=${escapeHtml(data.next)}">`
+        : '';
+    const body = this.eta.render(`@${name}`, it);
+    return {
+      html: this.eta.render('@layout', { ...it, title: t(TITLES[name]), head, body }),
+      csp: pageCsp(formTarget ? [formTarget] : [], frames),
+    };
+  }
 }
 
-export const pages = {
-  login: (locale: UiLocale, page: LoginPage) => render('login', locale, { ...page }),
-  totp: (locale: UiLocale, page: TotpPage) => render('totp', locale, { ...page }),
-  consent: (locale: UiLocale, page: ConsentPage) => render('consent', locale, { ...page }),
-  error: (locale: UiLocale, error: string, description?: string) =>
-    render('error', locale, { error, description }),
-  signedOut: (locale: UiLocale, page: SignedOutPage = {}) =>
-    render('signedOut', locale, { ...page }),
-  logout: (locale: UiLocale, page: LogoutPage) => render('logout', locale, { ...page }),
-  stillSignedIn: (locale: UiLocale) => render('stillSignedIn', locale, {}),
-};
+/** The pages with the default branding, for unit tests and tools. */
+export function defaultPages(): Pages {
+  return new Pages(loadBranding({ productName: 'Sign-in', primaryColor: '#2457c5' }));
+}
 
 /** Sends a page: never cached, never framed, with its own CSP. */
 export function sendPage(reply: FastifyReply, page: RenderedPage, status = 200): void {

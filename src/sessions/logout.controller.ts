@@ -19,7 +19,7 @@ import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type UiLocale } from '../interaction/i18n.js';
-import { pages, sendPage } from '../interaction/pages.js';
+import { Pages, sendPage } from '../interaction/pages.js';
 import { UsersService } from '../users/users.service.js';
 import { LogoutService, type LogoutRequest } from './logout.service.js';
 import type { Session } from './session.entity.js';
@@ -47,6 +47,7 @@ export class LogoutController {
     @Inject(SessionsService) private readonly sessions: SessionsService,
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(Pages) private readonly pages: Pages,
   ) {
     this.prefix = issuerPath(config);
   }
@@ -82,7 +83,8 @@ export class LogoutController {
     const session = await this.sessions.resolveFromHeader(req.headers.cookie);
     if (session && session.id !== pending.sessionId)
       throw new InvalidRequest('This sign-out form belongs to another browser');
-    if (body?.decision !== 'logout') return sendPage(reply, pages.stillSignedIn(pending.locale));
+    if (body?.decision !== 'logout')
+      return sendPage(reply, this.pages.stillSignedIn(pending.locale));
     return this.signOut(reply, pending.locale, session, pending.redirect);
   }
 
@@ -103,7 +105,7 @@ export class LogoutController {
     const user = await this.users.findById(session.userId);
     sendPage(
       reply,
-      pages.logout(request.locale, {
+      this.pages.logout(request.locale, {
         action: `${this.prefix}${CONFIRM_PATH}`,
         csrf: pending.csrf,
         logout: pending.id,
@@ -129,6 +131,6 @@ export class LogoutController {
       void reply.header('cache-control', 'no-store').redirect(redirect, 303);
       return;
     }
-    sendPage(reply, pages.signedOut(locale, { frames, next: redirect }));
+    sendPage(reply, this.pages.signedOut(locale, { frames, next: redirect }));
   }
 }

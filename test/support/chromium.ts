@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium; CHROMIUM_PATH may point elsewhere. */
@@ -31,8 +31,8 @@ export function launchChromium(): Promise<Browser> {
 
 /** A full-page screenshot under test-output/browser/, to look at; its path is printed. */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   const shot = resolve(SCREENSHOTS, `${name}.png`);
+  mkdirSync(dirname(shot), { recursive: true });
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`screenshot: ${shot}`);
 }
