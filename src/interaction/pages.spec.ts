@@ -119,3 +119,43 @@ test('error and signed-out pages', () => {
   assert.ok(error.html.includes('redirect_uri is not registered &lt;b&gt;'));
   assert.ok(pages.signedOut('fr').html.includes('Vous êtes déconnecté.'));
 });
+
+test('a failed sign-in tells the lockout rule in words, the same for every cause', () => {
+  const base = { action: '/interaction/abc/login', csrf: 'c', client, failed: true };
+  const lockout = { attempts: 3, duration: 300_000 };
+  assert.match(
+    pages.login('en', { ...base, lockout }).html,
+    /After 3 failed attempts, .* for 5 minutes/,
+  );
+  assert.match(
+    pages.login('fr', { ...base, lockout: { attempts: 5, duration: 7_200_000 } }).html,
+    /Après 5 échecs, .* pendant 2 heures/,
+  );
+  assert.doesNotMatch(
+    pages.login('en', base).html,
+    /failed attempts/,
+    'no rule when regulation is off',
+  );
+});
+
+test('the consent form offers "not you?" as its own decision, and names the stylesheet it loads', () => {
+  const { html, csp } = pages.consent('en', {
+    action: '/interaction/abc/consent',
+    csrf: 'c',
+    client,
+    user: 'Alice',
+    scopes: ['openid'],
+    claims: [],
+  });
+  assert.match(
+    html,
+    /<button class="link" type="submit" name="decision" value="switch">Not you\? Use another account<\/button>/,
+  );
+  assert.match(html, /<link rel="stylesheet" href="\/assets\/pages\.[\w-]{16}\.css">/);
+  assert.doesNotMatch(
+    html,
+    /<style|style="/,
+    'no inline style: the CSP allows the stylesheet only',
+  );
+  assert.match(csp, /style-src 'self';/);
+});
