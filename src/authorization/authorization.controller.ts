@@ -455,6 +455,7 @@ export class AuthorizationController {
       reply,
       this.pages.totp(locale, {
         action: `${this.pageUrl(interaction)}/totp`,
+        digits: this.config.totp.digits,
         formTarget: request.redirectUri,
         csrf: interaction.csrf,
         client: this.display(request),

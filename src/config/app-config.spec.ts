@@ -310,3 +310,37 @@ test('.env.example, docker-compose.yml and docs/configuration.md name every vari
   );
   assert.deepEqual(missing, []);
 });
+
+test("the pages' branding: defaults, and each bad PAGES_* setting named", () => {
+  const pages = loadConfig({}).pages;
+  assert.deepEqual(pages, {
+    productName: 'Single sign-on',
+    primaryColor: '#2457c5',
+    logoFile: undefined,
+    faviconFile: undefined,
+    customCssFile: undefined,
+    templatesDir: undefined,
+  });
+  assert.equal(loadConfig({ PAGES_PRIMARY_COLOR: '#0B7A3E' }).pages.primaryColor, '#0b7a3e');
+  assert.match(problemsOf({ PAGES_PRIMARY_COLOR: 'red' }), /PAGES_PRIMARY_COLOR must be a colour/);
+  assert.match(
+    problemsOf({ PAGES_PRODUCT_NAME: 'a'.repeat(61) }),
+    /PAGES_PRODUCT_NAME must be 1 to 60/,
+  );
+  assert.match(
+    problemsOf({ PAGES_LOGO_FILE: '/nonexistent/logo.svg' }),
+    /PAGES_LOGO_FILE must name an existing file \(got "\/nonexistent\/logo.svg"\)/,
+  );
+  assert.match(
+    problemsOf({ PAGES_FAVICON_FILE: 'package.json' }),
+    /PAGES_FAVICON_FILE must be an image/,
+  );
+  assert.match(
+    problemsOf({ PAGES_CUSTOM_CSS_FILE: 'src' }),
+    /PAGES_CUSTOM_CSS_FILE must name an existing file/,
+  );
+  assert.match(
+    problemsOf({ PAGES_TEMPLATES_DIR: 'package.json' }),
+    /PAGES_TEMPLATES_DIR must name an existing folder/,
+  );
+});

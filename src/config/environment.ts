@@ -340,7 +340,7 @@ export class EnvironmentVariables {
   @Matches(/^[^\p{Cc}]{1,60}$/u, {
     message: 'PAGES_PRODUCT_NAME must be 1 to 60 characters without control characters',
   })
-  PAGES_PRODUCT_NAME = 'Sign-in';
+  PAGES_PRODUCT_NAME = 'Single sign-on';
 
   @Matches(/^#[0-9a-fA-F]{6}$/, { message: 'PAGES_PRIMARY_COLOR must be a colour like #2457c5' })
   PAGES_PRIMARY_COLOR = '#2457c5';

@@ -159,3 +159,13 @@ test('the consent form offers "not you?" as its own decision, and names the styl
   );
   assert.match(csp, /style-src 'self';/);
 });
+
+test('the TOTP field takes as many digits as TOTP_DIGITS, 6 by default', () => {
+  const base = { action: '/interaction/abc/totp', csrf: 'c', client };
+  const six = pages.totp('en', base).html;
+  assert.match(six, /pattern="\[0-9\]\{6\}" autocomplete="one-time-code" required maxlength="6"/);
+  assert.match(six, /Enter the 6-digit code/);
+  const eight = pages.totp('fr', { ...base, digits: 8 }).html;
+  assert.match(eight, /pattern="\[0-9\]\{8\}" autocomplete="one-time-code" required maxlength="8"/);
+  assert.match(eight, /code à 8 chiffres/);
+});

@@ -37,6 +37,8 @@ export interface LoginPage {
 
 export interface TotpPage {
   action: string;
+  /** Digits per code (TOTP_DIGITS): 6 or 8. */
+  digits?: number;
   /** The client's redirect URI: the form's answer may redirect there (the page's CSP allows it). */
   formTarget?: string;
   csrf: string;
@@ -131,11 +133,11 @@ ${CSRF}
 <%~ include('@links', it) %>`,
   totp: `<%~ include('@client', it) %>
 <h1><%= it.t('totp.title') %></h1>
-<p class="lead"><%= it.t('totp.prompt') %></p>
+<p class="lead"><%= it.t('totp.prompt', { digits: String(it.digits ?? 6) }) %></p>
 <% if (it.failed) { %><div class="alert" role="alert" id="totp-error"><strong><%= it.t('totp.failedTitle') %></strong><%= it.t('totp.failed') %></div><% } %>
 <form method="post" action="<%= it.action %>">
 ${CSRF}
-<div class="field"><label for="code"><%= it.t('totp.code') %></label><input class="code" id="code" name="code" type="text" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6" aria-describedby="<% if (it.failed) { %>totp-error <% } %>code-hint"<% if (it.failed) { %> aria-invalid="true"<% } %> autofocus><span class="hint" id="code-hint"><%= it.t('totp.hint') %></span></div>
+<div class="field"><label for="code"><%= it.t('totp.code') %></label><input class="code" id="code" name="code" type="text" inputmode="numeric" pattern="[0-9]{<%= it.digits ?? 6 %>}" autocomplete="one-time-code" required maxlength="<%= it.digits ?? 6 %>" aria-describedby="<% if (it.failed) { %>totp-error <% } %>code-hint"<% if (it.failed) { %> aria-invalid="true"<% } %> autofocus><span class="hint" id="code-hint"><%= it.t('totp.hint') %></span></div>
 <div class="actions"><button class="button primary" type="submit"><%= it.t('totp.submit') %></button></div>
 </form>`,
   consent: `<%~ include('@client', it) %>
@@ -279,7 +281,7 @@ export class Pages {
 
 /** The pages with the default branding, for unit tests and tools. */
 export function defaultPages(): Pages {
-  return new Pages(loadBranding({ productName: 'Sign-in', primaryColor: '#2457c5' }));
+  return new Pages(loadBranding({ productName: 'Single sign-on', primaryColor: '#2457c5' }));
 }
 
 /** Sends a page: never cached, never framed, with its own CSP. */
