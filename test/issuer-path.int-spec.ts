@@ -39,6 +39,19 @@ describe('an issuer with a path', { timeout: 60_000 }, () => {
     assert.equal(((await res.json()) as Record<string, string>).issuer, issuer);
   });
 
+  test("the pages' stylesheet and favicon are linked and served under the path", async () => {
+    const page = await fetch(`${issuer}/authorize?client_id=nobody&response_type=code`);
+    assert.equal(page.status, 400);
+    const html = await page.text();
+    for (const href of [
+      /<link rel="stylesheet" href="([^"]+)">/.exec(html)?.[1],
+      /<link rel="icon" href="([^"]+)">/.exec(html)?.[1],
+    ]) {
+      assert.match(href ?? '', /^\/tenant\/a\/assets\/(pages|favicon)\.[\w-]{16}\.(css|svg)$/);
+      assert.equal((await fetch(`${provider.url}${href}`)).status, 200);
+    }
+  });
+
   test('probes stay at the root; nothing is served outside the path', async () => {
     assert.equal((await fetch(`${provider.url}/health/live`)).status, 200);
     assert.equal((await fetch(`${provider.url}/health/ready`)).status, 200);
