@@ -147,6 +147,15 @@ describe(
       };
       for (const path of ['/jwks', '/.well-known/openid-configuration', '/health/ready'])
         assert.ok(path in openapi.paths, path);
+      // The pages' assets: the hashed name as a documented parameter, the file or a JSON 404.
+      const asset = openapi.paths['/assets/{name}'].get as OpenApiOperation & {
+        parameters: { name: string; in: string; schema: { example?: string } }[];
+      };
+      assert.deepEqual(
+        asset.parameters.map((p) => [p.name, p.in]),
+        [['name', 'path']],
+      );
+      assert.ok(asset.responses['200'] && asset.responses['404']);
       // The OAuth endpoints take forms (RFC 6749 §3.2), and Swagger UI must send them as forms.
       for (const path of ['/token', '/introspect', '/revoke']) {
         const post = openapi.paths[path].post;

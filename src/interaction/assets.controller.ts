@@ -1,14 +1,15 @@
 import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ASSETS_PATH } from './pages.js';
+import { ApiAssetResponses, AssetParams } from './assets.openapi.js';
 import { BRANDING, type Asset, type Branding } from './branding.js';
 
 /**
  * The pages' stylesheet, favicon and logo. Each name carries its content's hash, so it may be
  * cached for a year and never revalidated (RFC 8246 `immutable`): new branding is a new URL.
  */
-@ApiExcludeController()
+@ApiTags('pages')
 @Controller(ASSETS_PATH)
 export class AssetsController {
   private readonly assets: Map<string, Asset>;
@@ -21,7 +22,9 @@ export class AssetsController {
   }
 
   @Get(':name')
-  serve(@Param('name') name: string, @Res() reply: FastifyReply): void {
+  @ApiOperation({ summary: "The pages' stylesheet, favicon and logo, by content-hashed name" })
+  @ApiAssetResponses()
+  serve(@Param() { name }: AssetParams, @Res() reply: FastifyReply): void {
     const asset = this.assets.get(name);
     if (asset === undefined) throw new NotFoundException();
     void reply
