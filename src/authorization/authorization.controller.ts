@@ -191,11 +191,11 @@ export class AuthorizationController {
     @Res() reply: FastifyReply,
   ) {
     const { interaction, request } = await this.step(id, req, body, 'consent');
+    // "Not you?": back to the login page; signing in as someone else ends this session.
+    if (body?.decision === 'switch') return this.restart(reply, interaction, 'login');
     const session = await this.session(req);
     const user = session && (await this.users.findById(session.userId));
     if (!session || !user) return this.restart(reply, interaction, 'login');
-    // "Not you?": back to the login page; signing in as someone else ends this session.
-    if (body?.decision === 'switch') return this.restart(reply, interaction, 'login');
     if (body?.decision !== 'allow') {
       // Core §3.1.2.6: a refusal is access_denied for the client.
       await this.interactions.finish(interaction.id);
