@@ -342,45 +342,31 @@ describe(`client_credentials for microservices on ${target}`, { timeout: 120_000
           },
         }),
         401,
-        {
-          error: 'invalid_client',
-          error_description:
-            'This client is registered for client_secret_basic, not client_secret_post',
-        },
+        { error: 'invalid_client', error_description: 'Client authentication failed' },
       ],
       [
         'an expired assertion',
         async () => ({ body: await assertionBody({ exp: Math.floor(Date.now() / 1000) - 60 }) }),
         401,
-        { error: 'invalid_client', error_description: 'client_assertion has expired' },
+        { error: 'invalid_client', error_description: 'Client authentication failed' },
       ],
       [
         'an assertion with a wrong aud',
         async () => ({ body: await assertionBody({ aud: 'https://elsewhere.example/token' }) }),
         401,
-        {
-          error: 'invalid_client',
-          error_description: 'client_assertion aud is not valid (unexpected value)',
-        },
+        { error: 'invalid_client', error_description: 'Client authentication failed' },
       ],
       [
         'an assertion valid for too long',
-        async () => ({ body: await assertionBody({ exp: Math.floor(Date.now() / 1000) + 3600 }) }),
+        async () => ({ body: await assertionBody({ exp: Math.floor(Date.now() / 1000) + 7200 }) }),
         401,
-        {
-          error: 'invalid_client',
-          error_description: 'client_assertion exp must be at most 600 s ahead',
-        },
+        { error: 'invalid_client', error_description: 'Client authentication failed' },
       ],
       [
         'an assertion signed by an unregistered key',
         async () => ({ body: await assertionBody({}, strangerKey) }),
         401,
-        {
-          error: 'invalid_client',
-          error_description:
-            "client_assertion is not signed by one of the client's registered keys",
-        },
+        { error: 'invalid_client', error_description: 'Client authentication failed' },
       ],
       [
         'an assertion that is no JWT',
@@ -527,10 +513,7 @@ describe(`client_credentials for microservices on ${target}`, { timeout: 120_000
         { status: replay.status, body: replay.body },
         {
           status: 401,
-          body: {
-            error: 'invalid_client',
-            error_description: 'client_assertion has already been used',
-          },
+          body: { error: 'invalid_client', error_description: 'Client authentication failed' },
         },
       );
     });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
+import { verifySlowDigest } from '../common/password-digests.js';
 import {
   ClientSecretVerifier,
   digestClientSecret,
@@ -63,4 +64,44 @@ test('unknown and malformed digests verify nothing', async () => {
   ]) {
     assert.equal(await verifier.verify('plaintext', digest), false, digest);
   }
+});
+
+test('a repeated wrong secret costs no second hash, and failures cannot push out a success', async () => {
+  let hashes = 0;
+  const counting = (secret: string, digest: string) => {
+    hashes++;
+    return verifySlowDigest(secret, digest);
+  };
+  const verifier = new ClientSecretVerifier(60_000, 3, counting);
+  const digest = await bcrypt.hash('right-secret', 4);
+  assert.equal(await verifier.verify('right-secret', digest), true);
+  assert.equal(await verifier.verify('wrong-secret', digest), false);
+  assert.equal(await verifier.verify('wrong-secret', digest), false);
+  assert.equal(hashes, 2, 'the repeated wrong secret was answered from memory');
+  // More distinct wrong secrets than the memo holds: the success is still remembered.
+  for (let i = 0; i < 5; i++) assert.equal(await verifier.verify(`wrong-${i}`, digest), false);
+  hashes = 0;
+  assert.equal(await verifier.verify('right-secret', digest), true);
+  assert.equal(hashes, 0);
+});
+
+test('without slow hashes (a limited client) only remembered outcomes count', async () => {
+  let hashes = 0;
+  const counting = (secret: string, digest: string) => {
+    hashes++;
+    return verifySlowDigest(secret, digest);
+  };
+  const verifier = new ClientSecretVerifier(60_000, 100, counting);
+  const digest = await bcrypt.hash('right-secret', 4);
+  assert.equal(await verifier.verify('right-secret', digest, { slowHash: false }), false);
+  assert.equal(hashes, 0, 'nothing remembered, nothing hashed');
+  assert.equal(await verifier.verify('right-secret', digest), true);
+  assert.equal(await verifier.verify('right-secret', digest, { slowHash: false }), true);
+  assert.equal(hashes, 1);
+  // Generated secrets cost microseconds: they are checked even for a limited client.
+  const secret = generateClientSecret();
+  assert.equal(
+    await verifier.verify(secret, digestClientSecret(secret), { slowHash: false }),
+    true,
+  );
 });

@@ -27,37 +27,56 @@ export function digestClientSecret(secret: string): string {
 /**
  * Checks a presented secret against a stored digest. Generated secrets are compared by
  * SHA-256 in constant time; imported digests (argon2id, bcrypt, pbkdf2) are slow by design,
- * so their successful checks are remembered for a few minutes.
+ * so their outcomes are remembered for a few minutes: a success so a client's next request
+ * costs no hash, and a failure so repeating a wrong secret costs none either. Failures are
+ * kept apart from successes, so a flood of wrong secrets cannot push a client's success out.
  */
 export class ClientSecretVerifier {
   private readonly cacheKey = randomBytes(32);
-  private readonly verified = new Map<string, number>();
+  private readonly succeeded = new Map<string, number>();
+  private readonly failed = new Map<string, number>();
 
   constructor(
     private readonly ttlMs = 5 * 60_000,
     private readonly maxEntries = 10_000,
+    private readonly slowVerify = verifySlowDigest,
   ) {}
 
-  async verify(secret: string, digest: string): Promise<boolean> {
+  /**
+   * True when the secret matches. With `slowHash: false` (the client is being limited), a
+   * slow digest is checked only against what is remembered, and is false otherwise.
+   */
+  async verify(
+    secret: string,
+    digest: string,
+    { slowHash = true }: { slowHash?: boolean } = {},
+  ): Promise<boolean> {
     const kind = digestKind(digest);
     if (kind === 'sha256') return safeEqual(digestClientSecret(secret), digest);
     if (kind === undefined) return false;
 
-    // Keyed by an HMAC under a per-process key: the cache holds no usable form of the secret.
+    // Keyed by an HMAC under a per-process key: the memo holds no usable form of the secret.
     const key = createHmac('sha256', this.cacheKey)
       .update(digest)
       .update('\0')
       .update(secret)
       .digest('base64url');
-    const until = this.verified.get(key);
-    if (until !== undefined && until > Date.now()) return true;
-
-    const ok = await verifySlowDigest(secret, digest);
-    if (ok) {
-      if (this.verified.size >= this.maxEntries)
-        this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(key, Date.now() + this.ttlMs);
+    const now = Date.now();
+    if ((this.succeeded.get(key) ?? 0) > now) {
+      // Sliding: a client in steady use never pays the hash again, even while it is limited.
+      this.succeeded.set(key, now + this.ttlMs);
+      return true;
     }
+    if ((this.failed.get(key) ?? 0) > now || !slowHash) return false;
+
+    const ok = await this.slowVerify(secret, digest);
+    remember(ok ? this.succeeded : this.failed, key, now + this.ttlMs, this.maxEntries);
     return ok;
   }
+}
+
+function remember(memo: Map<string, number>, key: string, until: number, maxEntries: number) {
+  memo.delete(key);
+  if (memo.size >= maxEntries) memo.delete(memo.keys().next().value!);
+  memo.set(key, until);
 }

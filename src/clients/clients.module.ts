@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { ClientAuthGuard } from './auth/client-auth.guard.js';
+import { ClientAuthRegulation } from './auth/client-auth-regulation.js';
 import { ClientAuthenticator } from './auth/client-authenticator.js';
 import { ClientCorsGuard } from './auth/client-cors.guard.js';
 import { ClientJwksCache } from './auth/client-jwks.js';
@@ -19,6 +20,7 @@ import { StaticClientsLoader } from './static-clients.js';
     ClientsService,
     ClientJwksCache,
     ClientAuthenticator,
+    ClientAuthRegulation,
     ClientAuthGuard,
     ClientCorsGuard,
     ClientSecretBasicStrategy,

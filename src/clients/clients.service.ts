@@ -257,15 +257,25 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
     return { client, secret: secret! };
   }
 
-  /** True when the presented secret is the client's current one, or its previous one within the overlap. */
-  async verifySecret(client: Client, presented: string): Promise<boolean> {
-    if (client.secretDigest && (await this.verifier.verify(presented, client.secretDigest)))
+  /**
+   * True when the presented secret is the client's current one, or its previous one within the
+   * overlap. `slowHash: false` checks slow digests only against remembered outcomes.
+   */
+  async verifySecret(
+    client: Client,
+    presented: string,
+    options: { slowHash?: boolean } = {},
+  ): Promise<boolean> {
+    if (
+      client.secretDigest &&
+      (await this.verifier.verify(presented, client.secretDigest, options))
+    )
       return true;
     return Boolean(
       client.previousSecretDigest &&
       client.previousSecretExpiresAt &&
       client.previousSecretExpiresAt.getTime() > Date.now() &&
-      (await this.verifier.verify(presented, client.previousSecretDigest)),
+      (await this.verifier.verify(presented, client.previousSecretDigest, options)),
     );
   }
 

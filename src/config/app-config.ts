@@ -74,6 +74,19 @@ export interface AppConfig {
   backchannelLogout: { timeout: number; maxAttempts: number; retryDelay: number };
   /** Failed-login limits (REGULATION_*). `maxRetries` or `addressMaxFailures` 0: that limit is off. */
   regulation: { maxRetries: number; findTime: number; banTime: number; addressMaxFailures: number };
+  /** Failed client authentications (CLIENT_REGULATION_*); a limit of 0 is off. */
+  clientRegulation: {
+    maxRetries: number;
+    addressMaxFailures: number;
+    findTime: number;
+    banTime: number;
+  };
+  /** Client authentication (ENABLE_CLIENT_DEBUG_MESSAGES, CLIENT_ASSERTION_*); lifespan in ms. */
+  clientAuth: {
+    debugMessages: boolean;
+    assertionMaxLifespan: number;
+    assertionAudience: 'compatible' | 'strict';
+  };
   /** RFC 6238 (TOTP_*); `period` in seconds, `skew` in periods either side. */
   totp: { issuer: string; algorithm: TotpAlgorithm; digits: number; period: number; skew: number };
   /** The sign-in pages' branding (PAGES_*); files are absolute paths, checked at boot. */
@@ -276,6 +289,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
 
+  const clientRegulation = {
+    maxRetries: e.CLIENT_REGULATION_MAX_RETRIES,
+    addressMaxFailures: e.CLIENT_REGULATION_ADDRESS_MAX_FAILURES,
+    findTime: ms(e.CLIENT_REGULATION_FIND_TIME),
+    banTime: ms(e.CLIENT_REGULATION_BAN_TIME),
+  };
+  if (clientRegulation.maxRetries > 0 || clientRegulation.addressMaxFailures > 0) {
+    if (clientRegulation.findTime < 1000)
+      problems.push('CLIENT_REGULATION_FIND_TIME must be at least 1s');
+    if (clientRegulation.banTime < 1000)
+      problems.push('CLIENT_REGULATION_BAN_TIME must be at least 1s');
+  }
+  const clientAuth = {
+    debugMessages: e.ENABLE_CLIENT_DEBUG_MESSAGES === 'true',
+    assertionMaxLifespan: ms(e.CLIENT_ASSERTION_MAX_LIFESPAN),
+    assertionAudience: e.CLIENT_ASSERTION_AUDIENCE,
+  };
+  if (clientAuth.assertionMaxLifespan < 10_000 || clientAuth.assertionMaxLifespan > 86_400_000) {
+    problems.push('CLIENT_ASSERTION_MAX_LIFESPAN must be from 10s to 24h');
+  }
+
   const totp = {
     issuer: e.TOTP_ISSUER ?? issuerUrl.hostname,
     algorithm: e.TOTP_ALGORITHM.toUpperCase() as TotpAlgorithm,
@@ -360,6 +394,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     session,
     backchannelLogout,
     regulation,
+    clientRegulation,
+    clientAuth,
     totp,
     pages,
     logLevel: e.LOG_LEVEL,

@@ -307,6 +307,48 @@ export class EnvironmentVariables {
   @Max(1_000_000)
   REGULATION_ADDRESS_MAX_FAILURES = 20;
 
+  /**
+   * Failed client authentications at the token, introspection and revocation endpoints, after
+   * the REGULATION_* settings: per client, and per client address (unknown clients included).
+   * A ban stops slow-hash secret checks and answers 429; credentials checked at no cost still
+   * pass, so failures sent in a client's name cannot lock the client out. 0 turns a limit off.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  CLIENT_REGULATION_MAX_RETRIES = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  CLIENT_REGULATION_ADDRESS_MAX_FAILURES = 50;
+
+  @IsDuration()
+  CLIENT_REGULATION_FIND_TIME = '2m';
+
+  @IsDuration()
+  CLIENT_REGULATION_BAN_TIME = '5m';
+
+  /** Authelia's enable_client_debug_messages: the reason a client authentication failed, in the answer. */
+  @IsIn(['true', 'false'], { message: 'ENABLE_CLIENT_DEBUG_MESSAGES must be true or false' })
+  ENABLE_CLIENT_DEBUG_MESSAGES: 'true' | 'false' = 'false';
+
+  /** The longest a client assertion may be valid from now (authlib signs for 1 h). */
+  @IsDuration()
+  CLIENT_ASSERTION_MAX_LIFESPAN = '1h';
+
+  /**
+   * `aud` of client assertions: `compatible` takes the issuer, the token endpoint or the
+   * endpoint called (an array only if every member is one of them); `strict` only the issuer
+   * as a single string, as FAPI 2.0 asks.
+   */
+  @IsIn(['compatible', 'strict'], {
+    message: 'CLIENT_ASSERTION_AUDIENCE must be compatible or strict',
+  })
+  CLIENT_ASSERTION_AUDIENCE: 'compatible' | 'strict' = 'compatible';
+
   /** RFC 6238 one-time passwords, after Authelia's `totp` section. */
   @IsOptional()
   @Matches(/^[^:\p{Cc}]{1,100}$/u, {
