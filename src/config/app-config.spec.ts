@@ -288,6 +288,46 @@ test('session, regulation and TOTP settings are checked', () => {
       REGULATION_BAN_TIME: '0',
     }),
   );
+  const defaults = loadConfig({});
+  assert.deepEqual(defaults.clientRegulation, {
+    maxRetries: 10,
+    addressMaxFailures: 50,
+    findTime: 120_000,
+    banTime: 300_000,
+  });
+  assert.deepEqual(defaults.clientAuth, {
+    debugMessages: false,
+    assertionMaxLifespan: 3_600_000,
+    assertionAudience: 'compatible',
+  });
+  assert.match(
+    problemsOf({ CLIENT_REGULATION_MAX_RETRIES: '-1' }),
+    /CLIENT_REGULATION_MAX_RETRIES/,
+  );
+  assert.match(
+    problemsOf({ CLIENT_REGULATION_FIND_TIME: '10m' }),
+    /CLIENT_REGULATION_FIND_TIME must not be longer than CLIENT_REGULATION_BAN_TIME/,
+  );
+  assert.match(
+    problemsOf({ CLIENT_REGULATION_BAN_TIME: '0', CLIENT_REGULATION_FIND_TIME: '0' }),
+    /CLIENT_REGULATION_BAN_TIME must be at least 1s/,
+  );
+  assert.match(
+    problemsOf({ ENABLE_CLIENT_DEBUG_MESSAGES: 'yes' }),
+    /ENABLE_CLIENT_DEBUG_MESSAGES must be true or false/,
+  );
+  assert.match(
+    problemsOf({ CLIENT_ASSERTION_MAX_LIFESPAN: '2d' }),
+    /CLIENT_ASSERTION_MAX_LIFESPAN must be from 10s to 24h/,
+  );
+  assert.match(
+    problemsOf({ CLIENT_ASSERTION_AUDIENCE: 'loose' }),
+    /CLIENT_ASSERTION_AUDIENCE must be compatible or strict/,
+  );
+  assert.equal(
+    loadConfig({ CLIENT_ASSERTION_AUDIENCE: 'strict' }).clientAuth.assertionAudience,
+    'strict',
+  );
   assert.match(problemsOf({ TOTP_ALGORITHM: 'MD5' }), /TOTP_ALGORITHM must be one of SHA1/);
   assert.match(problemsOf({ TOTP_DIGITS: '7' }), /TOTP_DIGITS must be 6 or 8/);
   assert.match(problemsOf({ TOTP_PERIOD: '5' }), /TOTP_PERIOD/);

@@ -300,6 +300,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.push('CLIENT_REGULATION_FIND_TIME must be at least 1s');
     if (clientRegulation.banTime < 1000)
       problems.push('CLIENT_REGULATION_BAN_TIME must be at least 1s');
+    if (clientRegulation.findTime > clientRegulation.banTime) {
+      problems.push(
+        'CLIENT_REGULATION_FIND_TIME must not be longer than CLIENT_REGULATION_BAN_TIME',
+      );
+    }
   }
   const clientAuth = {
     debugMessages: e.ENABLE_CLIENT_DEBUG_MESSAGES === 'true',
