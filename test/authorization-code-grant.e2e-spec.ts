@@ -164,6 +164,26 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(await introspect(), false, 'revoked by the replay');
   });
 
+  test('another client presenting a code neither spends it nor revokes what it issued', async () => {
+    const code = await mint(grant(web.clientId));
+    const stranger = async () => {
+      const res = await redeem(other, code);
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error, 'invalid_grant');
+      assert.match(String(res.body.error_description), /another client/);
+    };
+    await stranger();
+    const own = await redeem(web, code);
+    assert.equal(own.status, 200, 'the code still works for the client it was issued to');
+    await stranger();
+    const introspection = await postForm(`${provider.url}/introspect`, {
+      token: own.body.access_token as string,
+      client_id: web.clientId,
+      client_secret: web.secret!,
+    });
+    assert.equal(introspection.body.active, true, 'a stranger cannot revoke by replaying');
+  });
+
   test('each broken binding is invalid_grant, never a token', async () => {
     const verifier = oidc.randomPKCECodeVerifier();
     const challenge = createHash('sha256').update(verifier).digest('base64url');

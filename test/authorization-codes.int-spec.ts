@@ -44,7 +44,7 @@ function suite(name: string, make: () => Promise<[ShortLivedStore, ShortLivedSto
       const [a] = await codes();
       const code = await a.issue(GRANT, 60_000);
       assert.match(code, /^[A-Za-z0-9_-]{43}$/);
-      const first = await a.redeem(code, () => Promise.resolve());
+      const first = await a.redeem(code, GRANT.clientId, () => Promise.resolve());
       assert.equal(first.outcome, 'redeemed');
       assert.deepEqual(first.outcome === 'redeemed' && first.grant, GRANT);
     });
@@ -52,12 +52,14 @@ function suite(name: string, make: () => Promise<[ShortLivedStore, ShortLivedSto
     test('a replay, later and on the other instance, revokes what the first use issued', async () => {
       const [a, b] = await codes();
       const code = await a.issue(GRANT, 60_000);
-      const first = await a.redeem(code, () => assert.fail('nothing to revoke yet'));
+      const first = await a.redeem(code, GRANT.clientId, () =>
+        assert.fail('nothing to revoke yet'),
+      );
       assert.equal(first.outcome, 'redeemed');
       const issued: IssuedFromCode = { accessTokenJti: 'jti-1', accessTokenExp: 2_000_000_000 };
       if (first.outcome === 'redeemed') await first.finish(issued);
       const revoked: IssuedFromCode[] = [];
-      const again = await b.redeem(code, (i) => {
+      const again = await b.redeem(code, GRANT.clientId, (i) => {
         revoked.push(i);
         return Promise.resolve();
       });
@@ -74,7 +76,7 @@ function suite(name: string, make: () => Promise<[ShortLivedStore, ShortLivedSto
         return Promise.resolve();
       };
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).redeem(code, revoke)),
+        Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).redeem(code, GRANT.clientId, revoke)),
       );
       const winners = results.filter((r) => r.outcome === 'redeemed');
       assert.equal(winners.length, 1);
@@ -86,15 +88,28 @@ function suite(name: string, make: () => Promise<[ShortLivedStore, ShortLivedSto
       assert.ok(revoked.every((r) => r.accessTokenJti === 'jti-race'));
     });
 
+    test('another client can neither spend a code nor, after its use, revoke what it issued', async () => {
+      const [a, b] = await codes();
+      const code = await a.issue(GRANT, 60_000);
+      const stranger = () => b.redeem(code, 'another-client', () => assert.fail('not revoked'));
+      assert.equal((await stranger()).outcome, 'wrong-client');
+      const first = await a.redeem(code, GRANT.clientId, () => assert.fail('nothing to revoke'));
+      assert.equal(first.outcome, 'redeemed', 'the code still works for its own client');
+      if (first.outcome === 'redeemed') {
+        await first.finish({ accessTokenJti: 'jti-kept', accessTokenExp: 1_764_000_300 });
+      }
+      assert.equal((await stranger()).outcome, 'wrong-client', 'a stranger replays nothing');
+    });
+
     test('an expired, unknown or malformed code is unknown and leaves nothing behind', async () => {
       const [a] = await codes();
       const code = await a.issue(GRANT, 200);
       await sleep(300);
-      assert.equal((await a.redeem(code, () => assert.fail())).outcome, 'unknown');
+      assert.equal((await a.redeem(code, GRANT.clientId, () => assert.fail())).outcome, 'unknown');
       const guess = randomBytes(32).toString('base64url');
-      assert.equal((await a.redeem(guess, () => assert.fail())).outcome, 'unknown');
+      assert.equal((await a.redeem(guess, GRANT.clientId, () => assert.fail())).outcome, 'unknown');
       for (const bad of ['', 'a b', 'x'.repeat(5000), `${code}=`, '../../etc']) {
-        assert.equal((await a.redeem(bad, () => assert.fail())).outcome, 'unknown');
+        assert.equal((await a.redeem(bad, GRANT.clientId, () => assert.fail())).outcome, 'unknown');
       }
     });
   });

@@ -36,6 +36,8 @@ export type Redemption =
   | { outcome: 'redeemed'; grant: CodeGrant; finish: (issued: IssuedFromCode) => Promise<void> }
   /** The code was already used; what its first use issued has been handed to `revoke`. */
   | { outcome: 'replayed' }
+  /** The code belongs to another client: nothing was marked, the code still works for its own. */
+  | { outcome: 'wrong-client' }
   | { outcome: 'unknown' };
 
 /** Long enough to outlive any access token issued from a code, so a replay can revoke it. */
@@ -65,23 +67,34 @@ export class AuthorizationCodes {
     return code;
   }
 
-  /** `revoke` is called with what a replayed code issued, whichever side sees the replay. */
+  /**
+   * `revoke` is called with what a replayed code issued, whichever side sees the replay. The
+   * client binding is checked before any mark is written, so a client that merely saw another's
+   * code can neither spend it nor revoke what it issued (issue 12, finding 9).
+   */
   async redeem(
     code: string,
+    clientId: string,
     revoke: (issued: IssuedFromCode) => Promise<void>,
   ): Promise<Redemption> {
     if (!CODE_PATTERN.test(code)) return { outcome: 'unknown' };
     const key = digest(code);
-    if ((await this.store.get(`code-used:${key}`)) !== null) return this.replayed(key, revoke);
+    const usedBy = await this.store.get(`code-used:${key}`);
+    if (usedBy !== null) {
+      return usedBy === clientId ? this.replayed(key, revoke) : { outcome: 'wrong-client' };
+    }
     const stored = await this.store.get(`code:${key}`);
     // Only a real code leaves marks: guessing writes nothing.
     if (stored === null) return { outcome: 'unknown' };
-    if (!(await this.store.putIfAbsent(`code-used:${key}`, '1', REDEEMED_TTL_MS)))
+    const grant = JSON.parse(stored) as CodeGrant;
+    if (grant.clientId !== clientId) return { outcome: 'wrong-client' };
+    // The used mark names the client, so a later replay can be told apart from a stranger.
+    if (!(await this.store.putIfAbsent(`code-used:${key}`, clientId, REDEEMED_TTL_MS)))
       return this.replayed(key, revoke);
     await this.store.delete(`code:${key}`);
     return {
       outcome: 'redeemed',
-      grant: JSON.parse(stored) as CodeGrant,
+      grant,
       finish: async (issued) => {
         await this.store.put(`code-issued:${key}`, JSON.stringify(issued), REDEEMED_TTL_MS);
         if ((await this.store.get(`code-replayed:${key}`)) !== null) await revoke(issued);

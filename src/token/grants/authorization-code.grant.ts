@@ -52,7 +52,7 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
       throw new UnauthorizedClient('This client may not use the authorization_code grant');
     }
     // RFC 6749 §4.1.2: a code used twice takes back what it issued.
-    const redemption = await this.codes.redeem(params.code, async (issued) => {
+    const redemption = await this.codes.redeem(params.code, client.clientId, async (issued) => {
       await this.accessTokens.revoke({ jti: issued.accessTokenJti, exp: issued.accessTokenExp });
       if (issued.refreshFamilyId) await this.refreshTokens.revokeFamily(issued.refreshFamilyId);
     });
@@ -60,10 +60,10 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
       throw new InvalidGrant('The code is invalid or has expired');
     if (redemption.outcome === 'replayed')
       throw new InvalidGrant('The code was already used; the tokens it gave are revoked');
+    if (redemption.outcome === 'wrong-client')
+      throw new InvalidGrant('The code was issued to another client');
     const { grant, finish } = redemption;
 
-    if (grant.clientId !== client.clientId)
-      throw new InvalidGrant('The code was issued to another client');
     // §4.1.3: the same redirect_uri when the authorization request had one.
     if (grant.redirectUriSent || params.redirect_uri !== undefined) {
       if (params.redirect_uri !== grant.redirectUri)
