@@ -238,6 +238,20 @@ describe(`RP-initiated and front-channel logout on ${target}`, { timeout: 180_00
     assertSignedOutPage(await new Browser(provider.url).get(`${provider.url}/end_session`));
   });
 
+  test('no session and no hint: the registered URI is a link the user follows, never a redirect', async () => {
+    const params = { post_logout_redirect_uri: AFTER, state: 'st-nohint' };
+    const page = await new Browser(provider.url).get(endSessionUrl(plain, params));
+    assertSignedOutPage(page);
+    assert.ok(page.html.includes(`href="${AFTER}?state=st-nohint"`), 'a link to continue');
+    // With a valid hint the registrant is proven: redirected at once.
+    const { idToken } = await signedIn();
+    const landed = await new Browser(provider.url).get(
+      endSessionUrl(plain, { ...params, id_token_hint: idToken }),
+    );
+    assert.equal(landed.status, 303);
+    assert.equal(landed.url, `${AFTER}?state=st-nohint`);
+  });
+
   test('only state: confirmation, then the signed-out page and no redirect', async () => {
     const { browser, cookie } = await signedIn();
     const page = await browser.get(`${provider.url}/end_session?state=only-state`);

@@ -94,10 +94,15 @@ export class LogoutController {
       req.headers['accept-language'],
     );
     const session = await this.sessions.resolveFromHeader(req.headers.cookie);
-    // Nobody signed in: nothing to end or confirm.
-    if (!session || (await this.logout.mayEndSilently(request, session)))
+    if (session && (await this.logout.mayEndSilently(request, session)))
       return this.signOut(reply, request.locale, session, request.redirect);
-    return this.confirmationPage(reply, request, session);
+    if (session) return this.confirmationPage(reply, request, session);
+    // Nobody signed in: nothing to end or confirm. Without a valid id_token_hint anyone can
+    // send a browser here with a client's id, so the user follows the link to the registrant's
+    // URI rather than being redirected (RP-Initiated Logout 1.0 §2, RFC 9700 §4.11.2).
+    return this.signOut(reply, request.locale, undefined, request.redirect, {
+      redirectAtOnce: request.hint !== undefined,
+    });
   }
 
   private async confirmationPage(reply: FastifyReply, request: LogoutRequest, session: Session) {
@@ -123,11 +128,12 @@ export class LogoutController {
     locale: UiLocale,
     session: Session | undefined,
     redirect: string | undefined,
+    { redirectAtOnce = true } = {},
   ) {
     void reply.header('set-cookie', this.sessions.clearCookie());
     const ended = session && (await this.sessions.end(session.id));
     const frames = ended ? await this.logout.frontChannelUris(ended) : [];
-    if (redirect !== undefined && frames.length === 0) {
+    if (redirect !== undefined && frames.length === 0 && redirectAtOnce) {
       void reply.header('cache-control', 'no-store').redirect(redirect, 303);
       return;
     }
