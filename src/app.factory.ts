@@ -49,8 +49,27 @@ export function createAdapter(
     });
     done();
   });
+  // The one place every HTML answer (pages, form_post, error pages, the Swagger UI at /docs)
+  // gets its framing and script rules; routes that render their own CSP keep it.
+  adapter.getInstance().addHook('onSend', (_req, reply, payload, done) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/html')) {
+      void reply.header('x-frame-options', 'DENY');
+      if (!reply.hasHeader('content-security-policy'))
+        void reply.header('content-security-policy', DEFAULT_HTML_CSP);
+    }
+    done(null, payload);
+  });
   return adapter;
 }
+
+/**
+ * For HTML that does not bring its own policy: the Swagger UI loads its scripts and styles from
+ * here, sets inline styles and data: images, and calls the API from the page.
+ */
+const DEFAULT_HTML_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** The error surfaces every endpoint shares. */
 export function applyErrorFilters(app: NestFastifyApplication): void {

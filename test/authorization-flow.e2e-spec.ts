@@ -163,6 +163,7 @@ describe(`authorization code flow on ${target}`, { timeout: 180_000 }, () => {
       page.headers.get('content-security-policy') ?? '',
       /form-action https:\/\/rp\.example\.com/,
     );
+    assert.equal(page.headers.get('x-frame-options'), 'DENY', 'the form_post page is never framed');
     const viaPost = await oidc.authorizationCodeGrant(
       config,
       new URL(`${CB}?${new URLSearchParams(form.fields).toString()}`),

@@ -238,6 +238,37 @@ describe(`the pages in Chromium on ${target}`, { timeout: 300_000 }, () => {
     }
   });
 
+  test('/docs: the Swagger UI renders under its CSP, never framed', async () => {
+    const res = await fetch(`${provider.url}/docs`);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/, 'no inline or foreign script');
+    const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+    try {
+      const page = await context.newPage();
+      const said: string[] = [];
+      page.on('console', (m) => said.push(`${m.type()}: ${m.text()}`));
+      await page.goto(`${provider.url}/docs`);
+      await page.locator('.swagger-ui .info .title').waitFor();
+      assert.match((await page.locator('.swagger-ui .info .title').textContent()) ?? '', /OpenID/);
+      await page.locator('.opblock').first().waitFor();
+      await screenshot(page, `docs-${target}`);
+      const broken = await page.evaluate<string[]>(
+        '[...document.images].filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src)',
+      );
+      assert.deepEqual(broken, [], 'every image of the Swagger UI loads');
+      const violations = said.filter((line) => /Content Security Policy|Refused to/i.test(line));
+      assert.deepEqual(violations, [], 'the browser reports no CSP violation');
+    } finally {
+      await context.close();
+    }
+    // A form_post answer and an error page carry it too: one hook sets it for all HTML.
+    const error = await fetch(`${provider.url}/authorize?client_id=nobody`);
+    assert.match(error.headers.get('content-type') ?? '', /text\/html/);
+    assert.equal(error.headers.get('x-frame-options'), 'DENY');
+  });
+
   test('the stylesheet is served at a content-hashed URL, cacheable for ever', async () => {
     const login = await fetch(authorizeUrl());
     const html = await login.text();

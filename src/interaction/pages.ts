@@ -284,14 +284,13 @@ export function defaultPages(): Pages {
   return new Pages(loadBranding({ productName: 'Single sign-on', primaryColor: '#2457c5' }));
 }
 
-/** Sends a page: never cached, never framed, with its own CSP. */
+/** Sends a page: never cached, with its own CSP (the adapter forbids framing every HTML answer). */
 export function sendPage(reply: FastifyReply, page: RenderedPage, status = 200): void {
   void reply
     .status(status)
     .headers({
       'cache-control': 'no-store',
       'content-security-policy': page.csp,
-      'x-frame-options': 'DENY',
     })
     .type('text/html; charset=utf-8')
     .send(page.html);
