@@ -93,6 +93,19 @@ describe('logins, regulation and TOTP across two instances', { timeout: 90_000 }
     assert.equal(after.ok, true);
   });
 
+  test('a spelling Postgres folds to the same account shares its ban (vİctim for victim)', async () => {
+    const victim = await user('victim');
+    // Postgres' lower() turns İ into i; JavaScript's toLowerCase() into i + U+0307.
+    const dotted = victim.username.replace('i', 'İ');
+    assert.notEqual(dotted.toLowerCase(), victim.username.toLowerCase());
+    assert.equal((await a.app.get(UsersService).findByUsername(dotted))?.id, victim.id);
+    for (let i = 1; i <= 3; i++) {
+      assert.deepEqual(await login(i % 2 ? a : b, victim.username, `wrong ${i}`), REFUSED);
+    }
+    assert.deepEqual(await login(a, dotted, PASSWORD), REFUSED, 'banned under any spelling');
+    assert.deepEqual(await login(b, victim.username, PASSWORD), REFUSED);
+  });
+
   test('a success clears the failures: two failures, a success, two failures do not ban', async () => {
     const carol = await user('carol');
     for (let round = 0; round < 2; round++) {

@@ -68,17 +68,20 @@ export class PasswordLogin {
     ) {
       return this.refuse('malformed_input', username, address);
     }
-    const refusal = await this.regulation.admit('password', username, address);
+    const user = await this.users.findByUsername(username);
+    // Regulation counts the account, not the spelling typed: Postgres' lower() finds "victim"
+    // for "vİctim", which JavaScript lowercases differently (issue 12, finding 6). A name with
+    // no account is counted as typed.
+    const subject = user?.username ?? username;
+    const refusal = await this.regulation.admit('password', subject, address);
     if (refusal) {
       // The same work as a real check, so a banned name does not answer faster.
-      await this.users.findByUsername(username);
       await verifyPassword(password, undefined);
       return this.refuse(refusal, username, address);
     }
-    const user = await this.users.findByUsername(username);
     const matches = await verifyPassword(password, user?.passwordDigest);
     if (user && matches && !user.disabled) {
-      await this.regulation.recordSuccess('password', username);
+      await this.regulation.recordSuccess('password', subject);
       this.logger.log(
         `Password accepted for ${quoted(user.username)} from ${addressUnit(address)}`,
       );
@@ -89,7 +92,7 @@ export class PasswordLogin {
         totpRequired: hasTotp(user),
       };
     }
-    await this.regulation.recordFailure('password', username, address);
+    await this.regulation.recordFailure('password', subject, address);
     const reason: InternalReason = !user
       ? 'unknown_user'
       : !user.passwordDigest
