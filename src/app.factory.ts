@@ -1,3 +1,4 @@
+import { setLogDigestKey } from './common/logging/log-digest.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
@@ -83,6 +84,7 @@ export async function createApp(
   logger: Logger = createLogger(config.logLevel),
   options: { clock?: Clock } = {},
 ): Promise<NestFastifyApplication> {
+  setLogDigestKey(config.keys.encryptionSecret);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),
     createAdapter(logger, config.trustProxy),

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShortLivedStore } from '../src/cache/short-lived-store.js';
+import { Logger } from '@nestjs/common';
 import { PasswordLogin } from '../src/users/password-login.js';
 import { totpCode } from '../src/users/totp.js';
 import { TotpService } from '../src/users/totp.service.js';
@@ -104,6 +105,22 @@ describe('logins, regulation and TOTP across two instances', { timeout: 90_000 }
     }
     assert.deepEqual(await login(a, dotted, PASSWORD), REFUSED, 'banned under any spelling');
     assert.deepEqual(await login(b, victim.username, PASSWORD), REFUSED);
+  });
+
+  test('a refused login logs the account or a digest of the typed name, never what was typed', async (t) => {
+    const warned: string[] = [];
+    t.mock.method(Logger.prototype, 'warn', (message: unknown) => warned.push(String(message)));
+    const logged = await user('logged');
+    const typedPassword = `my-password-typed-as-name-${run}`;
+    await login(a, typedPassword, PASSWORD);
+    await login(a, logged.username, 'wrong password');
+    assert.equal(warned.length, 2, warned.join('\n'));
+    assert.ok(!warned.join('\n').includes(typedPassword), warned[0]);
+    assert.match(warned[0], /Login refused \(unknown_user\) for name #[A-Za-z0-9_-]{12} from/);
+    assert.match(
+      warned[1],
+      new RegExp(`Login refused \\(wrong_password\\) for user ${logged.id} from`),
+    );
   });
 
   test('a success clears the failures: two failures, a success, two failures do not ban', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { authenticationContext, type Acr } from './authentication-context.js';
 import { addressUnit } from '../common/client-address.js';
+import { logDigest } from '../common/logging/log-digest.js';
 import { LoginRegulation } from './login-regulation.js';
 import { verifyPassword } from './passwords.js';
 import type { User } from './user.entity.js';
@@ -45,7 +46,7 @@ const REFUSED: LoginFailure = { ok: false, reason: 'invalid_credentials' };
  * The first factor: a user name and a password, under `LoginRegulation`. Every refusal looks
  * the same and takes about as long: an unknown user still costs a password hash
  * (`verifyPassword`), and so does a refused (banned) attempt. The reason is logged, with the
- * user name and the address, never the password.
+ * account (or the typed name's keyed digest) and the address, never the password.
  */
 @Injectable()
 export class PasswordLogin {
@@ -77,7 +78,7 @@ export class PasswordLogin {
     if (refusal) {
       // The same work as a real check, so a banned name does not answer faster.
       await verifyPassword(password, undefined);
-      return this.refuse(refusal, username, address);
+      return this.refuse(refusal, username, address, user ?? undefined);
     }
     const matches = await verifyPassword(password, user?.passwordDigest);
     if (user && matches && !user.disabled) {
@@ -100,13 +101,25 @@ export class PasswordLogin {
         : !matches
           ? 'wrong_password'
           : 'disabled';
-    return this.refuse(reason, username, address);
+    return this.refuse(reason, username, address, user ?? undefined);
   }
 
-  private refuse(reason: InternalReason, username: unknown, address: unknown): LoginFailure {
-    this.logger.warn(
-      `Login refused (${reason}) for ${quoted(username)} from ${addressUnit(address)}`,
-    );
+  /**
+   * Logs the account's id when the name found one, else the typed name's keyed digest: what
+   * was typed may be a password typed into the wrong field (issue 12, finding 13).
+   */
+  private refuse(
+    reason: InternalReason,
+    username: unknown,
+    address: unknown,
+    user?: User,
+  ): LoginFailure {
+    const who = user
+      ? `user ${user.id}`
+      : typeof username === 'string'
+        ? `name ${logDigest(username)}`
+        : 'no name';
+    this.logger.warn(`Login refused (${reason}) for ${who} from ${addressUnit(address)}`);
     return REFUSED;
   }
 }

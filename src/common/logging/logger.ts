@@ -7,6 +7,7 @@ import {
   type DestinationStream,
   type Logger,
 } from 'pino';
+import { logDigest } from './log-digest.js';
 
 /**
  * Field names whose values are secrets wherever they appear. pino's redaction needs concrete
@@ -55,15 +56,21 @@ export const REDACT_PATHS = [
 /** Query parameters that carry credentials or tokens; their values never reach a log line. */
 const SECRET_QUERY = new Set(SECRET_PARAMETERS);
 
-/** Replaces secret query values in a logged URL. */
+/** Query parameters that name a person: logged as a keyed digest (see log-digest.ts). */
+const PERSONAL_QUERY = new Set(['login_hint', 'logout_hint']);
+
+/** Replaces secret query values in a logged URL, and names people typed with their digest. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q === -1) return url;
   const params = new URLSearchParams(url.slice(q + 1));
   let changed = false;
-  for (const key of [...params.keys()]) {
+  for (const key of [...new Set(params.keys())]) {
     if (SECRET_QUERY.has(key)) {
       params.set(key, '[Redacted]');
+      changed = true;
+    } else if (PERSONAL_QUERY.has(key)) {
+      params.set(key, logDigest(params.get(key) ?? ''));
       changed = true;
     }
   }
