@@ -19,11 +19,33 @@ test('private, loopback and link-local addresses are recognised', () => {
     'fe80::1',
     '::ffff:127.0.0.1',
     '::ffff:10.0.0.1',
+    '::ffff:7f00:1',
+    '64:ff9b::a00:1',
+    '64:ff9b::808:808',
+    '64:ff9b:1::1',
+    '2002:7f00:1::1',
+    '2001::1',
+    '::1.2.3.4',
+    '::808:808',
+    'fec0::1',
+    'ff02::1',
+    '2001:db8::1',
+    '192.0.2.1',
+    '198.51.100.7',
+    '240.0.0.1',
+    '255.255.255.255',
+    '224.0.0.1',
     'not-an-ip',
   ]) {
     assert.equal(isPrivateAddress(address), true, address);
   }
-  for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700::1111', '::ffff:8.8.8.8']) {
+  for (const address of [
+    '8.8.8.8',
+    '1.1.1.1',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '2a00:1450::1',
+  ]) {
     assert.equal(isPrivateAddress(address), false, address);
   }
 });

@@ -1,7 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export class FetchJsonError extends Error {}
 
@@ -17,35 +18,23 @@ export interface FetchJsonOptions {
   maxBytes?: number;
 }
 
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-}
-
+/**
+ * Whether an address is anything but plain public unicast, after ipaddr.js's list of special
+ * ranges (private, loopback, link-local, carrier-grade NAT, NAT64 64:ff9b::/96, 6to4, Teredo,
+ * site-local fec0::/10, documentation, multicast, reserved...). An IPv4-mapped address is
+ * judged by its IPv4 address; the deprecated IPv4-compatible ::/96 is refused outright. Not an
+ * address at all: refused.
+ */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1], 'ipv4');
   const family = isIP(address);
   if (family === 0) return true;
-  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  // The URL parser writes IPv6 in one canonical form (ipaddr.js reads "::1.2.3.4" as mapped).
+  const canonical = family === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+  const parsed = ipaddr.process(canonical);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)) {
+    return true;
+  }
+  return parsed.range() !== 'unicast';
 }
 
 /** DNS lookup that refuses private answers, so a public name cannot point inside. */
