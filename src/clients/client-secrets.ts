@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import { digestKind, verifySlowDigest } from '../common/password-digests.js';
 import { safeEqual } from '../common/safe-equal.js';
@@ -33,14 +34,18 @@ export function digestClientSecret(secret: string): string {
  */
 export class ClientSecretVerifier {
   private readonly cacheKey = randomBytes(32);
-  private readonly succeeded = new Map<string, number>();
-  private readonly failed = new Map<string, number>();
+  private readonly succeeded: LRUCache<string, true>;
+  private readonly failed: LRUCache<string, true>;
 
   constructor(
-    private readonly ttlMs = 5 * 60_000,
-    private readonly maxEntries = 10_000,
+    ttlMs = 5 * 60_000,
+    maxEntries = 10_000,
     private readonly slowVerify = verifySlowDigest,
-  ) {}
+  ) {
+    // Sliding for successes: a client in steady use never pays the hash again.
+    this.succeeded = new LRUCache({ max: maxEntries, ttl: ttlMs, updateAgeOnGet: true });
+    this.failed = new LRUCache({ max: maxEntries, ttl: ttlMs });
+  }
 
   /**
    * True when the secret matches. With `slowHash: false` (the client is being limited), a
@@ -61,22 +66,12 @@ export class ClientSecretVerifier {
       .update('\0')
       .update(secret)
       .digest('base64url');
-    const now = Date.now();
-    if ((this.succeeded.get(key) ?? 0) > now) {
-      // Sliding: a client in steady use never pays the hash again, even while it is limited.
-      this.succeeded.set(key, now + this.ttlMs);
-      return true;
-    }
-    if ((this.failed.get(key) ?? 0) > now || !slowHash) return false;
+    // Sliding: a client in steady use never pays the hash again, even while it is limited.
+    if (this.succeeded.get(key)) return true;
+    if (this.failed.has(key) || !slowHash) return false;
 
     const ok = await this.slowVerify(secret, digest);
-    remember(ok ? this.succeeded : this.failed, key, now + this.ttlMs, this.maxEntries);
+    (ok ? this.succeeded : this.failed).set(key, true);
     return ok;
   }
-}
-
-function remember(memo: Map<string, number>, key: string, until: number, maxEntries: number) {
-  memo.delete(key);
-  if (memo.size >= maxEntries) memo.delete(memo.keys().next().value!);
-  memo.set(key, until);
 }

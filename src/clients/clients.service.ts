@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -51,7 +52,8 @@ export interface ClientPage {
 @Injectable()
 export class ClientsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Clients');
-  private readonly cache = new Map<string, { client: Client; until: number }>();
+  /** Known clients by id, bounded in count and age (other instances' changes arrive by pub/sub). */
+  private readonly cache = new LRUCache<string, Client>({ max: 50_000, ttl: CACHE_TTL_MS });
   private readonly secrets: SecretBox;
   private readonly verifier = new ClientSecretVerifier();
   private unsubscribe?: () => Promise<void>;
@@ -85,11 +87,10 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
    */
   async find(clientId: string): Promise<Client | undefined> {
     const cached = this.cache.get(clientId);
-    if (cached && cached.until > Date.now()) return cached.client;
+    if (cached) return cached;
     const client = await this.dataSource.getRepository(Client).findOne({ where: { clientId } });
     if (!client) return undefined;
-    if (this.cache.size > 50_000) this.cache.clear(); // bounded
-    this.cache.set(clientId, { client, until: Date.now() + CACHE_TTL_MS });
+    this.cache.set(clientId, client);
     return client;
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JWTPayload } from 'jose';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
@@ -49,7 +50,7 @@ export class AccessTokens {
    * request. Emptied whenever the key ring changes, so a revoked key stops verifying at once;
    * expiry and the deny list are still checked on every call.
    */
-  private verified = new Map<string, AccessTokenClaims>();
+  private verified = new LRUCache<string, AccessTokenClaims>({ max: VERIFIED_CACHE_SIZE });
   private verifiedWith: object | undefined;
 
   async issue(input: {
@@ -157,10 +158,9 @@ export class AccessTokens {
     }
     // The ring may have changed while the signature was checked: keep nothing then.
     if (this.signing.keyRing === ring) {
-      if (this.verified.size >= VERIFIED_CACHE_SIZE) {
-        this.verified.delete(this.verified.keys().next().value!);
-      }
-      this.verified.set(token, Object.freeze(claims));
+      // Kept no longer than the token lives (the check above also looks at exp).
+      const ttl = Math.max(1, claims.exp * 1000 - Date.now());
+      this.verified.set(token, Object.freeze(claims), { ttl });
     }
     return claims;
   }

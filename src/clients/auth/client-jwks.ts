@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { fetchJson, FetchJsonError } from '../../common/fetch-json.js';
 
@@ -8,9 +9,15 @@ const CACHE_MS = 10 * 60_000;
 /** At most one refetch for an unknown kid per URI in this window: no amplification. */
 const REFETCH_COOLDOWN_MS = 5_000;
 
+/** At most this many documents, and about this much memory, in the cache. */
+const MAX_ENTRIES = 1_000;
+const MAX_CACHED_BYTES = 32 * 1024 * 1024;
+
 interface Entry {
   keys: JWTVerifyGetKey;
   fetchedAt: number;
+  /** An estimate of the memory it holds: the document's length, twice over for the keys made from it. */
+  size: number;
 }
 
 export class JwksFetchError extends Error {}
@@ -21,8 +28,22 @@ export class JwksFetchError extends Error {}
  */
 @Injectable()
 export class ClientJwksCache {
-  private readonly entries = new Map<string, Entry>();
+  /**
+   * Bounded in count and bytes (a registrant may change its jwks_uri as often as it likes,
+   * RFC 7592) and in age: an entry older than CACHE_MS is fetched again anyway.
+   */
+  private readonly entries = new LRUCache<string, Entry>({
+    max: MAX_ENTRIES,
+    maxSize: MAX_CACHED_BYTES,
+    sizeCalculation: (entry) => entry.size,
+    ttl: CACHE_MS,
+  });
   private readonly inflight = new Map<string, Promise<Entry>>();
+
+  /** How many documents are held, and their estimated bytes: for the bounds' tests. */
+  get held(): { documents: number; bytes: number } {
+    return { documents: this.entries.size, bytes: this.entries.calculatedSize };
+  }
 
   /**
    * `allowPrivateNetwork` is false for a URI a registrant chose, in production: the provider
@@ -43,8 +64,8 @@ export class ClientJwksCache {
     const running = this.inflight.get(uri);
     if (running) return running;
     const work = (async () => {
-      const set = await download(uri, allowPrivateNetwork);
-      const entry = { keys: createLocalJWKSet(set), fetchedAt: Date.now() };
+      const { set, bytes } = await download(uri, allowPrivateNetwork);
+      const entry = { keys: createLocalJWKSet(set), fetchedAt: Date.now(), size: 2 * bytes + 1024 };
       this.entries.set(uri, entry);
       return entry;
     })().finally(() => this.inflight.delete(uri));
@@ -53,7 +74,10 @@ export class ClientJwksCache {
   }
 }
 
-async function download(uri: string, allowPrivateNetwork: boolean): Promise<JSONWebKeySet> {
+async function download(
+  uri: string,
+  allowPrivateNetwork: boolean,
+): Promise<{ set: JSONWebKeySet; bytes: number }> {
   let set: unknown;
   try {
     set = await fetchJson(uri, {
@@ -70,5 +94,5 @@ async function download(uri: string, allowPrivateNetwork: boolean): Promise<JSON
   if (typeof set !== 'object' || set === null || !Array.isArray((set as { keys?: unknown }).keys)) {
     throw new JwksFetchError('jwks_uri document is not a JWK Set');
   }
-  return set as JSONWebKeySet;
+  return { set: set as JSONWebKeySet, bytes: JSON.stringify(set).length };
 }
