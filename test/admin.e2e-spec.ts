@@ -132,6 +132,72 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
     );
   });
 
+  test('the admin scope comes only when asked for by name, and only a token for the admin API opens it', async () => {
+    const reports = 'https://reports.example';
+    const created = await api(`${base}/clients`, token, {
+      method: 'POST',
+      body: {
+        client_id: `reports-and-admin-${Date.now()}`,
+        grant_types: ['client_credentials'],
+        scope: 'admin reports.read',
+        audience: [reports],
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const auth = basicAuth(created.body.client_id as string, created.body.client_secret as string);
+    const tokenFor = async (form: Record<string, string>) => {
+      const res = await postForm(
+        `${provider.url}/token`,
+        { grant_type: 'client_credentials', ...form },
+        { authorization: auth },
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body as { access_token: string; scope?: string };
+    };
+    const claimsOf = (jwt: string) =>
+      JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as {
+        aud: string | string[];
+        scope?: string;
+      };
+
+    // No scope asked: every scope of the client but admin.
+    const forReports = await tokenFor({ resource: reports });
+    assert.equal(forReports.scope, 'reports.read');
+    const lacking = await api(`${base}/clients`, forReports.access_token);
+    assert.equal(lacking.status, 403);
+
+    // admin asked for, but the token is for another service: the admin API refuses it.
+    const misdirected = await tokenFor({ scope: 'admin', resource: reports });
+    assert.equal(claimsOf(misdirected.access_token).aud, reports);
+    const refused = await api(`${base}/clients`, misdirected.access_token);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error, 'invalid_token');
+    assert.match(refused.headers.get('www-authenticate') ?? '', /invalid_token/);
+
+    // The admin API's resource identifier, asked for by name: accepted.
+    const adminResource = `${provider.config.issuer}/admin`;
+    const forAdmin = await tokenFor({ scope: 'admin', resource: adminResource });
+    assert.equal(claimsOf(forAdmin.access_token).aud, adminResource);
+    assert.equal((await api(`${base}/clients`, forAdmin.access_token)).status, 200);
+    // Another client may not ask for the admin API without the admin scope.
+    const plain = await api(`${base}/clients`, token, {
+      method: 'POST',
+      body: { client_id: `plain-${Date.now()}`, grant_types: ['client_credentials'], scope: 'x' },
+    });
+    const denied = await postForm(
+      `${provider.url}/token`,
+      { grant_type: 'client_credentials', resource: adminResource },
+      {
+        authorization: basicAuth(
+          plain.body.client_id as string,
+          plain.body.client_secret as string,
+        ),
+      },
+    );
+    assert.equal(denied.status, 400);
+    assert.equal(denied.body.error, 'invalid_target');
+  });
+
   test('a token is only as good as its client: narrowed scope 403, deleted client 401', async () => {
     const created = await api(`${base}/clients`, token, {
       method: 'POST',

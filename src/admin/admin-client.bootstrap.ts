@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ADMIN_SCOPE } from '../clients/client-metadata.js';
+import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from '../clients/client-metadata.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 
-export { ADMIN_SCOPE };
+export { ADMIN_RESOURCE_PATH, ADMIN_SCOPE };
 
 /**
  * Creates or updates the admin client of ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET at boot: a

@@ -21,7 +21,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AccessTokenClaims } from '../token/access-tokens.js';
 import { BearerClaims, RequireScope } from '../token/bearer-auth.js';
-import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
+import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from './admin-client.bootstrap.js';
 import { durationInput, jsonObject, optionalJsonObject, paging } from './admin-input.js';
 import { clientView } from './client-view.js';
 
@@ -39,7 +39,7 @@ const EXAMPLE_CLIENT = {
 
 @ApiTags('admin')
 @Controller('admin/clients')
-@RequireScope(ADMIN_SCOPE)
+@RequireScope(ADMIN_SCOPE, { audience: ADMIN_RESOURCE_PATH })
 export class AdminClientsController {
   private readonly logger = new Logger('Admin');
 

@@ -6,12 +6,12 @@ import type { AccessTokenClaims } from '../token/access-tokens.js';
 import { BearerClaims, RequireScope } from '../token/bearer-auth.js';
 import { RefreshTokens } from '../token/refresh-tokens.js';
 import { UsersService } from '../users/users.service.js';
-import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
+import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from './admin-client.bootstrap.js';
 
 /** A user's remembered consents: list, and revoke one with the refresh tokens it allowed. */
 @ApiTags('admin')
 @Controller('admin/users/:id/consents')
-@RequireScope(ADMIN_SCOPE)
+@RequireScope(ADMIN_SCOPE, { audience: ADMIN_RESOURCE_PATH })
 export class AdminConsentsController {
   private readonly logger = new Logger('Admin');
 

@@ -7,7 +7,7 @@ import type { RotationOutcome } from '../keys/key-store.js';
 import { KeysService } from '../keys/keys.service.js';
 import type { AccessTokenClaims } from '../token/access-tokens.js';
 import { BearerClaims, RequireScope } from '../token/bearer-auth.js';
-import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
+import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from './admin-client.bootstrap.js';
 import { jsonObject, optionalJsonObject } from './admin-input.js';
 
 function algorithm(value: unknown, field: string): SigningAlg {
@@ -32,7 +32,7 @@ async function keyOperation(work: () => Promise<RotationOutcome>): Promise<Rotat
 
 @ApiTags('admin')
 @Controller('admin/keys')
-@RequireScope(ADMIN_SCOPE)
+@RequireScope(ADMIN_SCOPE, { audience: ADMIN_RESOURCE_PATH })
 export class AdminKeysController {
   private readonly logger = new Logger('Admin');
 

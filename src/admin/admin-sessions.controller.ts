@@ -7,7 +7,7 @@ import type { AccessTokenClaims } from '../token/access-tokens.js';
 import { BearerClaims, RequireScope } from '../token/bearer-auth.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
+import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from './admin-client.bootstrap.js';
 
 /** What the admin API shows of a session: never its cookie, which the server does not hold. */
 export function sessionView(session: Session): Record<string, unknown> {
@@ -30,7 +30,7 @@ export function sessionView(session: Session): Record<string, unknown> {
  */
 @ApiTags('admin')
 @Controller('admin/users/:id/sessions')
-@RequireScope(ADMIN_SCOPE)
+@RequireScope(ADMIN_SCOPE, { audience: ADMIN_RESOURCE_PATH })
 export class AdminSessionsController {
   private readonly logger = new Logger('Admin');
 

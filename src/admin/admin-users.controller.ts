@@ -38,7 +38,7 @@ import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { RefreshTokens } from '../token/refresh-tokens.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { ADMIN_SCOPE } from './admin-client.bootstrap.js';
+import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from './admin-client.bootstrap.js';
 import { jsonObject, optionalJsonObject, paging } from './admin-input.js';
 import { userView } from './user-view.js';
 
@@ -70,7 +70,7 @@ const EXAMPLE_UPDATE = {
 
 @ApiTags('admin')
 @Controller('admin/users')
-@RequireScope(ADMIN_SCOPE)
+@RequireScope(ADMIN_SCOPE, { audience: ADMIN_RESOURCE_PATH })
 export class AdminUsersController {
   private readonly logger = new Logger('Admin');
 

@@ -3,6 +3,11 @@ import type { SigningAlg } from '../config/environment.js';
 
 /** The scope the admin API requires; only the operator grants it (admin API or configuration). */
 export const ADMIN_SCOPE = 'admin';
+/**
+ * The admin API's resource identifier is the issuer followed by this path (RFC 8707): a token
+ * for it names it in `aud`, or has only the issuer there.
+ */
+export const ADMIN_RESOURCE_PATH = '/admin';
 /** Asks for a refresh token (Core §11): any client with the refresh_token grant may ask it. */
 export const OFFLINE_ACCESS = 'offline_access';
 

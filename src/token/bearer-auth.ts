@@ -13,9 +13,12 @@ import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@n
 import type { FastifyRequest } from 'fastify';
 import { InsufficientScope, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
 import { ClientsService } from '../clients/clients.service.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
 
 const REQUIRED_SCOPE = 'bearer:required-scope';
+const REQUIRED_AUDIENCE = 'bearer:required-audience';
 const CLAIMS = Symbol('bearer claims');
 
 /** RFC 6750 §2.1: the token of an `Authorization: Bearer` header (b64token syntax). */
@@ -37,6 +40,7 @@ export class BearerScopeGuard implements CanActivate {
     @Inject(AccessTokens) private readonly tokens: AccessTokens,
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -74,15 +78,38 @@ export class BearerScopeGuard implements CanActivate {
         `Bearer error="insufficient_scope", scope="${scope}"`,
       );
     }
+    const audience = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_AUDIENCE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (audience !== undefined && !this.meantFor(claims, this.config.issuer + audience)) {
+      throw new InvalidToken(`The access token is not meant for ${audience}`).withHeader(
+        'www-authenticate',
+        'Bearer error="invalid_token"',
+      );
+    }
     req[CLAIMS] = claims;
     return true;
   }
+
+  /**
+   * RFC 9068 §4 and RFC 8707: a token names the resource it is for, or, with only the issuer
+   * as its audience, no other service; a token for another service is not accepted here.
+   */
+  private meantFor(claims: AccessTokenClaims, resource: string): boolean {
+    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    return aud.includes(resource) || (aud.length === 1 && aud[0] === this.config.issuer);
+  }
 }
 
-/** Guards a controller or route with a bearer access token holding `scope`. */
-export const RequireScope = (scope: string) =>
+/**
+ * Guards a controller or route with a bearer access token holding `scope`; with `audience` (a
+ * path under the issuer, its resource identifier), also meant for that resource.
+ */
+export const RequireScope = (scope: string, options: { audience?: string } = {}) =>
   applyDecorators(
     SetMetadata(REQUIRED_SCOPE, scope),
+    SetMetadata(REQUIRED_AUDIENCE, options.audience),
     UseGuards(BearerScopeGuard),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({

@@ -6,6 +6,9 @@ import {
   InvalidTarget,
   UnauthorizedClient,
 } from '../../common/errors/oauth-error.js';
+import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from '../../clients/client-metadata.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
 import { AccessTokens } from '../access-tokens.js';
 import { Grant, type GrantHandler, type TokenResponse } from './grant.js';
 
@@ -36,7 +39,14 @@ const list = (v: string | string[] | undefined) =>
 export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsParameters> {
   readonly parameters = ClientCredentialsParameters;
 
-  constructor(@Inject(AccessTokens) private readonly accessTokens: AccessTokens) {}
+  private readonly adminResource: string;
+
+  constructor(
+    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.adminResource = config.issuer + ADMIN_RESOURCE_PATH;
+  }
 
   async handle(
     { client }: AuthenticatedClient,
@@ -49,7 +59,8 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
     const allowed = metadata.scope.split(' ').filter(Boolean);
     let scope: string[];
     if (params.scope === undefined) {
-      scope = allowed.filter((s) => !USER_SCOPES.has(s));
+      // The admin scope only when asked for by name: a token for a service must not carry it.
+      scope = allowed.filter((s) => !USER_SCOPES.has(s) && s !== ADMIN_SCOPE);
     } else {
       scope = [...new Set(params.scope.split(' ').filter(Boolean))];
       for (const s of scope) {
@@ -67,7 +78,9 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
         throw new InvalidTarget(`resource must be an absolute URI without a fragment`);
     }
     const requested = [...new Set([...resources, ...list(params.audience)])];
+    const mayAdmin = allowed.includes(ADMIN_SCOPE);
     for (const a of requested) {
+      if (a === this.adminResource && mayAdmin) continue;
       if (typeof a !== 'string' || !metadata.audience.includes(a))
         throw new InvalidTarget(`This client may not request a token for ${String(a)}`);
     }
