@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { User } from '../src/users/user.entity.js';
+import { Browser } from './support/browser.js';
+import { registerClient } from './support/clients.js';
+import { discover, signInWith } from './support/sign-in.js';
 import { UsersService } from '../src/users/users.service.js';
 import {
   createStorage,
@@ -112,6 +115,34 @@ describe(`users on ${target}`, { timeout: 120_000 }, () => {
       after.find((u) => u.username === 'locked'),
       before.find((u) => u.username === 'locked'),
     );
+  });
+
+  test('signing in through the pages re-hashes an imported digest to argon2id; the next boot keeps it', async () => {
+    const redirectUri = 'https://rp.example.com/cb';
+    const client = await registerClient(provider!.app, {
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code'],
+      consent_mode: 'implicit',
+    });
+    const digestOf = async () =>
+      (await provider!.app.get(UsersService).findByUsername('john'))!.passwordDigest!;
+    assert.equal(await digestOf(), DIGEST);
+    const signIn = async () =>
+      signInWith(
+        new Browser(provider!.url),
+        await discover(provider!.config.issuer, client),
+        redirectUri,
+        { username: 'john', password: 'insecure_secret' },
+      );
+    assert.ok((await signIn()).id_token);
+    const rehashed = await digestOf();
+    assert.match(rehashed, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+
+    // The users file still lists the Authelia digest: a restart does not put it back.
+    await provider!.close();
+    provider = await startProvider({ ...storage.env, USERS_FILE: file });
+    assert.equal(await digestOf(), rehashed);
+    assert.ok((await signIn()).id_token, 'the same password still signs in');
   });
 
   test('a bad users file stops start-up naming the entry', async () => {

@@ -83,6 +83,7 @@ export class PasswordLogin {
     const matches = await verifyPassword(password, user?.passwordDigest);
     if (user && matches && !user.disabled) {
       await this.regulation.recordSuccess('password', subject);
+      await this.rehash(user, password);
       this.logger.log(
         `Password accepted for ${quoted(user.username)} from ${addressUnit(address)}`,
       );
@@ -102,6 +103,21 @@ export class PasswordLogin {
           ? 'wrong_password'
           : 'disabled';
     return this.refuse(reason, username, address, user ?? undefined);
+  }
+
+  /**
+   * Imported digests (Authelia's PBKDF2, bcrypt, other argon2 parameters) converge on the
+   * provider's argon2id, so the time a check takes no longer tells imported accounts apart
+   * (issue 12, finding 15). A failure here must not fail the sign-in.
+   */
+  private async rehash(user: User, password: string): Promise<void> {
+    try {
+      if (await this.users.rehashPassword(user, password)) {
+        this.logger.log(`Password of user ${user.id} re-hashed to argon2id`);
+      }
+    } catch (e) {
+      this.logger.warn(`Password of user ${user.id} not re-hashed: ${(e as Error).message}`);
+    }
   }
 
   /**

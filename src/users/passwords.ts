@@ -13,6 +13,16 @@ export function hashPassword(password: string): Promise<string> {
 }
 
 /**
+ * Whether a stored digest is anything but the provider's own argon2id: imported bcrypt, PBKDF2
+ * or other argon2 parameters take another time to check, which tells imported accounts apart,
+ * so they are re-hashed at the next successful sign-in.
+ */
+export function needsRehash(digest: string): boolean {
+  const { memoryCost: m, timeCost: t, parallelism: p } = ARGON2_OPTIONS;
+  return !digest.startsWith(`$argon2id$v=19$m=${m},t=${t},p=${p}$`);
+}
+
+/**
  * A password for someone to type once and change: 24 characters of the client-secret
  * alphabet (RFC 3986 unreserved), about 145 bits. Shown once by whoever generated it.
  */

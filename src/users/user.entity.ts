@@ -23,6 +23,10 @@ export class User {
   @Column({ type: 'text', name: 'password_digest', nullable: true })
   passwordDigest: string | null;
 
+  /** The SHA-256 (hex) of the imported digest a sign-in re-hashed to argon2id; null otherwise. */
+  @Column({ type: 'text', name: 'password_rehashed_from', nullable: true })
+  passwordRehashedFrom: string | null;
+
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
 

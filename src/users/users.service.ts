@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { DataSource, type Repository } from 'typeorm';
 import { InvalidRequest } from '../common/errors/oauth-error.js';
 import { SecretBox } from '../common/secret-box.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { hashPassword, isPasswordDigest, verifyPassword } from './passwords.js';
+import { hashPassword, isPasswordDigest, needsRehash, verifyPassword } from './passwords.js';
 import type { ProfileClaims } from './user-claims.js';
 import { User, type UserOrigin } from './user.entity.js';
 import { isUuid } from '../common/uuid.js';
@@ -159,7 +160,21 @@ export class UsersService {
     if (!isUuid(id)) return false;
     const result = await this.repository.update(
       { id },
-      { passwordDigest: await hashPassword(password) },
+      { passwordDigest: await hashPassword(password), passwordRehashedFrom: null },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * After a successful sign-in with an imported digest: stores the provider's argon2id of the
+   * same password, unless the digest changed meanwhile (an operator set another password).
+   */
+  async rehashPassword(user: User, password: string): Promise<boolean> {
+    const old = user.passwordDigest;
+    if (old === null || !needsRehash(old)) return false;
+    const result = await this.repository.update(
+      { id: user.id, passwordDigest: old },
+      { passwordDigest: await hashPassword(password), passwordRehashedFrom: sha256Hex(old) },
     );
     return (result.affected ?? 0) > 0;
   }
@@ -217,7 +232,12 @@ export class UsersService {
     const claims = JSON.parse(JSON.stringify(entry.claims)) as ProfileClaims;
     const groups = entry.groups ?? [];
     const disabled = entry.disabled ?? false;
-    const digest = entry.passwordDigest ?? null;
+    // A digest the file still lists but a sign-in already re-hashed stays re-hashed.
+    const digest =
+      entry.passwordDigest !== undefined &&
+      existing.passwordRehashedFrom === sha256Hex(entry.passwordDigest)
+        ? existing.passwordDigest
+        : (entry.passwordDigest ?? null);
     if (
       isDeepStrictEqual(existing.claims, claims) &&
       isDeepStrictEqual(existing.groups, groups) &&
@@ -232,6 +252,8 @@ export class UsersService {
       groups,
       disabled,
       passwordDigest: digest,
+      passwordRehashedFrom:
+        digest === existing.passwordDigest ? existing.passwordRehashedFrom : null,
       username: entry.username,
     });
     await this.repository.save(existing);
@@ -249,3 +271,5 @@ export class UsersService {
     return input.password === undefined ? null : hashPassword(input.password);
   }
 }
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -8,6 +8,7 @@ import { RefreshTokens1764000000020 } from './1764000000020-refresh-tokens.js';
 import { BackchannelDeliveries1764000000021 } from './1764000000021-backchannel-deliveries.js';
 import { RefreshTokensBySession1764000000022 } from './1764000000022-refresh-tokens-by-session.js';
 import { RefreshTokenParents1764000000023 } from './1764000000023-refresh-token-parents.js';
+import { UsersRehashedFrom1764000000024 } from './1764000000024-users-rehashed-from.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   BackchannelDeliveries1764000000021,
   RefreshTokensBySession1764000000022,
   RefreshTokenParents1764000000023,
+  UsersRehashedFrom1764000000024,
 ];
