@@ -66,6 +66,25 @@ describe(
         { ...production, KEYS_ENCRYPTION_SECRET: 'changeme-changeme-changeme-changeme' },
         /KEYS_ENCRYPTION_SECRET looks like a placeholder/,
       ],
+      // Real services with NODE_ENV unset: the production rules, not the development defaults.
+      [
+        'real services, NODE_ENV unset, no KEYS_ENCRYPTION_SECRET',
+        {
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:1/op',
+          REDIS_URL: 'redis://127.0.0.1:1',
+          ISSUER: 'https://id.example.org',
+        },
+        /KEYS_ENCRYPTION_SECRET is required in production[\s\S]*NODE_ENV is not set and DATABASE_URL or REDIS_URL is: production rules apply/,
+      ],
+      [
+        'real services, NODE_ENV unset, a placeholder KEYS_ENCRYPTION_SECRET',
+        {
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:1/op',
+          ISSUER: 'https://id.example.org',
+          KEYS_ENCRYPTION_SECRET: 'changeme-changeme-changeme-changeme',
+        },
+        /KEYS_ENCRYPTION_SECRET looks like a placeholder[\s\S]*production rules apply/,
+      ],
     ];
     for (const [name, env, message] of cases) {
       test(name, async () => {
@@ -136,6 +155,7 @@ describe(
       try {
         const exit = await runServer({
           ...storage.env,
+          NODE_ENV: 'development',
           REDIS_URL: 'redis://:hunter2pw@127.0.0.1:1',
           PORT: String(await freePort()),
         }).exited;
@@ -152,6 +172,7 @@ describe(
 
     test('an unreachable Postgres stops start-up at once', async () => {
       const exit = await runServer({
+        NODE_ENV: 'development',
         DATABASE_URL: 'postgres://postgres:hunter2pw@127.0.0.1:1/op',
         PORT: String(await freePort()),
       }).exited;

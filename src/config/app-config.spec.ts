@@ -71,6 +71,37 @@ test('production refuses missing, short and placeholder secrets', () => {
   assert.equal(loadConfig({ ...prod, ...good, ...services }).production, true);
 });
 
+test('real services with NODE_ENV unset get the production rules, and start-up says so', () => {
+  for (const services of [
+    { DATABASE_URL: 'postgres://op@db:5432/op' },
+    { REDIS_URL: 'redis://cache:6379' },
+    { DATABASE_URL: 'postgres://op@db:5432/op', REDIS_URL: 'redis://cache:6379' },
+  ]) {
+    const message = problemsOf(services);
+    assert.match(message, /KEYS_ENCRYPTION_SECRET is required in production/);
+    assert.match(message, /ISSUER is required in production/);
+    assert.match(
+      message,
+      /NODE_ENV is not set and DATABASE_URL or REDIS_URL is: production rules apply/,
+    );
+  }
+  const both = { DATABASE_URL: 'postgres://op@db:5432/op', REDIS_URL: 'redis://cache:6379' };
+  assert.match(
+    problemsOf({ ...both, ...good, KEYS_ENCRYPTION_SECRET: 'changeme-changeme-changeme-changeme' }),
+    /KEYS_ENCRYPTION_SECRET looks like a placeholder/,
+  );
+  const config = loadConfig({ ...both, ...good });
+  assert.equal(config.production, true);
+  assert.ok(
+    config.warnings.some((w) => /production rules apply/.test(w)),
+    'start-up says so',
+  );
+  // Stated development keeps the development defaults; the embedded default needs no statement.
+  const stated = loadConfig({ ...both, NODE_ENV: 'development' });
+  assert.equal(stated.production, false);
+  assert.equal(loadConfig({}).production, false);
+});
+
 test('production requires an https issuer', () => {
   assert.match(
     problemsOf({ NODE_ENV: 'production', ...good, ISSUER: 'http://id.example.org' }),
@@ -135,7 +166,11 @@ test('the demo seed: only on the embedded default, outside production, unless DE
   assert.equal(loadConfig({ NODE_ENV: 'test' }).demoSeed, true);
   assert.equal(loadConfig({ DEMO_SEED: 'off' }).demoSeed, false);
   const services = { DATABASE_URL: 'postgres://db/op', REDIS_URL: 'redis://cache:6379' };
-  assert.equal(loadConfig(services).demoSeed, false, 'never on real services');
+  assert.equal(
+    loadConfig({ NODE_ENV: 'development', ...services }).demoSeed,
+    false,
+    'never on real services',
+  );
   assert.equal(loadConfig({ NODE_ENV: 'production', ...good, ...services }).demoSeed, false);
   assert.match(problemsOf({ DEMO_SEED: 'on' }), /DEMO_SEED must be auto or off/);
 });

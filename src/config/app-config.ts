@@ -110,9 +110,15 @@ export interface AppConfig {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = validateEnvironment(env);
-  const production = e.NODE_ENV === 'production';
+  // Development defaults (a published secret, private fetches) belong to the embedded default
+  // or to a stated NODE_ENV=development: with real services and no NODE_ENV, production rules.
+  const realServices = e.DATABASE_URL !== undefined || e.REDIS_URL !== undefined;
+  const productionByDefault = (env.NODE_ENV ?? '') === '' && realServices;
+  const production = e.NODE_ENV === 'production' || productionByDefault;
   const problems: string[] = [];
   const warnings: string[] = [];
+  const PRODUCTION_BY_DEFAULT =
+    'NODE_ENV is not set and DATABASE_URL or REDIS_URL is: production rules apply (set NODE_ENV=development for development defaults with real services)';
   const ms = (v: string) => parseDuration(v)!;
 
   let issuer = e.ISSUER;
@@ -349,7 +355,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.REDIS_URL === undefined)
       problems.push('REDIS_URL is required in production (redis://host:6379)');
   }
-  if (problems.length > 0) throw new ConfigurationError(problems);
+  if (problems.length > 0) {
+    if (productionByDefault) problems.push(PRODUCTION_BY_DEFAULT);
+    throw new ConfigurationError(problems);
+  }
+  if (productionByDefault) warnings.push(PRODUCTION_BY_DEFAULT);
 
   if (e.DATABASE_URL === undefined)
     warnings.push(
