@@ -120,9 +120,20 @@ describe(`authorization conformance on ${target}`, { timeout: 180_000 }, () => {
     const flow = request({ prompt: 'login', max_age: '3600' });
     const page = await browser.get(flow.url);
     assert.match(page.html, /name="password"/, 'the login page, despite the session');
+    const cookieName = provider.config.session.cookieName;
+    const before = browser.cookies.get(cookieName)!;
     const again = await tokensFrom(await login(browser, page), flow);
     assert.equal(again.claims()!.sub, alice.id);
     assert.ok((again.claims()!.auth_time as number) > (tokens.claims()!.auth_time ?? 0));
+    // Session fixation: the authentication gave the browser a new cookie, and the one it had
+    // (as planted or stolen before) opens nothing; the sid relying parties hold stays.
+    const after = browser.cookies.get(cookieName)!;
+    assert.notEqual(after, before);
+    assert.equal(again.claims()!.sid, tokens.claims()!.sid);
+    const planted = new Browser(provider.url);
+    planted.cookies.set(cookieName, before);
+    const silent = request({ prompt: 'none' });
+    assert.equal(errorOf(await planted.get(silent.url)).error, 'login_required');
   });
 
   test('max_age=1 after 2 s asks for a login; a large max_age does not, and auth_time is sent', async () => {

@@ -210,7 +210,7 @@ describe('login sessions across two instances', { timeout: 60_000 }, () => {
     assert.equal(await sessions.addClient(undefined as unknown as string, 'c'), false);
   });
 
-  test('reauthenticate: new auth_time, amr, acr and expiry; same id; only for its own user', async () => {
+  test('reauthenticate: new auth_time, amr, acr, expiry and cookie; same id; only for its own user', async () => {
     const clock = new ManualClock();
     const sessions = withClock(clock);
     const { session, cookieValue } = await sessions.create({
@@ -220,18 +220,23 @@ describe('login sessions across two instances', { timeout: 60_000 }, () => {
     });
     clock.advance(50 * MIN);
     const authTime = new Date(clock.now());
-    const renewed = await sessions.reauthenticate(session, {
+    const reauthenticated = await sessions.reauthenticate(session, {
       authTime,
       ...authenticationContext(['password', 'totp']),
     });
-    assert.equal(renewed?.id, session.id);
+    const renewed = reauthenticated?.session;
+    assert.equal(renewed?.id, session.id, 'the sid stays');
+    // A new cookie: the one held before opens nothing (session fixation).
+    assert.notEqual(reauthenticated?.cookieValue, cookieValue);
+    assert.equal(await sessions.resolve(cookieValue), undefined);
+    assert.equal((await sessions.resolve(reauthenticated!.cookieValue))?.id, session.id);
     assert.equal(renewed?.authTime.getTime(), authTime.getTime());
     assert.deepEqual(renewed?.amr, ['pwd', 'otp', 'mfa']);
     assert.equal(renewed?.acr, 'two_factor');
     assert.equal(renewed?.expiresAt.getTime(), clock.now() + 60 * MIN);
     for (let minutes = 54; minutes <= 62; minutes += 4) {
       clock.advance(4 * MIN);
-      assert.ok(await sessions.resolve(cookieValue), `in use at ${minutes} min`);
+      assert.ok(await sessions.resolve(reauthenticated!.cookieValue), `in use at ${minutes} min`);
     }
     assert.equal(
       await sessions.reauthenticate(

@@ -315,7 +315,13 @@ export class AuthorizationController {
     const authentication = { authTime: new Date(), amr, acr, rememberMe };
     if (current && current.userId === user.id) {
       const renewed = await this.sessions.reauthenticate(current, authentication);
-      if (renewed) return renewed;
+      if (renewed) {
+        void reply.header(
+          'set-cookie',
+          this.sessions.setCookie(renewed.cookieValue, renewed.session),
+        );
+        return renewed.session;
+      }
     }
     if (current) await this.sessions.end(current.id);
     const { session, cookieValue } = await this.sessions.create({

@@ -13,7 +13,8 @@ const MAX_SAME_NAME = 3;
 /**
  * Signs and checks session cookie values. The value is `base64url(id).base64url(tag)` with a
  * random 256-bit id and an HMAC-SHA256 tag under a key derived from KEYS_ENCRYPTION_SECRET; the
- * session row is keyed by the SHA-256 digest of the id, so neither a database dump nor a
+ * session row is found by the SHA-256 digest of the id (`cookie_digest`; a new session takes
+ * its first digest as its id and `sid`), so neither a database dump nor a
  * leaked `sid` gives a usable cookie, and a forged value is refused before any query.
  */
 export class SessionCookieSigner {

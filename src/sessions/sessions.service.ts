@@ -95,8 +95,8 @@ export class SessionsService {
     const rememberMe = input.rememberMe === true && this.config.session.rememberMe > 0;
     const rows: SessionRow[] = await this.dataSource.query(
       `INSERT INTO sessions
-         (id, user_id, auth_time, amr, acr, clients, remember_me, created_at, last_seen_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, '{}', $6, $7, $7, $8)
+         (id, cookie_digest, user_id, auth_time, amr, acr, clients, remember_me, created_at, last_seen_at, expires_at)
+       VALUES ($1, $1, $2, $3, $4, $5, '{}', $6, $7, $7, $8)
        RETURNING *`,
       [
         sessionId,
@@ -118,13 +118,15 @@ export class SessionsService {
    * `last_seen_at` back at most once a minute.
    */
   async resolve(cookieValue: unknown): Promise<Session | undefined> {
-    const id = this.signer.verify(cookieValue);
-    if (id === undefined) return undefined;
-    const rows: SessionRow[] = await this.dataSource.query(`SELECT * FROM sessions WHERE id = $1`, [
-      id,
-    ]);
+    const digest = this.signer.verify(cookieValue);
+    if (digest === undefined) return undefined;
+    const rows: SessionRow[] = await this.dataSource.query(
+      `SELECT * FROM sessions WHERE cookie_digest = $1`,
+      [digest],
+    );
     if (rows.length === 0) return undefined;
     const session = toSession(rows[0]);
+    const id = session.id;
     const now = this.clock.now();
     if (sessionStatus(session, now, this.inactivity) !== 'active') {
       await this.deleteIfOver(id, now);
@@ -182,20 +184,24 @@ export class SessionsService {
 
   /**
    * A new authentication of the session's own user (prompt=login, max_age, a second factor):
-   * new auth_time, amr and acr, and a new absolute expiry from now. The id, and so the cookie
-   * and `sid`, stay. For another user, `end()` this session and `create()` one. Undefined when
-   * the session no longer exists.
+   * new auth_time, amr and acr, a new absolute expiry from now, and a new cookie (the caller
+   * sets it). The id, and so the `sid` relying parties hold, stays. For another user, `end()`
+   * this session and `create()` one. Undefined when the session no longer exists.
    */
   async reauthenticate(
     session: Session,
     authentication: Authentication & { rememberMe?: boolean },
-  ): Promise<Session | undefined> {
+  ): Promise<{ session: Session; cookieValue: string } | undefined> {
     const now = this.clock.now();
     const rememberMe =
       (authentication.rememberMe ?? session.rememberMe) && this.config.session.rememberMe > 0;
+    // A new cookie for every authentication (session fixation, issue 12 finding 8): the one
+    // the browser held before opens nothing from now on.
+    const { cookieValue, sessionId: cookieDigest } = this.signer.issue();
     const [rows]: [SessionRow[], number] = await this.dataSource.query(
       `UPDATE sessions
-          SET auth_time = $3, amr = $4, acr = $5, remember_me = $6, last_seen_at = $7, expires_at = $8
+          SET auth_time = $3, amr = $4, acr = $5, remember_me = $6, last_seen_at = $7, expires_at = $8,
+              cookie_digest = $9
         WHERE id = $1 AND user_id = $2
         RETURNING *`,
       [
@@ -207,9 +213,10 @@ export class SessionsService {
         rememberMe,
         new Date(now),
         new Date(now + sessionLifetime(this.config.session, rememberMe)),
+        cookieDigest,
       ],
     );
-    return rows.length > 0 ? toSession(rows[0]) : undefined;
+    return rows.length > 0 ? { session: toSession(rows[0]), cookieValue } : undefined;
   }
 
   /**

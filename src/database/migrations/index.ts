@@ -9,6 +9,7 @@ import { BackchannelDeliveries1764000000021 } from './1764000000021-backchannel-
 import { RefreshTokensBySession1764000000022 } from './1764000000022-refresh-tokens-by-session.js';
 import { RefreshTokenParents1764000000023 } from './1764000000023-refresh-token-parents.js';
 import { UsersRehashedFrom1764000000024 } from './1764000000024-users-rehashed-from.js';
+import { SessionCookieDigest1764000000025 } from './1764000000025-session-cookie-digest.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   RefreshTokensBySession1764000000022,
   RefreshTokenParents1764000000023,
   UsersRehashedFrom1764000000024,
+  SessionCookieDigest1764000000025,
 ];
