@@ -374,6 +374,18 @@ const invalid: [string, unknown, string, RegExp][] = [
     /subject_type/,
   ],
   [
+    'pairwise over two native-app schemes',
+    {
+      redirect_uris: ['com.example.mail:/cb', 'org.example.chat:/cb'],
+      application_type: 'native',
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'none',
+      subject_type: 'pairwise',
+    },
+    'invalid_client_metadata',
+    /sector_identifier_uri is required/,
+  ],
+  [
     'pairwise over two hosts',
     { redirect_uris: ['https://a.example/cb', 'https://b.example/cb'], subject_type: 'pairwise' },
     'invalid_client_metadata',

@@ -1,3 +1,4 @@
+import { redirectSector } from '../users/subjects.js';
 import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { InvalidClientMetadata, InvalidRedirectUri } from '../common/errors/oauth-error.js';
@@ -112,9 +113,9 @@ export function validateClientMetadata(
   const subjectType = read.oneOf('subject_type', ['public', 'pairwise'] as const) ?? 'public';
   const sectorIdentifierUri = read.uri('sector_identifier_uri', checkFetchedUri);
   if (subjectType === 'pairwise' && !sectorIdentifierUri) {
-    // Core §8.1: several redirect hosts need a sector identifier to share one subject.
-    const hosts = new Set((redirectUris ?? []).map((uri) => new URL(uri).host));
-    if (hosts.size > 1) {
+    // Core §8.1: several redirect hosts (or native-app schemes) need a sector identifier.
+    const sectors = new Set((redirectUris ?? []).map(redirectSector));
+    if (sectors.size > 1) {
       fail('sector_identifier_uri is required for pairwise subjects with several redirect hosts');
     }
   }

@@ -39,3 +39,17 @@ test('the sector is the sector_identifier_uri host, else the one redirect host',
     sectorOf({ redirect_uris: ['https://a.example/cb', 'https://b.example/cb'] }),
   );
 });
+
+test('native apps: each private-use scheme is its own sector; a web host stays its host', () => {
+  const subjects = new Subjects(config('k'.repeat(43)));
+  const app = (uri: string) => ({ subject_type: 'pairwise' as const, redirect_uris: [uri] });
+  const mail = subjects.subjectFor(USER, app('com.example.mail:/oauth2redirect'));
+  const chat = subjects.subjectFor(USER, app('org.example.chat:/cb'));
+  assert.notEqual(mail, chat, 'unrelated native apps do not share a pairwise sub');
+  assert.equal(subjects.subjectFor(USER, app('com.example.mail:/other')), mail);
+  assert.equal(sectorOf(app('com.example.mail:/cb')), 'com.example.mail:');
+  assert.equal(sectorOf(app('https://a.example/cb')), 'a.example');
+  assert.throws(() =>
+    sectorOf({ redirect_uris: ['com.example.mail:/cb', 'org.example.chat:/cb'] }),
+  );
+});

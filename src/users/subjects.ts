@@ -5,18 +5,28 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 
 /**
+ * The sector a redirect URI belongs to (Core §8.1): its host. A private-use scheme
+ * (`com.example.app:/cb`) has no host; RFC 8252 §7.1 makes the scheme the app's reverse domain
+ * name, so the scheme is its sector, and unrelated native apps do not share one.
+ */
+export function redirectSector(uri: string): string {
+  const url = new URL(uri);
+  return url.host !== '' ? url.host : url.protocol;
+}
+
+/**
  * The sector of a pairwise client (Core §8.1): the host of its `sector_identifier_uri`, or
- * else the one host its redirect URIs share (the validator refuses several hosts without a
+ * else the one sector its redirect URIs share (the validator refuses several without a
  * sector identifier).
  */
 export function sectorOf(
   metadata: Pick<ClientMetadata, 'sector_identifier_uri' | 'redirect_uris'>,
 ): string {
   if (metadata.sector_identifier_uri) return new URL(metadata.sector_identifier_uri).host;
-  const hosts = new Set(metadata.redirect_uris.map((uri) => new URL(uri).host));
-  if (hosts.size !== 1)
-    throw new Error('A pairwise client needs one redirect host or a sector_identifier_uri');
-  return [...hosts][0];
+  const sectors = new Set(metadata.redirect_uris.map(redirectSector));
+  if (sectors.size !== 1)
+    throw new Error('A pairwise client needs one redirect sector or a sector_identifier_uri');
+  return [...sectors][0];
 }
 
 /**
