@@ -148,20 +148,21 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
     const code = await mint(grant(web.clientId));
     const first = await redeem(web, code);
     assert.equal(first.status, 200);
-    const introspect = async () =>
+    const introspect = async (caller = web) =>
       (
         await postForm(`${provider.url}/introspect`, {
           token: first.body.access_token as string,
-          client_id: other.clientId,
-          client_secret: other.secret!,
+          client_id: caller.clientId,
+          client_secret: caller.secret!,
         })
-      ).body.active;
-    assert.equal(await introspect(), true);
+      ).body;
+    assert.deepEqual(await introspect(other), { active: false }, 'RFC 7662 §4: not its token');
+    assert.equal((await introspect()).active, true);
     const second = await redeem(web, code);
     assert.equal(second.status, 400);
     assert.equal(second.body.error, 'invalid_grant');
     assert.match(String(second.body.error_description), /already used/);
-    assert.equal(await introspect(), false, 'revoked by the replay');
+    assert.equal((await introspect()).active, false, 'revoked by the replay');
   });
 
   test('another client presenting a code neither spends it nor revokes what it issued', async () => {

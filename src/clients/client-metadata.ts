@@ -101,6 +101,14 @@ export interface ClientMetadata {
   pkce_challenge_method?: 'S256' | 'plain';
   /** Origins allowed to call the token, introspection and revocation endpoints from a browser. */
   cors_allowed_origins: string[];
+  /**
+   * RFC 7662 §4: the audiences (`aud` values, such as a resource server's RFC 8707 identifier)
+   * this client answers for; it may introspect tokens addressed to one of them. Its own
+   * client_id always counts.
+   */
+  introspection_audiences: string[];
+  /** The operator lets this client introspect any token (a gateway, an audit service). */
+  introspect_any_token: boolean;
   /** Per-client lifetimes in milliseconds, overriding the global ones. */
   lifespans: {
     access_token?: number;

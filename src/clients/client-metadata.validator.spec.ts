@@ -29,6 +29,8 @@ test('a minimal web client gets the documented defaults', () => {
     authorization_policy: 'one_factor',
     enforce_pkce: false,
     cors_allowed_origins: [],
+    introspection_audiences: [],
+    introspect_any_token: false,
     lifespans: {},
     public: false,
   } satisfies ClientMetadata);
@@ -118,8 +120,12 @@ test('a registrant cannot set operator settings, and an update keeps them', () =
     consent_mode: 'implicit',
     lifespans: { access_token: '366d' },
     cors_allowed_origins: ['https://evil.example'],
+    introspection_audiences: ['https://payments.internal'],
+    introspect_any_token: true,
   };
   const fresh = validateClientMetadata(hostile, 'registration');
+  assert.deepEqual(fresh.introspection_audiences, [], 'RFC 7662 §4: only the operator grants it');
+  assert.equal(fresh.introspect_any_token, false);
   assert.deepEqual(fresh.audience, []);
   assert.equal(fresh.consent_mode, undefined);
   assert.deepEqual(fresh.lifespans, {});
@@ -134,6 +140,35 @@ test('a registrant cannot set operator settings, and an update keeps them', () =
   assert.equal(updated.authorization_policy, 'two_factor');
   assert.equal(updated.consent_mode, 'explicit');
   assert.deepEqual(updated.audience, ['x']);
+  assert.equal(updated.introspect_any_token, false);
+});
+
+test('introspection rights are operator settings with closed defaults', () => {
+  const machine = { grant_types: ['client_credentials'], scope: '' };
+  const plain = validateClientMetadata(machine, 'admin');
+  assert.deepEqual(plain.introspection_audiences, []);
+  assert.equal(plain.introspect_any_token, false);
+  const gateway = validateClientMetadata(
+    {
+      ...machine,
+      introspection_audiences: ['https://invoices.example'],
+      introspect_any_token: true,
+    },
+    'seed',
+  );
+  assert.deepEqual(gateway.introspection_audiences, ['https://invoices.example']);
+  assert.equal(gateway.introspect_any_token, true);
+  for (const bad of [
+    { introspection_audiences: 'https://invoices.example' },
+    { introspection_audiences: ['has space'] },
+    { introspect_any_token: 'yes' },
+  ]) {
+    assert.throws(
+      () => validateClientMetadata({ ...machine, ...bad }, 'admin'),
+      (e: OAuthError) => e.error === 'invalid_client_metadata',
+      JSON.stringify(bad),
+    );
+  }
 });
 
 test('the admin scope is granted by an operator, never by registration', () => {

@@ -174,6 +174,8 @@ type OperatorKey =
   | 'enforce_pkce'
   | 'pkce_challenge_method'
   | 'cors_allowed_origins'
+  | 'introspection_audiences'
+  | 'introspect_any_token'
   | 'lifespans';
 
 /** Authelia's per-client settings; a registrant gets the defaults, or keeps what it had. */
@@ -188,6 +190,8 @@ function operatorSettings(
       authorization_policy: 'one_factor',
       enforce_pkce: false,
       cors_allowed_origins: [],
+      introspection_audiences: [],
+      introspect_any_token: false,
       lifespans: {},
     };
     if (!previous) return defaults;
@@ -223,6 +227,8 @@ function operatorSettings(
     enforce_pkce: enforcePkce ?? pkceMethod !== undefined,
     ...optional('pkce_challenge_method', pkceMethod),
     cors_allowed_origins: read.origins('cors_allowed_origins'),
+    introspection_audiences: read.stringList('introspection_audiences', MAX_URI, /^\S+$/) ?? [],
+    introspect_any_token: read.boolean('introspect_any_token') ?? false,
     lifespans: read.lifespans('lifespans'),
   };
 }

@@ -25,6 +25,8 @@ const OPERATOR_KEYS = new Set<string>([
   'enforce_pkce',
   'pkce_challenge_method',
   'cors_allowed_origins',
+  'introspection_audiences',
+  'introspect_any_token',
   'lifespans',
 ]);
 

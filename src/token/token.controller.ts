@@ -1,4 +1,3 @@
-import { ClientsService } from '../clients/clients.service.js';
 import {
   Body,
   Controller,
@@ -27,9 +26,7 @@ import {
 } from './token.openapi.js';
 import { TokenService } from './token.service.js';
 import { RefreshTokens } from './refresh-tokens.js';
-import { Subjects } from '../users/subjects.js';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
+import { Introspection, type IntrospectionAnswer } from './introspection.js';
 
 export const TOKEN_PATH = '/token';
 export const INTROSPECTION_PATH = '/introspect';
@@ -48,10 +45,8 @@ export class TokenController {
   constructor(
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
-    @Inject(ClientsService) private readonly clients: ClientsService,
     @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
-    @Inject(Subjects) private readonly subjects: Subjects,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(Introspection) private readonly introspection: Introspection,
   ) {}
 
   @Post(TOKEN_PATH)
@@ -77,34 +72,13 @@ export class TokenController {
   @ApiOperation({ summary: 'RFC 7662 token introspection' })
   @IntrospectionEndpointDocs()
   async introspect(
-    @CurrentClient() { method }: AuthenticatedClient,
+    @CurrentClient() { client, method }: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<IntrospectionAnswer> {
     // RFC 7662 §2.1: the caller must be authorised; a public client cannot be.
     if (method === 'none')
       throw new OAuthError('invalid_client', 'Public clients may not introspect tokens', 401);
-    const token = requireToken(body);
-    // token_type_hint is only a hint (§2.1): every kind we issue is tried.
-    const claims = await this.accessTokens.inspect(token);
-    // A deleted client's tokens are no longer active, though they still verify offline.
-    if (claims) {
-      if (!(await this.clients.find(claims.client_id))) return { active: false };
-      return { active: true, token_type: 'Bearer', ...claims };
-    }
-    const refresh = await this.refreshTokens.inspect(token);
-    const owner = refresh && (await this.clients.find(refresh.clientId));
-    if (!refresh || !owner) return { active: false };
-    return {
-      active: true,
-      token_type: 'refresh_token',
-      iss: this.config.issuer,
-      sub: this.subjects.subjectFor(refresh.userId, owner.metadata),
-      client_id: refresh.clientId,
-      scope: refresh.scope.join(' '),
-      iat: refresh.iat,
-      exp: refresh.exp,
-      auth_time: refresh.authTime,
-    };
+    return this.introspection.introspect(client, requireToken(body));
   }
 
   @Post(REVOCATION_PATH)

@@ -9,6 +9,7 @@ import { BearerScopeGuard } from './bearer-auth.js';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
+import { Introspection } from './introspection.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { SessionEndRevocation } from './session-end-revocation.js';
 import { UserTokens } from './user-tokens.js';
@@ -29,6 +30,7 @@ import { TokenService } from './token.service.js';
     AuthorizationCodeGrant,
     RefreshTokenGrant,
     RefreshTokens,
+    Introspection,
     SessionEndRevocation,
     UserTokens,
     BearerScopeGuard,

@@ -10,6 +10,7 @@ import { RefreshTokensBySession1764000000022 } from './1764000000022-refresh-tok
 import { RefreshTokenParents1764000000023 } from './1764000000023-refresh-token-parents.js';
 import { UsersRehashedFrom1764000000024 } from './1764000000024-users-rehashed-from.js';
 import { SessionCookieDigest1764000000025 } from './1764000000025-session-cookie-digest.js';
+import { ClientIntrospectionPolicy1764000000026 } from './1764000000026-client-introspection-policy.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   RefreshTokenParents1764000000023,
   UsersRehashedFrom1764000000024,
   SessionCookieDigest1764000000025,
+  ClientIntrospectionPolicy1764000000026,
 ];

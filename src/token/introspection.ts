@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Client } from '../clients/client.entity.js';
+import { ClientsService } from '../clients/clients.service.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { Subjects } from '../users/subjects.js';
+import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
+import { RefreshTokens } from './refresh-tokens.js';
+
+export type IntrospectionAnswer = { active: false } | ({ active: true } & Record<string, unknown>);
+
+const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false });
+
+/**
+ * RFC 7662 token introspection. §4: a caller learns about a token only if it was issued to
+ * the caller, is addressed to it, or the operator let the caller introspect any token; every
+ * other token is reported inactive, so a stranger learns nothing (not even that it exists).
+ */
+@Injectable()
+export class Introspection {
+  constructor(
+    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+    @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
+    @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async introspect(caller: Client, token: string): Promise<IntrospectionAnswer> {
+    // token_type_hint is only a hint (§2.1): every kind we issue is tried.
+    const claims = await this.accessTokens.inspect(token);
+    if (claims) {
+      if (!mayIntrospectAccessToken(caller, claims)) return INACTIVE;
+      // A deleted client's tokens are no longer active, though they still verify offline.
+      if (!(await this.clients.find(claims.client_id))) return INACTIVE;
+      return { active: true, token_type: 'Bearer', ...claims };
+    }
+    const refresh = await this.refreshTokens.inspect(token);
+    // A refresh token is for the client that holds it alone (RFC 6749 §1.5): no audience.
+    if (!refresh || !mayIntrospectOwnedToken(caller, refresh.clientId)) return INACTIVE;
+    const owner = await this.clients.find(refresh.clientId);
+    if (!owner) return INACTIVE;
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      iss: this.config.issuer,
+      sub: this.subjects.subjectFor(refresh.userId, owner.metadata),
+      client_id: refresh.clientId,
+      scope: refresh.scope.join(' '),
+      iat: refresh.iat,
+      exp: refresh.exp,
+      auth_time: refresh.authTime,
+    };
+  }
+}
+
+function mayIntrospectOwnedToken(caller: Client, ownerId: string): boolean {
+  return caller.clientId === ownerId || caller.metadata.introspect_any_token === true;
+}
+
+function mayIntrospectAccessToken(caller: Client, claims: AccessTokenClaims): boolean {
+  if (mayIntrospectOwnedToken(caller, claims.client_id)) return true;
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  const servedByCaller = new Set([
+    caller.clientId,
+    ...(caller.metadata.introspection_audiences ?? []),
+  ]);
+  return audiences.some((aud) => servedByCaller.has(aud));
+}
