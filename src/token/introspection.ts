@@ -55,15 +55,12 @@ export class Introspection {
 }
 
 function mayIntrospectOwnedToken(caller: Client, ownerId: string): boolean {
-  return caller.clientId === ownerId || caller.metadata.introspect_any_token === true;
+  return caller.clientId === ownerId || caller.metadata.introspect_any_token;
 }
 
 function mayIntrospectAccessToken(caller: Client, claims: AccessTokenClaims): boolean {
   if (mayIntrospectOwnedToken(caller, claims.client_id)) return true;
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  const servedByCaller = new Set([
-    caller.clientId,
-    ...(caller.metadata.introspection_audiences ?? []),
-  ]);
-  return audiences.some((aud) => servedByCaller.has(aud));
+  const served = caller.metadata.introspection_audiences;
+  return audiences.some((aud) => aud === caller.clientId || served.includes(aud));
 }
