@@ -54,6 +54,25 @@ function contract(name: string, make: () => Promise<ShortLivedStore>) {
       assert.equal(await store.increment(k, 400), 1, 'a new window');
     });
 
+    test('decrement undoes increments, keeps the window, never goes below zero', async () => {
+      const k = key('reserved');
+      await Promise.all(Array.from({ length: 4 }, () => store.increment(k, 400)));
+      const counts = await Promise.all(Array.from({ length: 3 }, () => store.decrement(k)));
+      assert.deepEqual([...counts].sort(), [1, 2, 3]);
+      assert.equal(await store.get(k), '1');
+      assert.equal(await store.decrement(k), 0);
+      assert.equal(await store.get(k), null, 'gone at zero');
+      assert.equal(await store.decrement(k), 0, 'not below zero');
+      assert.equal(await store.decrement(key('absent')), 0);
+      assert.equal(await store.get(k), null);
+      assert.equal(await store.increment(k, 400), 1, 'counting starts again from zero');
+      await store.increment(k, 400);
+      await sleep(200);
+      assert.equal(await store.decrement(k), 1);
+      await sleep(300);
+      assert.equal(await store.get(k), null, 'the window of the first increment still ends it');
+    });
+
     test('a set: members added, its life only extended, taken once by concurrent takers', async () => {
       const k = key('set');
       await store.addToSet(k, 'a', 300);

@@ -47,6 +47,17 @@ export class MemoryStore extends ShortLivedStore {
     return Promise.resolve(count);
   }
 
+  decrement(key: string): Promise<number> {
+    const entry = this.live(key);
+    const count = entry ? Number(entry.value) - 1 : 0;
+    if (!entry || count <= 0) {
+      this.entries.delete(key);
+      return Promise.resolve(0);
+    }
+    entry.value = String(count);
+    return Promise.resolve(count);
+  }
+
   delete(key: string): Promise<void> {
     this.entries.delete(key);
     this.sets.delete(key);

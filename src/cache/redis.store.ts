@@ -7,6 +7,11 @@ const INCREMENT_SCRIPT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+// DECR that keeps the window and never goes below zero: at zero (or absent) the key is gone.
+const DECREMENT_SCRIPT = `local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n <= 1 then redis.call('DEL', KEYS[1]) return 0 end
+return redis.call('DECR', KEYS[1])`;
+
 // SADD, and extend the set's life to at least ARGV[2] ms, never shortening it.
 const ADD_TO_SET_SCRIPT = `redis.call('SADD', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -113,6 +118,11 @@ export class RedisStore extends ShortLivedStore {
       keys: [this.prefix + key],
       arguments: [String(Math.max(1, Math.ceil(ttlMs)))],
     });
+    return Number(reply);
+  }
+
+  async decrement(key: string): Promise<number> {
+    const reply = await this.client.eval(DECREMENT_SCRIPT, { keys: [this.prefix + key] });
     return Number(reply);
   }
 

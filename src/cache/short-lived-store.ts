@@ -14,6 +14,11 @@ export abstract class ShortLivedStore {
   abstract putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Increments a counter; the first increment starts its `ttlMs` window. Returns the new count. */
   abstract increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Undoes one `increment`, keeping its window; never below zero, and the key is gone at zero.
+   * Returns the new count.
+   */
+  abstract decrement(key: string): Promise<number>;
   abstract delete(key: string): Promise<void>;
   /** Adds a member to a set, which then lives at least `ttlMs` more (never less than before). */
   abstract addToSet(key: string, member: string, ttlMs: number): Promise<void>;
