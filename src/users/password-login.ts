@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { authenticationContext, type Acr } from './authentication-context.js';
 import { addressUnit } from '../common/client-address.js';
 import { logDigest } from '../common/logging/log-digest.js';
+import { settleAttempt } from '../cache/failure-limiter.js';
 import { LoginRegulation } from './login-regulation.js';
 import { verifyPassword } from './passwords.js';
 import type { User } from './user.entity.js';
@@ -74,35 +75,35 @@ export class PasswordLogin {
     // for "vİctim", which JavaScript lowercases differently (issue 12, finding 6). A name with
     // no account is counted as typed.
     const subject = user?.username ?? username;
-    const refusal = await this.regulation.admit('password', subject, address);
-    if (refusal) {
+    const attempt = await this.regulation.admit('password', subject, address);
+    if (typeof attempt === 'string') {
       // The same work as a real check, so a banned name does not answer faster.
       await verifyPassword(password, undefined);
-      return this.refuse(refusal, username, address, user ?? undefined);
+      return this.refuse(attempt, username, address, user ?? undefined);
     }
-    const matches = await verifyPassword(password, user?.passwordDigest);
-    if (user && matches && !user.disabled) {
-      await this.regulation.recordSuccess('password', subject);
-      await this.rehash(user, password);
-      this.logger.log(
-        `Password accepted for ${quoted(user.username)} from ${addressUnit(address)}`,
-      );
-      return {
-        ok: true,
-        user,
-        ...authenticationContext(['password']),
-        totpRequired: hasTotp(user),
-      };
-    }
-    await this.regulation.recordFailure('password', subject, address);
-    const reason: InternalReason = !user
-      ? 'unknown_user'
-      : !user.passwordDigest
-        ? 'no_password'
-        : !matches
-          ? 'wrong_password'
-          : 'disabled';
-    return this.refuse(reason, username, address, user ?? undefined);
+    const outcome = await settleAttempt(
+      attempt,
+      async (): Promise<User | InternalReason> => {
+        const matches = await verifyPassword(password, user?.passwordDigest);
+        if (!user) return 'unknown_user';
+        if (!user.passwordDigest) return 'no_password';
+        if (!matches) return 'wrong_password';
+        return user.disabled ? 'disabled' : user;
+      },
+      (checked) => typeof checked !== 'string',
+    );
+    if (typeof outcome === 'string')
+      return this.refuse(outcome, username, address, user ?? undefined);
+    await this.rehash(outcome, password);
+    this.logger.log(
+      `Password accepted for ${quoted(outcome.username)} from ${addressUnit(address)}`,
+    );
+    return {
+      ok: true,
+      user: outcome,
+      ...authenticationContext(['password']),
+      totpRequired: hasTotp(outcome),
+    };
   }
 
   /**

@@ -4,6 +4,7 @@ import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { addressUnit } from '../common/client-address.js';
+import { settleAttempt } from '../cache/failure-limiter.js';
 import { LoginRegulation } from './login-regulation.js';
 import { quoted } from './password-login.js';
 import { generateTotpSecret, matchTotp, totpUri } from './totp.js';
@@ -47,20 +48,24 @@ export class TotpService {
     if (typeof code !== 'string' || code.length > 16) {
       return this.refuse('malformed_code', user, address);
     }
-    const refusal = await this.regulation.admit('totp', user.username, address);
-    if (refusal) return this.refuse(refusal, user, address);
+    const attempt = await this.regulation.admit('totp', user.username, address);
+    if (typeof attempt === 'string') return this.refuse(attempt, user, address);
+    const refused = await settleAttempt(
+      attempt,
+      () => this.check(user, code),
+      (reason) => reason === undefined,
+    );
+    return refused ? this.refuse(refused, user, address) : { ok: true };
+  }
+
+  /** Why the code is refused, or undefined when it is right and was not used before. */
+  private async check(user: User, code: string): Promise<InternalReason | undefined> {
     const secret = this.users.totpSecret(user);
-    if (!secret) {
-      await this.regulation.recordFailure('totp', user.username, address);
-      return this.refuse('not_enrolled', user, address);
-    }
+    if (!secret) return 'not_enrolled';
     const settings = this.config.totp;
     const now = this.clock.now();
     const step = matchTotp(secret, code, settings, now);
-    if (step === undefined) {
-      await this.regulation.recordFailure('totp', user.username, address);
-      return this.refuse('wrong_code', user, address);
-    }
+    if (step === undefined) return 'wrong_code';
     // The code stays valid until the end of step + skew; remember its use a little longer.
     const validUntil = (step + settings.skew + 1) * settings.period * 1000;
     const fresh = await this.store.putIfAbsent(
@@ -68,12 +73,7 @@ export class TotpService {
       '1',
       validUntil - now + settings.period * 1000,
     );
-    if (!fresh) {
-      await this.regulation.recordFailure('totp', user.username, address);
-      return this.refuse('replayed', user, address);
-    }
-    await this.regulation.recordSuccess('totp', user.username);
-    return { ok: true };
+    return fresh ? undefined : 'replayed';
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { FailureLimiter } from '../../cache/failure-limiter.js';
 import { ShortLivedStore } from '../../cache/short-lived-store.js';
 import { addressKey } from '../../common/client-address.js';
 import { CLOCK, systemClock, type Clock } from '../../common/clock.js';
@@ -21,73 +22,42 @@ const digest = (text: string) => createHash('sha256').update(text).digest('base6
  */
 @Injectable()
 export class ClientAuthRegulation {
-  private readonly settings: AppConfig['clientRegulation'];
+  private readonly clients: FailureLimiter;
+  private readonly addresses: FailureLimiter;
 
   constructor(
-    @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Inject(ShortLivedStore) store: ShortLivedStore,
     @Inject(APP_CONFIG) config: AppConfig,
-    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(CLOCK) clock: Clock = systemClock,
   ) {
-    this.settings = config.clientRegulation;
+    const { maxRetries, addressMaxFailures, findTime, banTime } = config.clientRegulation;
+    this.clients = new FailureLimiter(store, clock, 'client-regulation:client', {
+      maxFailures: maxRetries,
+      findTime,
+      banTime,
+    });
+    this.addresses = new FailureLimiter(store, clock, 'client-regulation:address', {
+      maxFailures: addressMaxFailures,
+      findTime,
+      banTime,
+    });
   }
 
   /** Seconds until the client's or the address's ban ends; undefined when neither is banned. */
   async bannedFor(clientId: string | undefined, address: unknown): Promise<number | undefined> {
-    const { maxRetries, addressMaxFailures } = this.settings;
     const bans = await Promise.all([
-      clientId !== undefined && maxRetries > 0 ? this.store.get(this.clientBanKey(clientId)) : null,
-      addressMaxFailures > 0 ? this.store.get(this.addressBanKey(address)) : null,
+      clientId !== undefined ? this.clients.bannedFor(digest(clientId)) : 0,
+      this.addresses.bannedFor(addressKey(address)),
     ]);
-    const now = this.clock.now();
-    const until = Math.max(0, ...bans.map((ban) => Number(ban ?? 0)));
-    return until > now ? Math.ceil((until - now) / 1000) : undefined;
+    const ms = Math.max(...bans);
+    return ms > 0 ? Math.ceil(ms / 1000) : undefined;
   }
 
   /** A failure with wrong credentials; `clientId` only when the client exists. */
   async recordFailure(clientId: string | undefined, address: unknown): Promise<void> {
-    const { maxRetries, addressMaxFailures, findTime } = this.settings;
     await Promise.all([
-      clientId !== undefined && maxRetries > 0
-        ? this.count(
-            this.clientFailuresKey(clientId),
-            maxRetries,
-            findTime,
-            this.clientBanKey(clientId),
-          )
-        : undefined,
-      addressMaxFailures > 0
-        ? this.count(
-            this.addressFailuresKey(address),
-            addressMaxFailures,
-            findTime,
-            this.addressBanKey(address),
-          )
-        : undefined,
+      clientId !== undefined ? this.clients.fail(digest(clientId)) : undefined,
+      this.addresses.fail(addressKey(address)),
     ]);
-  }
-
-  private async count(key: string, max: number, window: number, banKey: string): Promise<void> {
-    const failures = await this.store.increment(key, window);
-    if (failures < max) return;
-    const { banTime } = this.settings;
-    await this.store.put(banKey, String(this.clock.now() + banTime), banTime);
-    // The next window starts after the ban, not with the failures that caused it.
-    await this.store.delete(key);
-  }
-
-  private clientFailuresKey(clientId: string): string {
-    return `client-regulation:failures:client:${digest(clientId)}`;
-  }
-
-  private clientBanKey(clientId: string): string {
-    return `client-regulation:ban:client:${digest(clientId)}`;
-  }
-
-  private addressFailuresKey(address: unknown): string {
-    return `client-regulation:failures:address:${addressKey(address)}`;
-  }
-
-  private addressBanKey(address: unknown): string {
-    return `client-regulation:ban:address:${addressKey(address)}`;
   }
 }
