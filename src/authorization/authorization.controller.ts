@@ -42,6 +42,8 @@ import { BROWSER_COOKIE, Interactions, type Interaction } from './interactions.j
 
 export const AUTHORIZATION_PATH = '/authorize';
 const INTERACTION_PATH = '/interaction';
+/** How long a second submission of a step waits for the first (a password hash, a few queries). */
+const STEP_WAIT_MS = 10_000;
 
 type Request = FastifyRequest;
 
@@ -114,7 +116,18 @@ export class AuthorizationController {
     @Req() req: Request,
     @Res() reply: FastifyReply,
   ) {
-    const { interaction, request } = await this.step(id, req, body, 'login');
+    return this.oneAtATime(id, req, body, 'login', reply, (interaction, request) =>
+      this.checkPassword(interaction, request, body, req, reply),
+    );
+  }
+
+  private async checkPassword(
+    interaction: Interaction,
+    request: AuthorizationRequest,
+    body: Record<string, unknown> | undefined,
+    req: Request,
+    reply: FastifyReply,
+  ) {
     const result = await this.passwords.login(body?.username, body?.password, req.ip);
     const locale = this.locale(request, req);
     // An HTML checkbox sends its value only when checked.
@@ -162,7 +175,18 @@ export class AuthorizationController {
     @Req() req: Request,
     @Res() reply: FastifyReply,
   ) {
-    const { interaction, request } = await this.step(id, req, body, 'totp');
+    return this.oneAtATime(id, req, body, 'totp', reply, (interaction, request) =>
+      this.checkCode(interaction, request, body, req, reply),
+    );
+  }
+
+  private async checkCode(
+    interaction: Interaction,
+    request: AuthorizationRequest,
+    body: Record<string, unknown> | undefined,
+    req: Request,
+    reply: FastifyReply,
+  ) {
     const user = interaction.userId && (await this.users.findById(interaction.userId));
     if (!user || user.disabled) return this.restart(reply, interaction, 'login');
     const result = await this.totp.verifyTotp(user, body?.code, req.ip);
@@ -190,7 +214,18 @@ export class AuthorizationController {
     @Req() req: Request,
     @Res() reply: FastifyReply,
   ) {
-    const { interaction, request } = await this.step(id, req, body, 'consent');
+    return this.oneAtATime(id, req, body, 'consent', reply, (interaction, request) =>
+      this.decideConsent(interaction, request, body, req, reply),
+    );
+  }
+
+  private async decideConsent(
+    interaction: Interaction,
+    request: AuthorizationRequest,
+    body: Record<string, unknown> | undefined,
+    req: Request,
+    reply: FastifyReply,
+  ) {
     // "Not you?": back to the login page; signing in as someone else ends this session.
     if (body?.decision === 'switch') return this.restart(reply, interaction, 'login');
     const session = await this.session(req);
@@ -270,6 +305,42 @@ export class AuthorizationController {
         return this.deliverError(reply, e);
       }
       throw e;
+    }
+  }
+
+  /**
+   * Runs a submitted step for one submission at a time, across instances (issue 12, finding
+   * 7): a form sent twice signs in once. A submission that finds the step held waits for it to
+   * end, then follows it: the step again if it is still expected (the password was wrong), the
+   * interaction's page if it moved on, `/authorize` again if it ended (the browser then goes
+   * on with the session the first submission made, or signs in afresh without it).
+   */
+  private async oneAtATime(
+    id: string,
+    req: Request,
+    body: Record<string, unknown> | undefined,
+    stage: Interaction['stage'],
+    reply: FastifyReply,
+    run: (interaction: Interaction, request: AuthorizationRequest) => Promise<void>,
+  ): Promise<void> {
+    let { interaction, request } = await this.step(id, req, body, stage);
+    for (;;) {
+      if (await this.interactions.hold(interaction.id)) {
+        try {
+          return await run(interaction, request);
+        } finally {
+          await this.interactions.release(interaction.id).catch(() => undefined);
+        }
+      }
+      if (!(await this.interactions.released(interaction.id, STEP_WAIT_MS)))
+        return this.redirect(reply, this.pageUrl(interaction));
+      const current = await this.interactions.find(
+        interaction.id,
+        sessionCookieValues(req.headers.cookie, BROWSER_COOKIE),
+      );
+      if (!current) return this.redirect(reply, this.authorizeUrl(interaction.params));
+      if (current.stage !== stage) return this.redirect(reply, this.pageUrl(interaction));
+      ({ interaction, request } = await this.step(id, req, body, stage));
     }
   }
 
@@ -404,6 +475,14 @@ export class AuthorizationController {
 
   private pageUrl(interaction: Interaction): string {
     return `${this.prefix}${INTERACTION_PATH}/${interaction.id}`;
+  }
+
+  private authorizeUrl(params: RawParameters): string {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) {
+      for (const one of [value ?? []].flat()) query.append(name, one);
+    }
+    return `${this.prefix}${AUTHORIZATION_PATH}?${query.toString()}`;
   }
 
   private cookiePath(): string {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { patience } from '../common/patience.js';
 import { randomId } from '../common/random-id.js';
 import { safeEqual } from '../common/safe-equal.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -31,6 +32,9 @@ export interface Interaction {
 }
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** Longer than any step takes (a password hash, a few queries), short enough to heal a crash. */
+const STEP_HOLD_MS = 30_000;
 
 /** A random value per browser that binds interactions to the browser that began them. */
 export const BROWSER_COOKIE = 'op_browser';
@@ -90,6 +94,28 @@ export class Interactions {
     return browserValues.some((v) => ID.test(v) && digest(v) === interaction.browser)
       ? interaction
       : undefined;
+  }
+
+  /**
+   * Takes the interaction's current step for one submission, across instances: false while
+   * another submission holds it. The hold ends with `release`, or by itself after
+   * STEP_HOLD_MS should its instance stop first.
+   */
+  async hold(id: string): Promise<boolean> {
+    return this.store.putIfAbsent(`interaction:${id}:step`, '1', STEP_HOLD_MS);
+  }
+
+  async release(id: string): Promise<void> {
+    await this.store.delete(`interaction:${id}:step`);
+  }
+
+  /** Waits for the submission holding the step to end; false if it did not within `ms`. */
+  async released(id: string, ms: number): Promise<boolean> {
+    const wait = patience(ms);
+    do {
+      if ((await this.store.get(`interaction:${id}:step`)) === null) return true;
+    } while (await wait());
+    return false;
   }
 
   /** Ends an interaction; of concurrent finishers only one gets it. */

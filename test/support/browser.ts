@@ -26,13 +26,17 @@ const decode = (s: string) =>
     .replace(/&amp;/g, '&');
 
 export class Browser {
-  readonly cookies = new Map<string, string>();
-
   /** `headers` go with every request (a proxy's `x-forwarded-for`, say). */
   constructor(
     private readonly origin: string,
     private readonly headers: Record<string, string> = {},
+    readonly cookies = new Map<string, string>(),
   ) {}
+
+  /** The same browser, its cookies shared, talking to another instance of the provider. */
+  at(origin: string): Browser {
+    return new Browser(origin, this.headers, this.cookies);
+  }
 
   get(url: string, headers: Record<string, string> = {}): Promise<Visit> {
     return this.visit(url, { method: 'GET', headers });
