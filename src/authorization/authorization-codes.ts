@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { sha256 } from '../common/digest.js';
 import { randomId } from '../common/random-id.js';
 import type { ClaimsRequest } from './claims-request.js';
 
@@ -44,8 +44,6 @@ export type Redemption =
 const REDEEMED_TTL_MS = 24 * 3600_000;
 const CODE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-const digest = (code: string) => createHash('sha256').update(code).digest('base64url');
-
 /**
  * Authorization codes: 256 random bits (base64url, no spaces), stored in the shared store as
  * their SHA-256 only, for their lifetime (60 s by default), redeemed at most once across all
@@ -63,7 +61,7 @@ export class AuthorizationCodes {
 
   async issue(grant: CodeGrant, lifetimeMs: number): Promise<string> {
     const code = randomId(32);
-    await this.store.put(`code:${digest(code)}`, JSON.stringify(grant), lifetimeMs);
+    await this.store.put(`code:${sha256(code)}`, JSON.stringify(grant), lifetimeMs);
     return code;
   }
 
@@ -78,7 +76,7 @@ export class AuthorizationCodes {
     revoke: (issued: IssuedFromCode) => Promise<void>,
   ): Promise<Redemption> {
     if (!CODE_PATTERN.test(code)) return { outcome: 'unknown' };
-    const key = digest(code);
+    const key = sha256(code);
     const usedBy = await this.store.get(`code-used:${key}`);
     if (usedBy !== null) {
       return usedBy === clientId ? this.replayed(key, revoke) : { outcome: 'wrong-client' };

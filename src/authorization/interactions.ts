@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { sha256 } from '../common/digest.js';
 import { patience } from '../common/patience.js';
 import { randomId } from '../common/random-id.js';
 import { safeEqual } from '../common/safe-equal.js';
@@ -39,8 +39,6 @@ const STEP_HOLD_MS = 30_000;
 /** A random value per browser that binds interactions to the browser that began them. */
 export const BROWSER_COOKIE = 'op_browser';
 
-const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
-
 /**
  * Interactions live in the shared store for INTERACTION_LIFESPAN, so any instance can serve
  * any step. The id is in the page URL; a step is accepted only from the browser that began it
@@ -63,7 +61,7 @@ export class Interactions {
     const interaction: Interaction = {
       id: randomId(32),
       csrf: randomId(32),
-      browser: digest(browser),
+      browser: sha256(browser),
       params,
       stage,
     };
@@ -91,7 +89,7 @@ export class Interactions {
     const stored = await this.store.get(`interaction:${id}`);
     if (stored === null) return undefined;
     const interaction = JSON.parse(stored) as Interaction;
-    return browserValues.some((v) => ID.test(v) && digest(v) === interaction.browser)
+    return browserValues.some((v) => ID.test(v) && sha256(v) === interaction.browser)
       ? interaction
       : undefined;
   }

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { sha256 } from '../common/digest.js';
 import { digestKind, verifySlowDigest } from '../common/password-digests.js';
 import { safeEqual } from '../common/safe-equal.js';
 
@@ -22,7 +23,7 @@ export function generateClientSecret(): string {
  * SHA-256 resists inversion, and the check costs microseconds on the token endpoint.
  */
 export function digestClientSecret(secret: string): string {
-  return `$sha256$${createHash('sha256').update(secret).digest('base64url')}`;
+  return `$sha256$${sha256(secret)}`;
 }
 
 /**

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { sha256 } from './digest.js';
 
 /** A store key part for a client address's unit: its digest, never the address itself. */
 export function addressKey(address: unknown): string {
-  return createHash('sha256').update(addressUnit(address)).digest('base64url');
+  return sha256(addressUnit(address));
 }
 
 /**

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ClaimsRequest } from '../authorization/claims-request.js';
 import type { Client } from '../clients/client.entity.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
+import { sha256 } from '../common/digest.js';
 import { randomId } from '../common/random-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -82,8 +82,6 @@ interface Denial {
   access_token_exp: Date | null;
 }
 
-const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
-
 function toGrant(row: Row): RefreshGrant {
   return {
     familyId: row.family_id,
@@ -139,7 +137,7 @@ export class RefreshTokens {
          family_expires_at, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
-        digest(token),
+        sha256(token),
         grant.familyId,
         grant.clientId,
         grant.userId,
@@ -178,11 +176,11 @@ export class RefreshTokens {
   async rotate(token: unknown, client: Client, narrowTo?: string[]): Promise<Rotation> {
     if (typeof token !== 'string' || !TOKEN.test(token))
       return { outcome: 'invalid', reason: 'malformed' };
-    const key = digest(token);
+    const key = sha256(token);
     const now = this.clock.now();
     const next = randomId(32);
     // $1, $2, $3 as CHILD_VALUES reads them.
-    const child = [new Date(now), digest(next), new Date(this.idleEnd(client, now))];
+    const child = [new Date(now), sha256(next), new Date(this.idleEnd(client, now))];
     const pending = (row: { next_id: string; next_expires_at: Date }): PendingRefreshToken => ({
       id: row.next_id,
       token: next,
@@ -390,7 +388,7 @@ export class RefreshTokens {
       `SELECT * FROM refresh_tokens
         WHERE token_digest = $1 AND used_at IS NULL AND revoked_at IS NULL
           AND expires_at > $2 AND family_expires_at > $2`,
-      [digest(token), new Date(this.clock.now())],
+      [sha256(token), new Date(this.clock.now())],
     );
     if (!rows[0]) return undefined;
     return {
@@ -408,7 +406,7 @@ export class RefreshTokens {
     if (!TOKEN.test(token)) return undefined;
     const rows: { family_id: string; client_id: string }[] = await this.dataSource.query(
       `SELECT family_id, client_id FROM refresh_tokens WHERE token_digest = $1`,
-      [digest(token)],
+      [sha256(token)],
     );
     if (!rows[0]) return undefined;
     return rows[0].client_id === clientId ? { familyId: rows[0].family_id } : { otherClient: true };

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { FailureLimiter, type Reservation } from '../cache/failure-limiter.js';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { addressKey } from '../common/client-address.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
+import { sha256 } from '../common/digest.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 
@@ -15,8 +15,6 @@ export type Refusal = 'user_banned' | 'address_banned' | 'too_many_attempts';
 
 /** An admitted attempt: settle it exactly once with its outcome. */
 export type LoginAttempt = Reservation;
-
-const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 /**
  * Authelia's regulation, shared across instances through the ShortLivedStore: after
@@ -90,6 +88,6 @@ export class LoginRegulation {
   }
 
   private user(username: string): string {
-    return digest(username.toLowerCase());
+    return sha256(username.toLowerCase());
   }
 }

@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { FailureLimiter } from '../../cache/failure-limiter.js';
 import { ShortLivedStore } from '../../cache/short-lived-store.js';
 import { addressKey } from '../../common/client-address.js';
 import { CLOCK, systemClock, type Clock } from '../../common/clock.js';
+import { sha256 } from '../../common/digest.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-
-const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 /**
  * Limits failed client authentications, shared by every instance through the ShortLivedStore:
@@ -46,7 +44,7 @@ export class ClientAuthRegulation {
   /** Seconds until the client's or the address's ban ends; undefined when neither is banned. */
   async bannedFor(clientId: string | undefined, address: unknown): Promise<number | undefined> {
     const bans = await Promise.all([
-      clientId !== undefined ? this.clients.bannedFor(digest(clientId)) : 0,
+      clientId !== undefined ? this.clients.bannedFor(sha256(clientId)) : 0,
       this.addresses.bannedFor(addressKey(address)),
     ]);
     const ms = Math.max(...bans);
@@ -56,7 +54,7 @@ export class ClientAuthRegulation {
   /** A failure with wrong credentials; `clientId` only when the client exists. */
   async recordFailure(clientId: string | undefined, address: unknown): Promise<void> {
     await Promise.all([
-      clientId !== undefined ? this.clients.fail(digest(clientId)) : undefined,
+      clientId !== undefined ? this.clients.fail(sha256(clientId)) : undefined,
       this.addresses.fail(addressKey(address)),
     ]);
   }
