@@ -1,9 +1,9 @@
-import { redirectSector } from '../users/subjects.js';
 import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
-import { InvalidClientMetadata, InvalidRedirectUri } from '../common/errors/oauth-error.js';
 import { parseDuration } from '../common/duration.js';
+import { InvalidClientMetadata, InvalidRedirectUri } from '../common/errors/oauth-error.js';
 import { SUPPORTED_SIGNING_ALGS, type SigningAlg } from '../config/environment.js';
+import { redirectSector } from '../users/subjects.js';
 import {
   ADMIN_SCOPE,
   AUTH_METHODS,
