@@ -13,11 +13,12 @@ import {
   UnsupportedResponseType,
 } from '../common/errors/oauth-error.js';
 import { parseClaimsRequest, type ClaimsRequest } from './claims-request.js';
+import type { ResponseMode } from '../common/client-response.js';
 
 /** Parameters as Fastify parses a query string or a form: repeated ones become arrays. */
 export type RawParameters = Record<string, string | string[] | undefined>;
 
-export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type { ResponseMode };
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
 export type PkceEnforcement = 'never' | 'public_clients_only' | 'always';
 

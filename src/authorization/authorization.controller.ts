@@ -16,8 +16,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidRequest, OAuthError, OAuthRedirectError } from '../common/errors/oauth-error.js';
 import { HtmlErrorFilter } from '../interaction/html-error.filter.js';
 import { requireFormBody } from '../common/form-body.guard.js';
-import { buildRedirect, redirectErrorParams } from '../common/filters/redirect-error.filter.js';
-import { renderFormPost } from '../common/html.js';
+import { sendToClient } from '../common/client-response.js';
 import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -140,8 +139,7 @@ export class AuthorizationController {
     if (needsSecond) {
       if (!result.totpRequired) {
         // The client asks for two factors and the user has none to give.
-        await this.interactions.finish(interaction.id);
-        return this.deliverError(reply, this.authorization.denied(request));
+        throw this.authorization.denied(request);
       }
       await this.interactions.save({
         ...interaction,
@@ -233,8 +231,7 @@ export class AuthorizationController {
     if (!session || !user) return this.restart(reply, interaction, 'login');
     if (body?.decision !== 'allow') {
       // Core §3.1.2.6: a refusal is access_denied for the client.
-      await this.interactions.finish(interaction.id);
-      return this.deliverError(reply, this.authorization.denied(request));
+      throw this.authorization.denied(request);
     }
     await this.authorization.rememberConsent(request, user);
     return this.proceed(req, reply, interaction, request, session, user, {
@@ -244,33 +241,24 @@ export class AuthorizationController {
   }
 
   private async authorize(params: RawParameters, req: Request, reply: FastifyReply) {
-    const request = await this.authorization.parse(params).catch((e: unknown) => {
-      if (e instanceof OAuthRedirectError) return e;
-      throw e;
-    });
-    if (request instanceof OAuthRedirectError) return this.deliverError(reply, request);
+    const request = await this.authorization.parse(params);
     const session = await this.session(req);
     const progress = { freshLogin: false, consentGiven: false };
-    try {
-      const decision = await this.authorization.decide(request, session, progress);
-      if (decision.kind === 'issue') {
-        return await this.deliver(reply, request, params, decision.session, decision.user);
-      }
-      const browser = this.interactions.browserValue(
-        sessionCookieValues(req.headers.cookie, BROWSER_COOKIE),
-      );
-      const interaction = await this.interactions.start(params, decision.kind, browser.value);
-      if (browser.fresh) {
-        void reply.header(
-          'set-cookie',
-          this.interactions.browserCookie(browser.value, this.cookiePath(), this.secure),
-        );
-      }
-      return this.redirect(reply, this.pageUrl(interaction));
-    } catch (e) {
-      if (e instanceof OAuthRedirectError) return this.deliverError(reply, e);
-      throw e;
+    const decision = await this.authorization.decide(request, session, progress);
+    if (decision.kind === 'issue') {
+      return this.deliver(reply, request, params, decision.session, decision.user);
     }
+    const browser = this.interactions.browserValue(
+      sessionCookieValues(req.headers.cookie, BROWSER_COOKIE),
+    );
+    const interaction = await this.interactions.start(params, decision.kind, browser.value);
+    if (browser.fresh) {
+      void reply.header(
+        'set-cookie',
+        this.interactions.browserCookie(browser.value, this.cookiePath(), this.secure),
+      );
+    }
+    return this.redirect(reply, this.pageUrl(interaction));
   }
 
   /** After a step: what the request still needs, or the answer to the client. */
@@ -283,29 +271,15 @@ export class AuthorizationController {
     user: User,
     progress: Progress,
   ) {
-    try {
-      const decision = await this.authorization.decide(request, session, progress, user);
-      if (decision.kind === 'consent') {
-        await this.interactions.save({ ...interaction, stage: 'consent' });
-        return this.redirect(reply, this.pageUrl(interaction));
-      }
-      if (decision.kind === 'login') return this.restart(reply, interaction, 'login');
-      // Of two submissions racing, one answers the client.
-      if (!(await this.interactions.finish(interaction.id))) return this.expired(reply, req);
-      return await this.deliver(
-        reply,
-        request,
-        interaction.params,
-        decision.session,
-        decision.user,
-      );
-    } catch (e) {
-      if (e instanceof OAuthRedirectError) {
-        await this.interactions.finish(interaction.id);
-        return this.deliverError(reply, e);
-      }
-      throw e;
+    const decision = await this.authorization.decide(request, session, progress, user);
+    if (decision.kind === 'consent') {
+      await this.interactions.save({ ...interaction, stage: 'consent' });
+      return this.redirect(reply, this.pageUrl(interaction));
     }
+    if (decision.kind === 'login') return this.restart(reply, interaction, 'login');
+    // Of two submissions racing, one answers the client.
+    if (!(await this.interactions.finish(interaction.id))) return this.expired(reply, req);
+    return this.deliver(reply, request, interaction.params, decision.session, decision.user);
   }
 
   /**
@@ -328,6 +302,10 @@ export class AuthorizationController {
       if (await this.interactions.hold(interaction.id)) {
         try {
           return await run(interaction, request);
+        } catch (e) {
+          // The answer goes to the client (HtmlErrorFilter): the interaction is over.
+          if (e instanceof OAuthRedirectError) await this.interactions.finish(interaction.id);
+          throw e;
         } finally {
           await this.interactions.release(interaction.id).catch(() => undefined);
         }
@@ -417,30 +395,7 @@ export class AuthorizationController {
       params.redirect_uri !== undefined && params.redirect_uri !== '',
     );
     await this.sessions.addClient(session.id, request.client.clientId);
-    this.respond(reply, request.redirectUri, request.responseMode, answer);
-  }
-
-  private deliverError(reply: FastifyReply, e: OAuthRedirectError) {
-    this.respond(reply, e.redirect.redirectUri, e.redirect.responseMode, redirectErrorParams(e));
-  }
-
-  private respond(
-    reply: FastifyReply,
-    redirectUri: string,
-    mode: AuthorizationRequest['responseMode'],
-    params: Record<string, string>,
-  ) {
-    void reply.header('cache-control', 'no-store');
-    if (mode === 'form_post') {
-      const { html, csp } = renderFormPost(redirectUri, params);
-      void reply
-        .status(200)
-        .header('content-security-policy', csp)
-        .type('text/html; charset=utf-8')
-        .send(html);
-      return;
-    }
-    this.redirect(reply, buildRedirect(redirectUri, params, mode));
+    sendToClient(reply, request.redirectUri, request.responseMode, answer);
   }
 
   private redirect(reply: FastifyReply, location: string) {

@@ -1,13 +1,17 @@
 import { Catch, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendErrorToClient } from '../common/client-response.js';
+import { OAuthRedirectError } from '../common/errors/oauth-error.js';
 import { toOAuthError } from '../common/errors/to-oauth-error.js';
 import { pickLocale } from './i18n.js';
 import { Pages, sendPage } from './pages.js';
 
 /**
- * The HTML surface, for browser-facing endpoints where redirecting is unsafe (an unknown
- * client, an unregistered redirect URI): the error is shown to the person, never sent on, in
- * the language the request asked for (`ui_locales`, then Accept-Language).
+ * The browser surface. Errors before the client and its redirect URI are trusted (an unknown
+ * client, an unregistered redirect URI) are shown to the person, never sent on, in the language
+ * the request asked for (`ui_locales`, then Accept-Language). An `OAuthRedirectError`, thrown
+ * only once they are trusted, goes to the client's redirect URI from wherever it was thrown: a
+ * route never has to catch one.
  */
 @Catch()
 export class HtmlErrorFilter implements ExceptionFilter {
@@ -18,6 +22,7 @@ export class HtmlErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof OAuthRedirectError) return sendErrorToClient(reply, exception);
     const req = http.getRequest<FastifyRequest>();
     const error = toOAuthError(exception, this.logger);
     const locale = pickLocale(uiLocales(req), req.headers['accept-language']);
