@@ -47,8 +47,8 @@ describe(`redirect errors from the real browser routes on ${target}`, { timeout:
     await storage?.dispose();
   });
 
-  const authorizeUrl = (mode: string, state: string) =>
-    `${provider.url}/authorize?${new URLSearchParams({
+  const authorizeUrl = (mode: string, state: string) => {
+    const query = new URLSearchParams({
       client_id: clientId,
       redirect_uri: CB,
       response_type: 'code',
@@ -57,7 +57,9 @@ describe(`redirect errors from the real browser routes on ${target}`, { timeout:
       state,
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       code_challenge_method: 'S256',
-    })}`;
+    });
+    return `${provider.url}/authorize?${query.toString()}`;
+  };
 
   /** The decision throws the error the way a new step would: no route catches it. */
   const failingDecisions = (t: TestContext) => {
