@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.distcheck/**', 'node_modules/**', '.data/**', 'eslint.config.js', 'scripts/**'] },
+  {
+    ignores: [
+      'dist/**',
+      '.distcheck/**',
+      'node_modules/**',
+      '.data/**',
+      'eslint.config.js',
+      'scripts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
