@@ -27,7 +27,6 @@ export const GRANT_TYPES = [
   'client_credentials',
   'urn:ietf:params:oauth:grant-type:token-exchange',
 ] as const;
-export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** HMAC algorithms for client_secret_jwt, asymmetric ones for private_key_jwt (RFC 7518 §3.1). */
 export const CLIENT_SECRET_JWT_ALGS = ['HS256', 'HS384', 'HS512'] as const;
@@ -54,7 +53,7 @@ export type AuthorizationPolicy = 'one_factor' | 'two_factor';
  */
 export interface ClientMetadata {
   redirect_uris: string[];
-  grant_types: GrantType[];
+  grant_types: string[];
   response_types: string[];
   token_endpoint_auth_method: AuthMethod;
   token_endpoint_auth_signing_alg?: string;

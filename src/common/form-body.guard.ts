@@ -3,8 +3,12 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequest } from './errors/oauth-error.js';
 
-/** Parameters an endpoint accepts more than once (RFC 8707 `resource`, RFC 8693 `audience`). */
-export const MultiValued = (...names: string[]) => SetMetadata('multiValuedParameters', names);
+/**
+ * Parameters an endpoint accepts more than once (RFC 8707 `resource`, RFC 8693 `audience`):
+ * a function when they are known only once every module is loaded (the grants of /token).
+ */
+export const MultiValued = (names: readonly string[] | (() => readonly string[])) =>
+  SetMetadata('multiValuedParameters', names);
 
 /**
  * The body of a form POST (`application/x-www-form-urlencoded`), else `invalid_request`.
@@ -31,8 +35,11 @@ export class FormBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const body = requireFormBody(req, req.body);
-    const multi =
-      this.reflector.get<string[] | undefined>('multiValuedParameters', context.getHandler()) ?? [];
+    const declared = this.reflector.get<readonly string[] | (() => readonly string[]) | undefined>(
+      'multiValuedParameters',
+      context.getHandler(),
+    );
+    const multi = typeof declared === 'function' ? declared() : (declared ?? []);
     for (const [name, value] of Object.entries(body)) {
       if (Array.isArray(value) && !multi.includes(name))
         throw new InvalidRequest(`Parameter ${name} is repeated`);

@@ -8,17 +8,18 @@ import {
   Inject,
   Options,
   Post,
+  Req,
   Res,
 } from '@nestjs/common';
 import { answerPreflight, CorsEndpoint } from '../common/cors.js';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import { MultiValued } from '../common/form-body.guard.js';
 import { OAuthError } from '../common/errors/oauth-error.js';
 import { AccessTokens } from './access-tokens.js';
-import type { TokenResponse } from './grants/grant.js';
+import { multiValuedGrantParameters, type TokenResponse } from './grants/grant.js';
 import {
   IntrospectionEndpointDocs,
   RevocationEndpointDocs,
@@ -52,7 +53,7 @@ export class TokenController {
   @Post(TOKEN_PATH)
   @HttpCode(200)
   @ClientAuthenticated()
-  @MultiValued('resource', 'audience')
+  @MultiValued(multiValuedGrantParameters)
   @Header('cache-control', 'no-store')
   @Header('pragma', 'no-cache')
   @ApiOperation({ summary: 'RFC 6749 §3.2 token endpoint: one handler per grant_type' })
@@ -60,8 +61,9 @@ export class TokenController {
   token(
     @CurrentClient() client: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
+    @Req() req: FastifyRequest,
   ): Promise<TokenResponse> {
-    return this.tokens.exchange(client, body);
+    return this.tokens.exchange({ client, body, headers: req.headers, url: requestUrl(req) });
   }
 
   @Post(INTROSPECTION_PATH)
@@ -131,6 +133,11 @@ export class TokenController {
   tokenGet(): never {
     throw methodNotAllowed();
   }
+}
+
+/** Scheme and host as Fastify reads them (from X-Forwarded-* only behind trusted proxies). */
+function requestUrl(req: FastifyRequest): string {
+  return `${req.protocol}://${req.host}${req.url.split('?')[0]}`;
 }
 
 function requireToken(body: Record<string, unknown>): string {

@@ -9,7 +9,7 @@ import {
   type ProviderMetadata,
 } from '../discovery/discovery-contributor.js';
 import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from './token.controller.js';
-import { TokenService } from './token.service.js';
+import { GrantRegistry } from './grants/grant-registry.js';
 
 const AUTH_METHODS = [
   'client_secret_basic',
@@ -22,7 +22,7 @@ const AUTH_METHODS = [
 @ContributesMetadata()
 export class TokenMetadata implements MetadataContributor {
   constructor(
-    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(GrantRegistry) private readonly grants: GrantRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -30,7 +30,7 @@ export class TokenMetadata implements MetadataContributor {
     const signingAlgs = [...CLIENT_SECRET_JWT_ALGS, ...PRIVATE_KEY_JWT_ALGS];
     return {
       token_endpoint: endpointUrl(this.config, TOKEN_PATH),
-      grant_types_supported: this.tokens.grantTypes,
+      grant_types_supported: this.grants.types,
       token_endpoint_auth_methods_supported: [...AUTH_METHODS, 'none'],
       token_endpoint_auth_signing_alg_values_supported: signingAlgs,
       introspection_endpoint: endpointUrl(this.config, INTROSPECTION_PATH),

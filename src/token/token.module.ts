@@ -6,9 +6,8 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokens } from './access-tokens.js';
 import { BearerScopeGuard } from './bearer-auth.js';
-import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
-import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
-import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
+import { GrantRegistry } from './grants/grant-registry.js';
+import { SERVED_GRANTS } from './grants/served-grants.js';
 import { Introspection } from './introspection.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { SessionEndRevocation } from './session-end-revocation.js';
@@ -23,12 +22,11 @@ import { TokenService } from './token.service.js';
   controllers: [TokenController],
   providers: [
     TokenService,
+    GrantRegistry,
+    ...SERVED_GRANTS,
     AccessTokens,
     IdTokens,
     TokenMetadata,
-    ClientCredentialsGrant,
-    AuthorizationCodeGrant,
-    RefreshTokenGrant,
     RefreshTokens,
     Introspection,
     SessionEndRevocation,

@@ -47,7 +47,8 @@ const TOKEN_REQUEST: SchemaObject = {
   properties: {
     grant_type: {
       type: 'string',
-      description: 'client_credentials (RFC 6749 §4.4) is the grant served today',
+      description:
+        'One of grant_types_supported in the discovery document; the parameters below are those of client_credentials (RFC 6749 §4.4)',
       example: 'client_credentials',
     },
     scope: {

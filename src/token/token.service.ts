@@ -1,62 +1,61 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validateSync } from 'class-validator';
+import { validateSync } from 'class-validator';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
-import { InvalidRequest, UnsupportedGrantType } from '../common/errors/oauth-error.js';
-import { Grant, type GrantHandler, type TokenResponse } from './grants/grant.js';
+import {
+  InvalidRequest,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+} from '../common/errors/oauth-error.js';
+import type { TokenResponse } from './grants/grant.js';
+import { GrantRegistry } from './grants/grant-registry.js';
 
-/** Finds the handler of each grant type once, and runs the one a request names. */
+/** A token request as the endpoint received it, its client already authenticated. */
+export interface TokenRequest {
+  client: AuthenticatedClient;
+  body: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  /** The token endpoint's absolute URL as the request reached it, without the query. */
+  url: string;
+}
+
+/**
+ * The checks every grant shares, made once (node-oidc-provider's token action): a served
+ * grant_type, the grant's parameters only, each once unless the grant says otherwise and
+ * valid, a client registered for the grant; then the grant's handler.
+ */
 @Injectable()
-export class TokenService implements OnModuleInit {
-  private readonly handlers = new Map<string, { handler: GrantHandler; allowed: string[] }>();
+export class TokenService {
+  constructor(@Inject(GrantRegistry) private readonly grants: GrantRegistry) {}
 
-  constructor(@Inject(DiscoveryService) private readonly discovery: DiscoveryService) {}
-
-  onModuleInit(): void {
-    for (const wrapper of this.discovery.getProviders({ metadataKey: Grant.KEY })) {
-      const grantType = this.discovery.getMetadataByDecorator(Grant, wrapper)!;
-      const handler = wrapper.instance as GrantHandler;
-      // The DTO's own properties are the allow-list; class-validator knows them by metadata.
-      const allowed = Object.keys(new handler.parameters()).concat(
-        declaredProperties(handler.parameters),
-      );
-      this.handlers.set(grantType, { handler, allowed: [...new Set(allowed)] });
-    }
-  }
-
-  get grantTypes(): string[] {
-    return [...this.handlers.keys()];
-  }
-
-  async exchange(
-    client: AuthenticatedClient,
-    body: Record<string, unknown>,
-  ): Promise<TokenResponse> {
+  async exchange({ client, body, headers, url }: TokenRequest): Promise<TokenResponse> {
     const grantType = body.grant_type;
     if (grantType === undefined) throw new InvalidRequest('grant_type is required');
     if (typeof grantType !== 'string') throw new InvalidRequest('grant_type must be a string');
-    const entry = this.handlers.get(grantType);
-    if (!entry)
+    const grant = this.grants.find(grantType);
+    if (!grant)
       throw new UnsupportedGrantType(`grant_type ${grantType.slice(0, 100)} is not supported`);
     // Only the grant's own parameters reach it; anything else is ignored (RFC 6749 §3.2).
     const picked = Object.fromEntries(
-      entry.allowed.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]),
+      grant.parameterNames.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]),
     );
-    const parameters = plainToInstance(entry.handler.parameters, picked);
+    // The form guard lets through what any grant repeats; this grant may not (RFC 6749 §3.1).
+    for (const [name, value] of Object.entries(picked)) {
+      if (Array.isArray(value) && !grant.options.multiValued?.includes(name))
+        throw new InvalidRequest(`Parameter ${name} is repeated`);
+    }
+    const parameters = plainToInstance(grant.options.parameters, picked);
     const errors = validateSync(parameters, { forbidUnknownValues: false });
     if (errors.length > 0) {
       throw new InvalidRequest(
         errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),
       );
     }
-    return entry.handler.handle(client, parameters);
+    // RFC 6749 §5.2 unauthorized_client: a grant type the client is not registered for.
+    if (!client.client.metadata.grant_types.includes(grantType)) {
+      throw new UnauthorizedClient(`This client may not use the ${grantType} grant`);
+    }
+    return grant.handler.handle({ client, parameters, headers, url });
   }
-}
-
-/** The properties a DTO declares to class-validator (optional ones have no initialiser). */
-function declaredProperties(target: new () => object): string[] {
-  return getMetadataStorage()
-    .getTargetValidationMetadatas(target, '', true, false)
-    .map((m) => m.propertyName);
 }

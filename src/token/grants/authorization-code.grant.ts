@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AuthorizationCodes, type CodeGrant } from '../../authorization/authorization-codes.js';
-import type { AuthenticatedClient } from '../../clients/auth/client-authenticator.js';
 import { safeEqual } from '../../common/safe-equal.js';
-import { InvalidGrant, UnauthorizedClient } from '../../common/errors/oauth-error.js';
+import { InvalidGrant } from '../../common/errors/oauth-error.js';
 import { UsersService } from '../../users/users.service.js';
 import { AccessTokens } from '../access-tokens.js';
 import { RefreshTokens } from '../refresh-tokens.js';
 import { UserTokens } from '../user-tokens.js';
-import { Grant, type GrantHandler, type TokenResponse } from './grant.js';
+import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
 export class AuthorizationCodeParameters {
   @IsString({ message: 'code is required' })
@@ -32,10 +31,8 @@ const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 /** RFC 6749 §4.1.3, OpenID Connect Core §3.1.3: a code for tokens. */
 @Injectable()
-@Grant('authorization_code')
+@Grant({ type: 'authorization_code', parameters: AuthorizationCodeParameters })
 export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeParameters> {
-  readonly parameters = AuthorizationCodeParameters;
-
   constructor(
     @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
@@ -44,13 +41,10 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
     @Inject(UsersService) private readonly users: UsersService,
   ) {}
 
-  async handle(
-    { client }: AuthenticatedClient,
-    params: AuthorizationCodeParameters,
-  ): Promise<TokenResponse> {
-    if (!client.metadata.grant_types.includes('authorization_code')) {
-      throw new UnauthorizedClient('This client may not use the authorization_code grant');
-    }
+  async handle({
+    client: { client },
+    parameters: params,
+  }: TokenRequestContext<AuthorizationCodeParameters>): Promise<TokenResponse> {
     // RFC 6749 §4.1.2: a code used twice takes back what it issued.
     const redemption = await this.codes.redeem(params.code, client.clientId, async (issued) => {
       await this.accessTokens.revoke({ jti: issued.accessTokenJti, exp: issued.accessTokenExp });

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import type { AuthenticatedClient } from '../../clients/auth/client-authenticator.js';
 import {
   InvalidScope,
   InvalidTarget,
@@ -10,7 +9,7 @@ import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from '../../clients/client-metadata.
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { AccessTokens } from '../access-tokens.js';
-import { Grant, type GrantHandler, type TokenResponse } from './grant.js';
+import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
 export class ClientCredentialsParameters {
   @IsOptional()
@@ -35,10 +34,12 @@ const list = (v: string | string[] | undefined) =>
 
 /** RFC 6749 §4.4: a client obtains a token for itself. */
 @Injectable()
-@Grant('client_credentials')
+@Grant({
+  type: 'client_credentials',
+  parameters: ClientCredentialsParameters,
+  multiValued: ['resource', 'audience'],
+})
 export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsParameters> {
-  readonly parameters = ClientCredentialsParameters;
-
   private readonly adminResource: string;
 
   constructor(
@@ -48,12 +49,13 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
     this.adminResource = config.issuer + ADMIN_RESOURCE_PATH;
   }
 
-  async handle(
-    { client }: AuthenticatedClient,
-    params: ClientCredentialsParameters,
-  ): Promise<TokenResponse> {
+  async handle({
+    client: { client },
+    parameters: params,
+  }: TokenRequestContext<ClientCredentialsParameters>): Promise<TokenResponse> {
     const metadata = client.metadata;
-    if (!metadata.grant_types.includes('client_credentials') || metadata.public) {
+    // §4.4: for confidential clients only, whatever the stored metadata says.
+    if (metadata.public) {
       throw new UnauthorizedClient('This client may not use the client_credentials grant');
     }
     const allowed = metadata.scope.split(' ').filter(Boolean);

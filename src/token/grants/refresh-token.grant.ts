@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import type { AuthenticatedClient } from '../../clients/auth/client-authenticator.js';
-import { InvalidGrant, InvalidScope, UnauthorizedClient } from '../../common/errors/oauth-error.js';
+import { InvalidGrant, InvalidScope } from '../../common/errors/oauth-error.js';
 import { UsersService } from '../../users/users.service.js';
 import { RefreshTokens } from '../refresh-tokens.js';
 import { UserTokens } from '../user-tokens.js';
-import { Grant, type GrantHandler, type TokenResponse } from './grant.js';
+import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
 export class RefreshTokenParameters {
   @IsString({ message: 'refresh_token is required' })
@@ -25,23 +24,18 @@ export class RefreshTokenParameters {
  * §12.2: same `iss`, `sub`, `aud`, `azp`, `auth_time`; new `iat`; no `nonce`).
  */
 @Injectable()
-@Grant('refresh_token')
+@Grant({ type: 'refresh_token', parameters: RefreshTokenParameters })
 export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
-  readonly parameters = RefreshTokenParameters;
-
   constructor(
     @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
     @Inject(UserTokens) private readonly userTokens: UserTokens,
     @Inject(UsersService) private readonly users: UsersService,
   ) {}
 
-  async handle(
-    { client }: AuthenticatedClient,
-    params: RefreshTokenParameters,
-  ): Promise<TokenResponse> {
-    if (!client.metadata.grant_types.includes('refresh_token')) {
-      throw new UnauthorizedClient('This client may not use the refresh_token grant');
-    }
+  async handle({
+    client: { client },
+    parameters: params,
+  }: TokenRequestContext<RefreshTokenParameters>): Promise<TokenResponse> {
     const asked =
       params.scope === undefined
         ? undefined
