@@ -21,13 +21,6 @@ export const AUTH_METHODS = [
 ] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
-export const GRANT_TYPES = [
-  'authorization_code',
-  'refresh_token',
-  'client_credentials',
-  'urn:ietf:params:oauth:grant-type:token-exchange',
-] as const;
-
 /** HMAC algorithms for client_secret_jwt, asymmetric ones for private_key_jwt (RFC 7518 §3.1). */
 export const CLIENT_SECRET_JWT_ALGS = ['HS256', 'HS384', 'HS512'] as const;
 export const PRIVATE_KEY_JWT_ALGS = [
@@ -53,6 +46,7 @@ export type AuthorizationPolicy = 'one_factor' | 'two_factor';
  */
 export interface ClientMetadata {
   redirect_uris: string[];
+  /** Among the grant types the token endpoint serves (their `@Grant` declarations). */
   grant_types: string[];
   response_types: string[];
   token_endpoint_auth_method: AuthMethod;

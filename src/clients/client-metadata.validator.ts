@@ -3,12 +3,14 @@ import type { JWK } from 'jose';
 import { parseDuration } from '../common/duration.js';
 import { InvalidClientMetadata, InvalidRedirectUri } from '../common/errors/oauth-error.js';
 import { SUPPORTED_SIGNING_ALGS, type SigningAlg } from '../config/environment.js';
+import { declaredGrantTypes } from '../token/grants/grant.js';
+// Defines the served grants, which declare their types, wherever this validator runs.
+import '../token/grants/served-grants.js';
 import { redirectSector } from '../users/subjects.js';
 import {
   ADMIN_SCOPE,
   AUTH_METHODS,
   CLIENT_SECRET_JWT_ALGS,
-  GRANT_TYPES,
   PRIVATE_KEY_JWT_ALGS,
   type AuthMethod,
   type ClientMetadata,
@@ -62,7 +64,8 @@ export function validateClientMetadata(
   const signingAlgs = options.signingAlgs ?? SUPPORTED_SIGNING_ALGS;
   const registrant = source === 'registration';
 
-  const grantTypes = read.enumList('grant_types', GRANT_TYPES) ?? ['authorization_code'];
+  // RFC 7591 §3.2.2: a grant type the provider does not serve is invalid_client_metadata.
+  const grantTypes = read.enumList('grant_types', declaredGrantTypes()) ?? ['authorization_code'];
   if (grantTypes.length === 0) fail('grant_types must not be empty');
   // refresh_token without authorization_code, or response_types code without it, is valid
   // but unused: refresh tokens and /authorize need the code grant, which decides (RFC 7591 §2.1).

@@ -12,7 +12,7 @@ export const ApiInvalidMetadataResponse = () =>
     invalid_client_metadata: {
       error: 'invalid_client_metadata',
       error_description:
-        'grant_types[0] must be one of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange',
+        'grant_types[0] must be one of authorization_code, client_credentials, refresh_token',
     },
     invalid_request: {
       error: 'invalid_request',
