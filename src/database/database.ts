@@ -70,6 +70,36 @@ export class Database {
     return applied;
   }
 
+  /**
+   * Runs `work` holding the advisory lock `lockId` unless another session holds it, in which
+   * case it answers `{ ran: false }` at once. The lock is a session lock on one connection of
+   * its own, released when `work` ends (or when that connection drops, should the process die).
+   */
+  async ifLockFree<T>(
+    lockId: number,
+    work: () => Promise<T>,
+  ): Promise<{ ran: true; result: T } | { ran: false }> {
+    // The embedded database has one connection and one process: no lock needed (nor possible).
+    if (this.embedded) return { ran: true, result: await work() };
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ acquired }] = await this.dataSource.query<[{ acquired: boolean }]>(
+        'SELECT pg_try_advisory_lock($1) AS acquired',
+        [lockId],
+        runner,
+      );
+      if (!acquired) return { ran: false };
+      try {
+        return { ran: true, result: await work() };
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [lockId]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
   async revertLast(): Promise<void> {
     await this.dataSource.undoLastMigration({ transaction: 'each' });
   }
