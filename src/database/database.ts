@@ -6,7 +6,13 @@ import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /** Arbitrary, fixed advisory-lock ids; one per job that must run on one instance at a time. */
-export const ADVISORY_LOCKS = { migrations: 7_301_001, keyRotation: 7_301_002 } as const;
+export const ADVISORY_LOCKS = {
+  migrations: 7_301_001,
+  /** Held by every change to `signing_keys`, in the transaction that makes it. */
+  keyRotation: 7_301_002,
+  /** Held by the scheduled rotation pass, so instances firing together do not queue. */
+  keyRotationJob: 7_301_003,
+} as const;
 
 /** The provider's database: a TypeORM data source and, on the embedded default, its server. */
 export class Database {

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
+import { PeriodicJobsModule } from '../common/periodic-jobs.module.js';
 import { JwksController } from './jwks.controller.js';
 import { KeyStore } from './key-store.js';
 import { KeysMetadata } from './keys.metadata.js';
@@ -12,7 +12,7 @@ export class KeysModule {
     return {
       module: KeysModule,
       global: true,
-      imports: [ScheduleModule.forRoot()],
+      imports: [PeriodicJobsModule],
       controllers: options.serve ? [JwksController] : [],
       providers: [
         { provide: KEYS_OPTIONS, useValue: options },

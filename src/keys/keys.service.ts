@@ -5,12 +5,12 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { PeriodicJobs, type PeriodicJob } from '../common/periodic-jobs.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SigningAlg } from '../config/environment.js';
+import { ADVISORY_LOCKS } from '../database/database.js';
 import { importKeyMaterial } from './key-material.js';
 import { KeyRing } from './key-ring.js';
 import { KeyStore, noChange, type RotationOutcome } from './key-store.js';
@@ -34,17 +34,36 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private current: KeyRing = KeyRing.empty;
   private reloading?: Promise<void>;
   private reloadAgain = false;
-  private rotating = false;
   private unsubscribe?: () => Promise<void>;
-  private reloadTimer?: NodeJS.Timeout;
+  private readonly rotationJob: PeriodicJob<RotationOutcome>;
+  /** The fallback for a missed `keys:changed` message. */
+  private readonly reloadJob: PeriodicJob<void>;
 
   constructor(
     @Inject(KeyStore) private readonly store: KeyStore,
     @Inject(ShortLivedStore) private readonly cache: ShortLivedStore,
-    @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
+    @Inject(PeriodicJobs) jobs: PeriodicJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(KEYS_OPTIONS) private readonly options: KeysOptions,
-  ) {}
+  ) {
+    this.rotationJob = jobs.create({
+      name: 'key-rotation',
+      schedule: { cron: config.keys.rotationCron },
+      // The store's own lock makes concurrent passes safe; this one lets the instances whose
+      // cron fired at the same moment skip, rather than each queue a transaction behind it.
+      advisoryLock: ADVISORY_LOCKS.keyRotationJob,
+      run: async () => {
+        const outcome = await this.store.rotate();
+        await this.afterChange(outcome, 'Key rotation');
+        return outcome;
+      },
+    });
+    this.reloadJob = jobs.create({
+      name: 'key-reload',
+      schedule: { every: config.keys.reloadInterval },
+      run: () => this.reload(),
+    });
+  }
 
   get ring(): KeyRing {
     return this.current;
@@ -62,43 +81,23 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     }
     // At boot a failure stops start-up (a changed KEYS_ENCRYPTION_SECRET, say); later passes only log.
     await this.afterChange(await this.store.rotate(), 'Key check at start-up');
-    this.unsubscribe = await this.cache.subscribe(CHANGED_CHANNEL, () => this.scheduleReload());
-    this.reloadTimer = setInterval(
-      () => this.scheduleReload(),
-      this.config.keys.reloadInterval,
-    ).unref();
-    const job = CronJob.from({
-      cronTime: this.config.keys.rotationCron,
-      onTick: () => void this.runRotation(),
-      start: true,
-    });
-    this.scheduler.addCronJob('key-rotation', job);
+    this.unsubscribe = await this.cache.subscribe(CHANGED_CHANNEL, () => this.reloadJob.kick());
+    this.reloadJob.start();
+    this.rotationJob.start();
   }
 
+  /** The jobs are stopped by PeriodicJobs, before this. */
   async onApplicationShutdown(): Promise<void> {
-    if (this.reloadTimer) clearInterval(this.reloadTimer);
-    if (this.scheduler.doesExist('cron', 'key-rotation'))
-      this.scheduler.deleteCronJob('key-rotation');
     await this.unsubscribe?.();
   }
 
   /**
-   * One pass of the rotation job. Safe to run on every instance at once: the store serialises
-   * passes with an advisory lock and each decides from the database.
+   * One pass of the rotation job; undefined when it did not run (a pass under way here or on
+   * another instance) or failed (logged). Safe on every instance at once: the store serialises
+   * changes with an advisory lock and each decides from the database.
    */
-  async runRotation(): Promise<RotationOutcome | undefined> {
-    if (this.rotating) return undefined;
-    this.rotating = true;
-    try {
-      const outcome = await this.store.rotate();
-      await this.afterChange(outcome, 'Key rotation');
-      return outcome;
-    } catch (e) {
-      this.logger.error(e);
-      return undefined;
-    } finally {
-      this.rotating = false;
-    }
+  runRotation(): Promise<RotationOutcome | undefined> {
+    return this.rotationJob.run();
   }
 
   /** Operator action: promote `next` now (for the given algorithms, or all). */
@@ -153,10 +152,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       this.reloading = undefined;
     });
     return this.reloading;
-  }
-
-  private scheduleReload(): void {
-    this.reload().catch((e: unknown) => this.logger.error(e));
   }
 
   private async afterChange(outcome: RotationOutcome, what: string): Promise<void> {
