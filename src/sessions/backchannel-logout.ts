@@ -5,11 +5,11 @@ import {
   Logger,
   type OnModuleInit,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { formatDuration } from '../common/duration.js';
+import { PeriodicJobs, type PeriodicJob } from '../common/periodic-jobs.js';
 import { postForm, type PostFormOutcome } from '../common/post-form.js';
 import { randomId } from '../common/random-id.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -34,7 +34,6 @@ const BACKOFF_FACTORS = [1, 3, 12, 60, 360];
 const MAX_IN_FLIGHT = 32;
 /** A claimed row is left alone by other instances for the timeout plus this. */
 const LEASE_MARGIN_MS = 60_000;
-const JOB = 'backchannel-logout';
 
 interface DeliveryRow {
   id: string;
@@ -64,31 +63,35 @@ export function retryDelay(base: number, attempt: number): number {
 export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('BackchannelLogout');
   private readonly inFlight = new Set<Promise<void>>();
-  private claiming = false;
   /** Due rows were left for want of room. */
   private backlog = false;
-  private again = false;
   private stopped = false;
+  private readonly worker: PeriodicJob<void>;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ClientsService) private readonly clients: ClientsService,
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(Subjects) private readonly subjects: Subjects,
-    @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
+    @Inject(PeriodicJobs) jobs: PeriodicJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.worker = jobs.create({
+      name: 'backchannel-logout',
+      schedule: { every: BACKCHANNEL_POLL_INTERVAL_MS },
+      run: () => this.startDueDeliveries(),
+    });
+  }
 
   onModuleInit(): void {
-    const timer = setInterval(() => this.kick(), BACKCHANNEL_POLL_INTERVAL_MS).unref();
-    this.scheduler.addInterval(JOB, timer);
+    this.worker.start();
     this.kick(); // what was queued before a restart
   }
 
   /** Stops polling and lets the POSTs under way finish (each is bounded by the timeout). */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    await this.worker.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -123,43 +126,34 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
     }
   }
 
-  /** Looks for due deliveries now, without waiting for the next poll. */
+  /**
+   * Looks for due deliveries now, without waiting for the next poll (or right after the look
+   * under way).
+   */
   kick(): void {
-    void this.tick();
+    this.worker.kick();
   }
 
-  private async tick(): Promise<void> {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    this.claiming = true;
-    try {
-      do {
-        this.again = false;
-        const room = MAX_IN_FLIGHT - this.inFlight.size;
-        if (room <= 0) {
-          this.backlog = true; // looked at again as soon as a POST is done
-          break;
-        }
-        const rows = await this.claim(room);
-        for (const row of rows) {
-          const sending: Promise<void> = this.deliver(row).finally(() => {
-            this.inFlight.delete(sending);
-            if (this.backlog) {
-              this.backlog = false;
-              this.kick();
-            }
-          });
-          this.inFlight.add(sending);
-        }
-        if (rows.length === room) this.again = true;
-      } while (this.again && !this.stopped);
-    } catch (e) {
-      this.logger.error(`Could not read the back-channel logout queue: ${message(e)}`);
-    } finally {
-      this.claiming = false;
+  /** One pass of the worker: claims due rows while there is room and starts their POSTs. */
+  private async startDueDeliveries(): Promise<void> {
+    while (!this.stopped) {
+      const room = MAX_IN_FLIGHT - this.inFlight.size;
+      if (room <= 0) {
+        this.backlog = true; // looked at again as soon as a POST is done
+        return;
+      }
+      const rows = await this.claim(room);
+      for (const row of rows) {
+        const sending: Promise<void> = this.deliver(row).finally(() => {
+          this.inFlight.delete(sending);
+          if (this.backlog) {
+            this.backlog = false;
+            this.kick();
+          }
+        });
+        this.inFlight.add(sending);
+      }
+      if (rows.length < room) return; // all that is due is under way
     }
   }
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { ClientsModule } from '../clients/clients.module.js';
+import { PeriodicJobsModule } from '../common/periodic-jobs.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { BackchannelLogout } from './backchannel-logout.js';
 import { LogoutEvents } from './logout-events.js';
@@ -13,7 +13,7 @@ import { SessionsService } from './sessions.service.js';
  * (signing) is global.
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), ClientsModule, UsersModule],
+  imports: [PeriodicJobsModule, ClientsModule, UsersModule],
   providers: [SessionsService, SessionCleanup, BackchannelLogout, LogoutEvents],
   exports: [SessionsService, BackchannelLogout, LogoutEvents],
 })
