@@ -124,7 +124,9 @@ async function withDatabase<T>(config: AppConfig, work: (db: Database) => Promis
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const { values, positionals } = parseArgs({
-    args: rest,
+    // A kid is a base64url thumbprint and may begin with '-': keys:revoke takes no options,
+    // so its argument is never read as one.
+    args: command === 'keys:revoke' && rest[0] !== '--' ? ['--', ...rest] : rest,
     allowPositionals: true,
     options: {
       json: { type: 'boolean' },

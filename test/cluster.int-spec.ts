@@ -135,6 +135,11 @@ describe('two instances on one Postgres and one Redis', { timeout: 120_000 }, ()
       );
       assert.notEqual(instance.app.get(KeysService).ring.active('ES256')?.kid, victim);
     }
+    // A kid may begin with '-' (base64url): it is the key's name, never an option.
+    const dashed = await run(process.execPath, ['dist/src/cli.js', 'keys:revoke', '-Ab3'], {
+      env,
+    }).catch((e: { stderr: string }) => e);
+    assert.match(dashed.stderr, /No signing key has kid -Ab3/);
     const list = await run(process.execPath, ['dist/src/cli.js', 'keys:list', '--json'], { env });
     const rows = JSON.parse(list.stdout) as { kid: string; status: string }[];
     assert.equal(rows.find((r) => r.kid === victim)?.status, 'revoked');
