@@ -4,82 +4,44 @@ import {
   Get,
   HttpCode,
   Inject,
-  Param,
   Post,
-  Query,
   Req,
   Res,
   UseFilters,
 } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidRequest, OAuthError, OAuthRedirectError } from '../common/errors/oauth-error.js';
+import { seeOther } from '../common/client-response.js';
 import { HtmlErrorFilter } from '../interaction/html-error.filter.js';
-import { requireFormBody } from '../common/form-body.guard.js';
-import { sendToClient } from '../common/client-response.js';
-import { issuerPath } from '../common/urls.js';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
-import { pickLocale, type UiLocale } from '../interaction/i18n.js';
-import { Pages, type ClientDisplay, sendPage } from '../interaction/pages.js';
-import type { Session } from '../sessions/session.entity.js';
-import { sessionCookieValues } from '../sessions/session-cookie.js';
+import { Interactions } from '../interaction/interactions.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { authenticationContext } from '../users/authentication-context.js';
-import { PasswordLogin } from '../users/password-login.js';
-import { TotpService } from '../users/totp.service.js';
-import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
-import type { AuthorizationRequest, RawParameters } from './authorization-request.js';
-import {
-  AuthorizationService,
-  consentClaims,
-  requiresTwoFactor,
-  type Progress,
-} from './authorization.service.js';
-import { BROWSER_COOKIE, Interactions, type Interaction } from './interactions.js';
+import { resolveAuthorizationParameters } from './authorization-parameters.js';
+import { AuthorizationResponder } from './authorization-responder.js';
+import { AuthorizationService } from './authorization.service.js';
 
 export const AUTHORIZATION_PATH = '/authorize';
-const INTERACTION_PATH = '/interaction';
-/** How long a second submission of a step waits for the first (a password hash, a few queries). */
-const STEP_WAIT_MS = 10_000;
-
-type Request = FastifyRequest;
 
 /**
- * `/authorize` (Core §3.1.2) and the sign-in steps it may need (login, second factor,
- * consent), each a server-rendered page that works without script. Errors before the client
- * and its redirect URI are trusted are shown here; later ones go back to the client.
+ * `/authorize` (Core §3.1.2), in steps: the parameters are resolved (query or form body), then
+ * validated (an error before the client and its redirect URI are trusted is a page, after it
+ * goes back to the client), then decided (session, prompt, max_age, consent): the code at once,
+ * or an interaction whose pages (InteractionController) do what the request still needs.
  */
 @ApiTags('openid')
 @Controller()
 @UseFilters(HtmlErrorFilter)
 export class AuthorizationController {
-  private readonly prefix: string;
-  private readonly secure: boolean;
-
   constructor(
     @Inject(AuthorizationService) private readonly authorization: AuthorizationService,
+    @Inject(AuthorizationResponder) private readonly responder: AuthorizationResponder,
     @Inject(Interactions) private readonly interactions: Interactions,
     @Inject(SessionsService) private readonly sessions: SessionsService,
-    @Inject(PasswordLogin) private readonly passwords: PasswordLogin,
-    @Inject(TotpService) private readonly totp: TotpService,
-    @Inject(UsersService) private readonly users: UsersService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(Pages) private readonly pages: Pages,
-  ) {
-    this.prefix = issuerPath(config);
-    this.secure = new URL(config.issuer).protocol === 'https:';
-  }
+  ) {}
 
   @Get(AUTHORIZATION_PATH)
   @ApiOperation({ summary: 'OpenID Connect Core §3.1.2 authorization endpoint (code flow)' })
-  authorizeGet(
-    @Query() query: RawParameters,
-    @Req() req: Request,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    return this.authorize(query ?? {}, req, reply);
+  authorizeGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.authorize(req, reply);
   }
 
   @Post(AUTHORIZATION_PATH)
@@ -87,443 +49,27 @@ export class AuthorizationController {
   @ApiOperation({ summary: 'The authorization endpoint by POST (a form body, Core §3.1.2.1)' })
   authorizePost(
     @Body() body: unknown,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.authorize(requireFormBody(req, body) as RawParameters, req, reply);
+    return this.authorize(req, reply, body);
   }
 
-  @Get(`${INTERACTION_PATH}/:id`)
-  @ApiExcludeEndpoint()
-  async show(@Param('id') id: string, @Req() req: Request, @Res() reply: FastifyReply) {
-    const { interaction, request } = await this.step(id, req);
-    const locale = this.locale(request, req);
-    if (interaction.stage === 'login') return this.loginPage(reply, interaction, request, locale);
-    if (interaction.stage === 'totp') return this.totpPage(reply, interaction, request, locale);
-    const session = await this.session(req);
-    const user = session && (await this.users.findById(session.userId));
-    if (!session || !user) return this.restart(reply, interaction, 'login');
-    return this.consentPage(reply, interaction, request, locale, user);
-  }
-
-  @Post(`${INTERACTION_PATH}/:id/login`)
-  @HttpCode(200)
-  @ApiExcludeEndpoint()
-  async login(
-    @Param('id') id: string,
-    @Body() body: Record<string, unknown> | undefined,
-    @Req() req: Request,
-    @Res() reply: FastifyReply,
-  ) {
-    return this.oneAtATime(id, req, body, 'login', reply, (interaction, request) =>
-      this.checkPassword(interaction, request, body, req, reply),
-    );
-  }
-
-  private async checkPassword(
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    body: Record<string, unknown> | undefined,
-    req: Request,
-    reply: FastifyReply,
-  ) {
-    const result = await this.passwords.login(body?.username, body?.password, req.ip);
-    const locale = this.locale(request, req);
-    // An HTML checkbox sends its value only when checked.
-    const rememberMe = body?.remember_me === 'on';
-    if (!result.ok) {
-      const username = typeof body?.username === 'string' ? body.username.slice(0, 100) : '';
-      return this.loginPage(reply, interaction, request, locale, username, true, rememberMe);
-    }
-    const needsSecond = result.totpRequired || requiresTwoFactor(request);
-    if (needsSecond) {
-      if (!result.totpRequired) {
-        // The client asks for two factors and the user has none to give.
-        throw this.authorization.denied(request);
-      }
-      await this.interactions.save({
-        ...interaction,
-        stage: 'totp',
-        userId: result.user.id,
-        rememberMe,
-      });
-      return this.redirect(reply, this.pageUrl(interaction));
-    }
-    const session = await this.signIn(req, reply, result.user, ['password'], rememberMe);
-    return this.proceed(
-      req,
-      reply,
-      { ...interaction, loggedIn: true },
-      request,
-      session,
-      result.user,
-      {
-        freshLogin: true,
-        consentGiven: false,
-      },
-    );
-  }
-
-  @Post(`${INTERACTION_PATH}/:id/totp`)
-  @HttpCode(200)
-  @ApiExcludeEndpoint()
-  async secondFactor(
-    @Param('id') id: string,
-    @Body() body: Record<string, unknown> | undefined,
-    @Req() req: Request,
-    @Res() reply: FastifyReply,
-  ) {
-    return this.oneAtATime(id, req, body, 'totp', reply, (interaction, request) =>
-      this.checkCode(interaction, request, body, req, reply),
-    );
-  }
-
-  private async checkCode(
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    body: Record<string, unknown> | undefined,
-    req: Request,
-    reply: FastifyReply,
-  ) {
-    const user = interaction.userId && (await this.users.findById(interaction.userId));
-    if (!user || user.disabled) return this.restart(reply, interaction, 'login');
-    const result = await this.totp.verifyTotp(user, body?.code, req.ip);
-    if (!result.ok)
-      return this.totpPage(reply, interaction, request, this.locale(request, req), true);
-    const session = await this.signIn(
-      req,
-      reply,
-      user,
-      ['password', 'totp'],
-      interaction.rememberMe === true,
-    );
-    return this.proceed(req, reply, { ...interaction, loggedIn: true }, request, session, user, {
-      freshLogin: true,
-      consentGiven: false,
-    });
-  }
-
-  @Post(`${INTERACTION_PATH}/:id/consent`)
-  @HttpCode(200)
-  @ApiExcludeEndpoint()
-  async answerConsent(
-    @Param('id') id: string,
-    @Body() body: Record<string, unknown> | undefined,
-    @Req() req: Request,
-    @Res() reply: FastifyReply,
-  ) {
-    return this.oneAtATime(id, req, body, 'consent', reply, (interaction, request) =>
-      this.decideConsent(interaction, request, body, req, reply),
-    );
-  }
-
-  private async decideConsent(
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    body: Record<string, unknown> | undefined,
-    req: Request,
-    reply: FastifyReply,
-  ) {
-    // "Not you?": back to the login page; signing in as someone else ends this session.
-    if (body?.decision === 'switch') return this.restart(reply, interaction, 'login');
-    const session = await this.session(req);
-    const user = session && (await this.users.findById(session.userId));
-    if (!session || !user) return this.restart(reply, interaction, 'login');
-    if (body?.decision !== 'allow') {
-      // Core §3.1.2.6: a refusal is access_denied for the client.
-      throw this.authorization.denied(request);
-    }
-    await this.authorization.rememberConsent(request, user);
-    return this.proceed(req, reply, interaction, request, session, user, {
-      freshLogin: interaction.loggedIn === true,
-      consentGiven: true,
-    });
-  }
-
-  private async authorize(params: RawParameters, req: Request, reply: FastifyReply) {
+  private async authorize(req: FastifyRequest, reply: FastifyReply, body?: unknown) {
+    const params = resolveAuthorizationParameters(req, body);
     const request = await this.authorization.parse(params);
-    const session = await this.session(req);
+    const session = await this.sessions.resolveFromHeader(req.headers.cookie);
     const progress = { freshLogin: false, consentGiven: false };
     const decision = await this.authorization.decide(request, session, progress);
     if (decision.kind === 'issue') {
-      return this.deliver(reply, request, params, decision.session, decision.user);
+      return this.responder.issue(reply, request, params, decision.session, decision.user);
     }
-    const browser = this.interactions.browserValue(
-      sessionCookieValues(req.headers.cookie, BROWSER_COOKIE),
+    const { interaction, setCookie } = await this.interactions.start(
+      params,
+      decision.kind,
+      req.headers.cookie,
     );
-    const interaction = await this.interactions.start(params, decision.kind, browser.value);
-    if (browser.fresh) {
-      void reply.header(
-        'set-cookie',
-        this.interactions.browserCookie(browser.value, this.cookiePath(), this.secure),
-      );
-    }
-    return this.redirect(reply, this.pageUrl(interaction));
-  }
-
-  /** After a step: what the request still needs, or the answer to the client. */
-  private async proceed(
-    req: Request,
-    reply: FastifyReply,
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    session: Session,
-    user: User,
-    progress: Progress,
-  ) {
-    const decision = await this.authorization.decide(request, session, progress, user);
-    if (decision.kind === 'consent') {
-      await this.interactions.save({ ...interaction, stage: 'consent' });
-      return this.redirect(reply, this.pageUrl(interaction));
-    }
-    if (decision.kind === 'login') return this.restart(reply, interaction, 'login');
-    // Of two submissions racing, one answers the client.
-    if (!(await this.interactions.finish(interaction.id))) return this.expired(reply, req);
-    return this.deliver(reply, request, interaction.params, decision.session, decision.user);
-  }
-
-  /**
-   * Runs a submitted step for one submission at a time, across instances (issue 12, finding
-   * 7): a form sent twice signs in once. A submission that finds the step held waits for it to
-   * end, then follows it: the step again if it is still expected (the password was wrong), the
-   * interaction's page if it moved on, `/authorize` again if it ended (the browser then goes
-   * on with the session the first submission made, or signs in afresh without it).
-   */
-  private async oneAtATime(
-    id: string,
-    req: Request,
-    body: Record<string, unknown> | undefined,
-    stage: Interaction['stage'],
-    reply: FastifyReply,
-    run: (interaction: Interaction, request: AuthorizationRequest) => Promise<void>,
-  ): Promise<void> {
-    let { interaction, request } = await this.step(id, req, body, stage);
-    for (;;) {
-      if (await this.interactions.hold(interaction.id)) {
-        try {
-          return await run(interaction, request);
-        } catch (e) {
-          // The answer goes to the client (HtmlErrorFilter): the interaction is over.
-          if (e instanceof OAuthRedirectError) await this.interactions.finish(interaction.id);
-          throw e;
-        } finally {
-          await this.interactions.release(interaction.id).catch(() => undefined);
-        }
-      }
-      if (!(await this.interactions.released(interaction.id, STEP_WAIT_MS)))
-        return this.redirect(reply, this.pageUrl(interaction));
-      const current = await this.interactions.find(
-        interaction.id,
-        sessionCookieValues(req.headers.cookie, BROWSER_COOKIE),
-      );
-      if (!current) return this.redirect(reply, this.authorizeUrl(interaction.params));
-      if (current.stage !== stage) return this.redirect(reply, this.pageUrl(interaction));
-      ({ interaction, request } = await this.step(id, req, body, stage));
-    }
-  }
-
-  /** The interaction of a step, from this browser, with its CSRF token when a form was sent. */
-  private async step(
-    id: string,
-    req: Request,
-    body?: Record<string, unknown>,
-    stage?: Interaction['stage'],
-  ): Promise<{ interaction: Interaction; request: AuthorizationRequest }> {
-    const interaction = await this.interactions.find(
-      id,
-      sessionCookieValues(req.headers.cookie, BROWSER_COOKIE),
-    );
-    if (!interaction)
-      throw new InvalidRequest(
-        'This sign-in has expired or belongs to another browser; start again from the application',
-      );
-    if (stage !== undefined) {
-      if (!this.interactions.csrfMatches(interaction, body?.csrf))
-        throw new InvalidRequest('The form is missing its CSRF token or it does not match');
-      if (interaction.stage !== stage) throw new InvalidRequest('This step is not expected now');
-    }
-    const request = await this.authorization.parse(interaction.params).catch((e: unknown) => {
-      // The client changed meanwhile (gone, or the request no longer passes); anything else,
-      // a database outage say, is a server error to log, not the user's fault.
-      if (!(e instanceof OAuthError || e instanceof OAuthRedirectError)) throw e;
-      throw new InvalidRequest('The application’s request is no longer valid; start again');
-    });
-    return { interaction, request };
-  }
-
-  private async signIn(
-    req: Request,
-    reply: FastifyReply,
-    user: User,
-    factors: ('password' | 'totp')[],
-    /** The user's "keep me signed in" answer: SESSION_REMEMBER_ME instead of SESSION_EXPIRATION. */
-    rememberMe: boolean,
-  ): Promise<Session> {
-    const { amr, acr } = authenticationContext(factors);
-    const current = await this.session(req);
-    const authentication = { authTime: new Date(), amr, acr, rememberMe };
-    if (current && current.userId === user.id) {
-      const renewed = await this.sessions.reauthenticate(current, authentication);
-      if (renewed) {
-        void reply.header(
-          'set-cookie',
-          this.sessions.setCookie(renewed.cookieValue, renewed.session),
-        );
-        return renewed.session;
-      }
-    }
-    if (current) await this.sessions.end(current.id);
-    const { session, cookieValue } = await this.sessions.create({
-      userId: user.id,
-      ...authentication,
-    });
-    void reply.header('set-cookie', this.sessions.setCookie(cookieValue, session));
-    return session;
-  }
-
-  private async deliver(
-    reply: FastifyReply,
-    request: AuthorizationRequest,
-    params: RawParameters,
-    session: Session,
-    user: User,
-  ) {
-    const answer = await this.authorization.issue(
-      request,
-      session,
-      user,
-      params.redirect_uri !== undefined && params.redirect_uri !== '',
-    );
-    await this.sessions.addClient(session.id, request.client.clientId);
-    sendToClient(reply, request.redirectUri, request.responseMode, answer);
-  }
-
-  private redirect(reply: FastifyReply, location: string) {
-    void reply.header('cache-control', 'no-store').redirect(location, 303);
-  }
-
-  private restart(reply: FastifyReply, interaction: Interaction, stage: 'login') {
-    return this.interactions
-      .save({ ...interaction, stage, userId: undefined })
-      .then(() => this.redirect(reply, this.pageUrl(interaction)));
-  }
-
-  private expired(reply: FastifyReply, req: Request) {
-    sendPage(
-      reply,
-      this.pages.error(
-        pickLocale([], req.headers['accept-language']),
-        'invalid_request',
-        'This sign-in has already finished.',
-      ),
-      400,
-    );
-  }
-
-  private async session(req: Request): Promise<Session | undefined> {
-    return this.sessions.resolveFromHeader(req.headers.cookie);
-  }
-
-  private locale(request: AuthorizationRequest, req: Request): UiLocale {
-    return pickLocale(request.uiLocales, req.headers['accept-language']);
-  }
-
-  private pageUrl(interaction: Interaction): string {
-    return `${this.prefix}${INTERACTION_PATH}/${interaction.id}`;
-  }
-
-  private authorizeUrl(params: RawParameters): string {
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(params)) {
-      for (const one of [value ?? []].flat()) query.append(name, one);
-    }
-    return `${this.prefix}${AUTHORIZATION_PATH}?${query.toString()}`;
-  }
-
-  private cookiePath(): string {
-    return `${this.prefix}${INTERACTION_PATH}`;
-  }
-
-  private display(request: AuthorizationRequest): ClientDisplay {
-    const m = request.client.metadata;
-    return {
-      name: m.client_name ?? request.client.clientId,
-      logoUri: m.logo_uri,
-      policyUri: m.policy_uri,
-      tosUri: m.tos_uri,
-    };
-  }
-
-  private loginPage(
-    reply: FastifyReply,
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    locale: UiLocale,
-    username = request.loginHint,
-    failed = false,
-    rememberMe = false,
-  ) {
-    sendPage(
-      reply,
-      this.pages.login(locale, {
-        action: `${this.pageUrl(interaction)}/login`,
-        formTarget: request.redirectUri,
-        csrf: interaction.csrf,
-        client: this.display(request),
-        username,
-        failed,
-        ...(this.config.session.rememberMe > 0 && { rememberMe: { checked: rememberMe } }),
-        ...(this.config.regulation.maxRetries > 0 && {
-          lockout: {
-            attempts: this.config.regulation.maxRetries,
-            duration: this.config.regulation.banTime,
-          },
-        }),
-      }),
-      failed ? 401 : 200,
-    );
-  }
-
-  private totpPage(
-    reply: FastifyReply,
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    locale: UiLocale,
-    failed = false,
-  ) {
-    sendPage(
-      reply,
-      this.pages.totp(locale, {
-        action: `${this.pageUrl(interaction)}/totp`,
-        digits: this.config.totp.digits,
-        formTarget: request.redirectUri,
-        csrf: interaction.csrf,
-        client: this.display(request),
-        failed,
-      }),
-      failed ? 401 : 200,
-    );
-  }
-
-  private consentPage(
-    reply: FastifyReply,
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    locale: UiLocale,
-    user: User,
-  ) {
-    const claims = consentClaims(request);
-    sendPage(
-      reply,
-      this.pages.consent(locale, {
-        action: `${this.pageUrl(interaction)}/consent`,
-        formTarget: request.redirectUri,
-        csrf: interaction.csrf,
-        client: this.display(request),
-        user: user.claims.name ?? user.username,
-        scopes: request.scope,
-        claims,
-      }),
-    );
+    if (setCookie) void reply.header('set-cookie', setCookie);
+    seeOther(reply, this.interactions.pageUrl(interaction));
   }
 }

@@ -1,19 +1,16 @@
 import { Module } from '@nestjs/common';
-import { ClientsModule } from '../clients/clients.module.js';
-import { ConsentModule } from '../consent/consent.module.js';
+import { InteractionModule } from '../interaction/interaction.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
-import { UsersModule } from '../users/users.module.js';
-import { AuthorizationCodes } from './authorization-codes.js';
+import { AuthorizationCoreModule } from './authorization-core.module.js';
 import { AuthorizationController } from './authorization.controller.js';
-import { AuthorizationMetadata } from './authorization.metadata.js';
-import { AuthorizationService } from './authorization.service.js';
-import { Interactions } from './interactions.js';
 
-/** `/authorize`, its sign-in steps, and the codes it hands to the token endpoint. */
+/**
+ * `/authorize`: its services (AuthorizationCoreModule, which the token endpoint shares for the
+ * codes) and the interaction whose pages it hands the browser to.
+ */
 @Module({
-  imports: [ClientsModule, UsersModule, SessionsModule, ConsentModule],
+  imports: [AuthorizationCoreModule, InteractionModule, SessionsModule],
   controllers: [AuthorizationController],
-  providers: [AuthorizationCodes, AuthorizationService, Interactions, AuthorizationMetadata],
-  exports: [AuthorizationCodes],
+  exports: [AuthorizationCoreModule],
 })
 export class AuthorizationModule {}

@@ -50,7 +50,12 @@ export function sendToClient(
       .send(html);
     return;
   }
-  void reply.redirect(buildRedirect(redirectUri, params, mode), 303);
+  seeOther(reply, buildRedirect(redirectUri, params, mode));
+}
+
+/** A browser sent on with 303 See Other (a POST becomes a GET), never cached. */
+export function seeOther(reply: FastifyReply, location: string): void {
+  void reply.header('cache-control', 'no-store').redirect(location, 303);
 }
 
 /** An `OAuthRedirectError`, delivered to the redirect URI it names. */

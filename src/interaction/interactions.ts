@@ -6,7 +6,9 @@ import { randomId } from '../common/random-id.js';
 import { safeEqual } from '../common/safe-equal.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { RawParameters } from './authorization-request.js';
+import { issuerPath } from '../common/urls.js';
+import { sessionCookieValues } from '../sessions/session-cookie.js';
+import type { RawParameters } from '../authorization/authorization-request.js';
 
 export type InteractionStage = 'login' | 'totp' | 'consent';
 
@@ -39,6 +41,9 @@ const STEP_HOLD_MS = 30_000;
 /** A random value per browser that binds interactions to the browser that began them. */
 export const BROWSER_COOKIE = 'op_browser';
 
+/** Where the pages of an interaction are, under the issuer's path. */
+export const INTERACTION_PATH = '/interaction';
+
 /**
  * Interactions live in the shared store for INTERACTION_LIFESPAN, so any instance can serve
  * any step. The id is in the page URL; a step is accepted only from the browser that began it
@@ -47,17 +52,29 @@ export const BROWSER_COOKIE = 'op_browser';
  */
 @Injectable()
 export class Interactions {
+  private readonly prefix: string;
+  private readonly secure: boolean;
+
   constructor(
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.prefix = issuerPath(config);
+    this.secure = new URL(config.issuer).protocol === 'https:';
+  }
 
-  /** Begins an interaction for the browser whose cookie value is given (a new one if none). */
+  /**
+   * Begins an interaction for the browser that sent `cookieHeader`, with the request's
+   * parameters as `/authorize` resolved them. `setCookie` is the browser cookie to set when the
+   * browser had none.
+   */
   async start(
     params: RawParameters,
     stage: InteractionStage,
-    browser: string,
-  ): Promise<Interaction> {
+    cookieHeader: string | undefined,
+  ): Promise<{ interaction: Interaction; setCookie?: string }> {
+    const known = sessionCookieValues(cookieHeader, BROWSER_COOKIE).find((v) => ID.test(v));
+    const browser = known ?? randomId(32);
     const interaction: Interaction = {
       id: randomId(32),
       csrf: randomId(32),
@@ -66,13 +83,12 @@ export class Interactions {
       stage,
     };
     await this.save(interaction);
-    return interaction;
+    return { interaction, ...(!known && { setCookie: this.browserCookie(browser) }) };
   }
 
-  /** The browser cookie's value when it is well formed, else a new one to set. */
-  browserValue(values: string[]): { value: string; fresh: boolean } {
-    const known = values.find((v) => ID.test(v));
-    return known ? { value: known, fresh: false } : { value: randomId(32), fresh: true };
+  /** The page of the interaction's current step. */
+  pageUrl(interaction: Pick<Interaction, 'id'>): string {
+    return `${this.prefix}${INTERACTION_PATH}/${interaction.id}`;
   }
 
   async save(interaction: Interaction): Promise<void> {
@@ -83,9 +99,10 @@ export class Interactions {
     );
   }
 
-  /** The interaction, when the id is real and it belongs to this browser. */
-  async find(id: string, browserValues: string[]): Promise<Interaction | undefined> {
+  /** The interaction, when the id is real and it belongs to the browser that sent the cookies. */
+  async find(id: string, cookieHeader: string | undefined): Promise<Interaction | undefined> {
     if (!ID.test(id)) return undefined;
+    const browserValues = sessionCookieValues(cookieHeader, BROWSER_COOKIE);
     const stored = await this.store.get(`interaction:${id}`);
     if (stored === null) return undefined;
     const interaction = JSON.parse(stored) as Interaction;
@@ -127,13 +144,13 @@ export class Interactions {
   }
 
   /** The Set-Cookie value of the browser cookie; a browser session cookie (no Max-Age). */
-  browserCookie(value: string, path: string, secure: boolean): string {
+  private browserCookie(value: string): string {
     return [
       `${BROWSER_COOKIE}=${value}`,
-      `Path=${path}`,
+      `Path=${this.prefix}${INTERACTION_PATH}`,
       'HttpOnly',
       'SameSite=Lax',
-      ...(secure ? ['Secure'] : []),
+      ...(this.secure ? ['Secure'] : []),
     ].join('; ');
   }
 }

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module.js';
+import { ConsentModule } from '../consent/consent.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuthorizationCodes } from './authorization-codes.js';
+import { AuthorizationMetadata } from './authorization.metadata.js';
+import { AuthorizationResponder } from './authorization-responder.js';
+import { AuthorizationService } from './authorization.service.js';
+
+/**
+ * What an authorization request is checked, decided and answered with, for `/authorize` and
+ * the interaction steps alike, and the codes it hands to the token endpoint.
+ */
+@Module({
+  imports: [ClientsModule, UsersModule, SessionsModule, ConsentModule],
+  providers: [
+    AuthorizationCodes,
+    AuthorizationService,
+    AuthorizationResponder,
+    AuthorizationMetadata,
+  ],
+  exports: [AuthorizationCodes, AuthorizationService, AuthorizationResponder],
+})
+export class AuthorizationCoreModule {}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuthorizationCoreModule } from '../authorization/authorization-core.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { InteractionController } from './interaction.controller.js';
+import { Interactions } from './interactions.js';
+
+/** The sign-in steps of an authorization request and the interaction state they share. */
+@Module({
+  imports: [AuthorizationCoreModule, SessionsModule, UsersModule],
+  controllers: [InteractionController],
+  providers: [Interactions],
+  exports: [Interactions],
+})
+export class InteractionModule {}
