@@ -20,7 +20,6 @@ import type {
 } from '../authorization/authorization-request.js';
 import {
   AuthorizationService,
-  consentClaims,
   requiresTwoFactor,
   type Progress,
 } from '../authorization/authorization.service.js';
@@ -39,7 +38,7 @@ import { UsersService } from '../users/users.service.js';
 import { HtmlErrorFilter } from './html-error.filter.js';
 import { pickLocale, type UiLocale } from './i18n.js';
 import { INTERACTION_PATH, Interactions, type Interaction } from './interactions.js';
-import { Pages, type ClientDisplay, sendPage } from './pages.js';
+import { InteractionPages } from './interaction-pages.js';
 
 /** How long a second submission of a step waits for the first (a password hash, a few queries). */
 const STEP_WAIT_MS = 10_000;
@@ -66,8 +65,8 @@ export class InteractionController {
     @Inject(PasswordLogin) private readonly passwords: PasswordLogin,
     @Inject(TotpService) private readonly totp: TotpService,
     @Inject(UsersService) private readonly users: UsersService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(Pages) private readonly pages: Pages,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(InteractionPages) private readonly views: InteractionPages,
   ) {
     this.prefix = issuerPath(config);
   }
@@ -76,12 +75,12 @@ export class InteractionController {
   async show(@Param('id') id: string, @Req() req: Request, @Res() reply: FastifyReply) {
     const { interaction, request } = await this.step(id, req);
     const locale = this.locale(request, req);
-    if (interaction.stage === 'login') return this.loginPage(reply, interaction, request, locale);
-    if (interaction.stage === 'totp') return this.totpPage(reply, interaction, request, locale);
+    if (interaction.stage === 'login') return this.views.login(reply, interaction, request, locale);
+    if (interaction.stage === 'totp') return this.views.totp(reply, interaction, request, locale);
     const session = await this.session(req);
     const user = session && (await this.users.findById(session.userId));
     if (!session || !user) return this.restart(reply, interaction, 'login');
-    return this.consentPage(reply, interaction, request, locale, user);
+    return this.views.consent(reply, interaction, request, locale, user);
   }
 
   @Post(':id/login')
@@ -110,7 +109,7 @@ export class InteractionController {
     const rememberMe = body?.remember_me === 'on';
     if (!result.ok) {
       const username = typeof body?.username === 'string' ? body.username.slice(0, 100) : '';
-      return this.loginPage(reply, interaction, request, locale, username, true, rememberMe);
+      return this.views.login(reply, interaction, request, locale, username, true, rememberMe);
     }
     const needsSecond = result.totpRequired || requiresTwoFactor(request);
     if (needsSecond) {
@@ -165,7 +164,7 @@ export class InteractionController {
     if (!user || user.disabled) return this.restart(reply, interaction, 'login');
     const result = await this.totp.verifyTotp(user, body?.code, req.ip);
     if (!result.ok)
-      return this.totpPage(reply, interaction, request, this.locale(request, req), true);
+      return this.views.totp(reply, interaction, request, this.locale(request, req), true);
     const session = await this.signIn(
       req,
       reply,
@@ -232,7 +231,7 @@ export class InteractionController {
     }
     if (decision.kind === 'login') return this.restart(reply, interaction, 'login');
     // Of two submissions racing, one answers the client.
-    if (!(await this.interactions.finish(interaction.id))) return this.expired(reply, req);
+    if (!(await this.interactions.finish(interaction.id))) return this.views.expired(reply, req);
     return this.responder.issue(
       reply,
       request,
@@ -341,18 +340,6 @@ export class InteractionController {
       .then(() => seeOther(reply, this.interactions.pageUrl(interaction)));
   }
 
-  private expired(reply: FastifyReply, req: Request) {
-    sendPage(
-      reply,
-      this.pages.error(
-        pickLocale([], req.headers['accept-language']),
-        'invalid_request',
-        'This sign-in has already finished.',
-      ),
-      400,
-    );
-  }
-
   private async session(req: Request): Promise<Session | undefined> {
     return this.sessions.resolveFromHeader(req.headers.cookie);
   }
@@ -367,88 +354,5 @@ export class InteractionController {
       for (const one of [value ?? []].flat()) query.append(name, one);
     }
     return `${this.prefix}${AUTHORIZATION_PATH}?${query.toString()}`;
-  }
-
-  private display(request: AuthorizationRequest): ClientDisplay {
-    const m = request.client.metadata;
-    return {
-      name: m.client_name ?? request.client.clientId,
-      logoUri: m.logo_uri,
-      policyUri: m.policy_uri,
-      tosUri: m.tos_uri,
-    };
-  }
-
-  private loginPage(
-    reply: FastifyReply,
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    locale: UiLocale,
-    username = request.loginHint,
-    failed = false,
-    rememberMe = false,
-  ) {
-    sendPage(
-      reply,
-      this.pages.login(locale, {
-        action: `${this.interactions.pageUrl(interaction)}/login`,
-        formTarget: request.redirectUri,
-        csrf: interaction.csrf,
-        client: this.display(request),
-        username,
-        failed,
-        ...(this.config.session.rememberMe > 0 && { rememberMe: { checked: rememberMe } }),
-        ...(this.config.regulation.maxRetries > 0 && {
-          lockout: {
-            attempts: this.config.regulation.maxRetries,
-            duration: this.config.regulation.banTime,
-          },
-        }),
-      }),
-      failed ? 401 : 200,
-    );
-  }
-
-  private totpPage(
-    reply: FastifyReply,
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    locale: UiLocale,
-    failed = false,
-  ) {
-    sendPage(
-      reply,
-      this.pages.totp(locale, {
-        action: `${this.interactions.pageUrl(interaction)}/totp`,
-        digits: this.config.totp.digits,
-        formTarget: request.redirectUri,
-        csrf: interaction.csrf,
-        client: this.display(request),
-        failed,
-      }),
-      failed ? 401 : 200,
-    );
-  }
-
-  private consentPage(
-    reply: FastifyReply,
-    interaction: Interaction,
-    request: AuthorizationRequest,
-    locale: UiLocale,
-    user: User,
-  ) {
-    const claims = consentClaims(request);
-    sendPage(
-      reply,
-      this.pages.consent(locale, {
-        action: `${this.interactions.pageUrl(interaction)}/consent`,
-        formTarget: request.redirectUri,
-        csrf: interaction.csrf,
-        client: this.display(request),
-        user: user.claims.name ?? user.username,
-        scopes: request.scope,
-        claims,
-      }),
-    );
   }
 }

@@ -3,13 +3,14 @@ import { AuthorizationCoreModule } from '../authorization/authorization-core.mod
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { InteractionController } from './interaction.controller.js';
+import { InteractionPages } from './interaction-pages.js';
 import { Interactions } from './interactions.js';
 
 /** The sign-in steps of an authorization request and the interaction state they share. */
 @Module({
   imports: [AuthorizationCoreModule, SessionsModule, UsersModule],
   controllers: [InteractionController],
-  providers: [Interactions],
+  providers: [Interactions, InteractionPages],
   exports: [Interactions],
 })
 export class InteractionModule {}
