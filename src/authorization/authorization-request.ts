@@ -4,7 +4,6 @@ import {
   InvalidClient,
   InvalidRequest,
   InvalidScope,
-  InvalidTarget,
   OAuthError,
   OAuthRedirectError,
   RequestNotSupported,
@@ -12,6 +11,8 @@ import {
   UnauthorizedClient,
   UnsupportedResponseType,
 } from '../common/errors/oauth-error.js';
+import { checkAudiences, resourceIndicators } from '../common/resource-indicators.js';
+import { spacedList } from '../common/scopes.js';
 import { parseClaimsRequest, type ClaimsRequest } from './claims-request.js';
 import type { ResponseMode } from '../common/client-response.js';
 
@@ -244,8 +245,14 @@ function bounded(params: RawParameters, name: string, max: number): string | und
 }
 
 function spaced(params: RawParameters, name: string): string[] {
-  const value = bounded(params, name, MAX_LENGTH.list);
-  return value === undefined ? [] : value.split(' ').filter(Boolean);
+  return spacedList(bounded(params, name, MAX_LENGTH.list));
+}
+
+/** RFC 8707: the resources asked for, each among the client's audiences. */
+function readResources(value: string | string[] | undefined, audiences: string[]): string[] {
+  const resources = resourceIndicators(value);
+  checkAudiences(resources, (r) => audiences.includes(r));
+  return resources;
 }
 
 function checkEntropy(name: string, value: string, policy: AuthorizationPolicy): void {
@@ -265,8 +272,8 @@ function checkEntropy(name: string, value: string, policy: AuthorizationPolicy):
 function readScope(text: string | undefined, metadata: ClientMetadata): string[] {
   if (text === undefined) return [];
   if (text.length > 4000) throw new InvalidScope('scope is too long');
-  const requested = [...new Set(text.split(' ').filter(Boolean))];
-  const allowed = new Set(metadata.scope.split(' '));
+  const requested = spacedList(text);
+  const allowed = new Set(spacedList(metadata.scope));
   for (const s of requested) {
     if (!SCOPE_TOKEN.test(s)) throw new InvalidScope('scope holds an invalid scope token');
     if (s === OFFLINE_ACCESS) continue;
@@ -315,7 +322,7 @@ function readPkce(
 function readPrompt(text: string | undefined): Set<Prompt> {
   const values = new Set<Prompt>();
   if (text === undefined) return values;
-  for (const value of text.split(' ').filter(Boolean)) {
+  for (const value of spacedList(text)) {
     if (!(PROMPTS as readonly string[]).includes(value))
       throw new InvalidRequest(`prompt ${clip(value)} is not supported`);
     values.add(value as Prompt);
@@ -330,18 +337,4 @@ function readMaxAge(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d{1,10}$/.test(text)) throw new InvalidRequest('max_age must be a number of seconds');
   return Number(text);
-}
-
-/** RFC 8707 §2: absolute URIs without a fragment, each among the client's audiences. */
-function readResources(value: string | string[] | undefined, audiences: string[]): string[] {
-  if (value === undefined || value === '') return [];
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length > 20) throw new InvalidTarget('At most 20 resource parameters');
-  for (const r of list) {
-    if (!URL.canParse(r) || r.includes('#'))
-      throw new InvalidTarget('resource must be an absolute URI without a fragment');
-    if (!audiences.includes(r))
-      throw new InvalidTarget(`This client may not request a token for ${clip(r)}`);
-  }
-  return [...new Set(list)];
 }

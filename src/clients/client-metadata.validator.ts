@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { parseDuration } from '../common/duration.js';
 import { InvalidClientMetadata, InvalidRedirectUri } from '../common/errors/oauth-error.js';
+import { spacedList } from '../common/scopes.js';
 import { SUPPORTED_SIGNING_ALGS, type SigningAlg } from '../config/environment.js';
 import { declaredGrantTypes } from '../token/grants/grant.js';
 // Defines the served grants, which declare their types, wherever this validator runs.
@@ -109,7 +110,7 @@ export function validateClientMetadata(
   const authSigningAlg = tokenEndpointSigningAlg(read, authMethod);
 
   const scope = read.scope() ?? (registrant ? DEFAULT_REGISTRATION_SCOPE : DEFAULT_SCOPE);
-  if (registrant && scope.split(' ').includes(ADMIN_SCOPE)) {
+  if (registrant && spacedList(scope).includes(ADMIN_SCOPE)) {
     // Anyone may register when registration is open: the admin scope is the operator's to give.
     fail(`scope ${ADMIN_SCOPE} cannot be registered; an operator grants it`);
   }
@@ -384,8 +385,7 @@ class Reader {
   /** `scope` as RFC 7591 sends it (space-separated), or `scopes` as Authelia writes it. */
   scope(): string | undefined {
     const spaced = this.text('scope', 4_000);
-    const tokens =
-      spaced !== undefined ? spaced.split(' ').filter(Boolean) : this.stringList('scopes');
+    const tokens = spaced !== undefined ? spacedList(spaced) : this.stringList('scopes');
     if (tokens === undefined) return undefined;
     const field = spaced !== undefined ? 'scope' : 'scopes';
     if (tokens.length > 100) fail(`${field} must have at most 100 scopes`);

@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import {
-  InvalidScope,
-  InvalidTarget,
-  UnauthorizedClient,
-} from '../../common/errors/oauth-error.js';
+import { InvalidScope, UnauthorizedClient } from '../../common/errors/oauth-error.js';
 import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from '../../clients/client-metadata.js';
+import { checkAudiences, resourceIndicators } from '../../common/resource-indicators.js';
+import { spacedList } from '../../common/scopes.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { AccessTokens } from '../access-tokens.js';
@@ -58,13 +56,13 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
     if (metadata.public) {
       throw new UnauthorizedClient('This client may not use the client_credentials grant');
     }
-    const allowed = metadata.scope.split(' ').filter(Boolean);
+    const allowed = spacedList(metadata.scope);
     let scope: string[];
     if (params.scope === undefined) {
       // The admin scope only when asked for by name: a token for a service must not carry it.
       scope = allowed.filter((s) => !USER_SCOPES.has(s) && s !== ADMIN_SCOPE);
     } else {
-      scope = [...new Set(params.scope.split(' ').filter(Boolean))];
+      scope = spacedList(params.scope);
       for (const s of scope) {
         if (USER_SCOPES.has(s))
           throw new InvalidScope(`${s} is for end-user sign-in, not for client_credentials`);
@@ -73,19 +71,14 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
       }
     }
 
-    const resources = list(params.resource);
-    for (const r of resources) {
-      // RFC 8707 §2: an absolute URI without a fragment.
-      if (typeof r !== 'string' || !URL.canParse(r) || r.includes('#'))
-        throw new InvalidTarget(`resource must be an absolute URI without a fragment`);
-    }
-    const requested = [...new Set([...resources, ...list(params.audience)])];
+    const requested = [
+      ...new Set([...resourceIndicators(params.resource), ...list(params.audience)]),
+    ];
     const mayAdmin = allowed.includes(ADMIN_SCOPE);
-    for (const a of requested) {
-      if (a === this.adminResource && mayAdmin) continue;
-      if (typeof a !== 'string' || !metadata.audience.includes(a))
-        throw new InvalidTarget(`This client may not request a token for ${String(a)}`);
-    }
+    checkAudiences(
+      requested,
+      (a) => (a === this.adminResource && mayAdmin) || metadata.audience.includes(a),
+    );
     const { token, expiresIn } = await this.accessTokens.issue({
       client,
       subject: client.clientId,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { InvalidGrant, InvalidScope } from '../../common/errors/oauth-error.js';
+import { spacedList } from '../../common/scopes.js';
 import { UsersService } from '../../users/users.service.js';
 import { RefreshTokens } from '../refresh-tokens.js';
 import { UserTokens } from '../user-tokens.js';
@@ -36,10 +37,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
     client: { client },
     parameters: params,
   }: TokenRequestContext<RefreshTokenParameters>): Promise<TokenResponse> {
-    const asked =
-      params.scope === undefined
-        ? undefined
-        : [...new Set(params.scope.split(' ').filter(Boolean))];
+    const asked = params.scope === undefined ? undefined : spacedList(params.scope);
     // A scope wider than granted is refused without using the token, so the client keeps it.
     const rotation = await this.refreshTokens.rotate(params.refresh_token, client, asked);
     if (rotation.outcome === 'wider')
