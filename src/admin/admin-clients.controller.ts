@@ -16,7 +16,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
-import { InvalidRequest, NotFound, OAuthError } from '../common/errors/oauth-error.js';
+import { Conflict, InvalidRequest, NotFound } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AccessTokenClaims } from '../token/access-tokens.js';
@@ -187,10 +187,8 @@ export class AdminClientsController {
   /** Clients of CLIENTS_FILE and the admin client belong to configuration: a boot would undo a change. */
   private managedHere(client: Client): void {
     if (client.origin === 'seed') {
-      throw new OAuthError(
-        'invalid_request',
+      throw new Conflict(
         `Client ${client.clientId} is managed by configuration (CLIENTS_FILE or ADMIN_CLIENT_ID); change it there`,
-        409,
       );
     }
   }

@@ -13,7 +13,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InvalidRequest, NotFound, OAuthError } from '../common/errors/oauth-error.js';
+import { Conflict, InvalidRequest, NotFound } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AccessTokens, type AccessTokenClaims } from '../token/access-tokens.js';
@@ -324,10 +324,8 @@ export class AdminUsersController {
    */
   private managedHere(user: User): User {
     if (user.origin === 'seed') {
-      throw new OAuthError(
-        'invalid_request',
+      throw new Conflict(
         `User ${user.username} is managed by configuration (USERS_FILE); change it there`,
-        409,
       );
     }
     return user;

@@ -6,7 +6,12 @@ import type { Client } from '../clients/client.entity.js';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { addressKey } from '../common/client-address.js';
-import { InvalidClientMetadata, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
+import {
+  InvalidClientMetadata,
+  InvalidToken,
+  OAuthError,
+  TooManyRequests,
+} from '../common/errors/oauth-error.js';
 import { fetchJson, FetchJsonError } from '../common/fetch-json.js';
 import { endpointUrl } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -95,11 +100,10 @@ export class RegistrationService {
     const key = `registration:address:${addressKey(address)}`;
     if ((await this.store.increment(key, addressWindow)) <= addressMax) return;
     this.logger.warn(`Open registration refused: more than ${addressMax} from one address`);
-    throw new OAuthError(
-      'invalid_request',
+    throw new TooManyRequests(
       'Too many registrations from this address; try again later',
-      429,
-    ).withHeader('retry-after', String(Math.ceil(addressWindow / 1000)));
+      Math.ceil(addressWindow / 1000),
+    );
   }
 
   /** RFC 7592 §2.1. */
@@ -224,15 +228,9 @@ export class RegistrationService {
 
 function bearerChallenge(): OAuthError {
   // RFC 6750 §3.1: no credentials, no error code.
-  return new OAuthError('invalid_token', 'A bearer token is required', 401).withHeader(
-    'www-authenticate',
-    'Bearer',
-  );
+  return new InvalidToken('A bearer token is required').withChallenge('Bearer');
 }
 
 function invalidToken(description: string): OAuthError {
-  return new InvalidToken(description).withHeader(
-    'www-authenticate',
-    'Bearer error="invalid_token"',
-  );
+  return new InvalidToken(description).withChallenge('Bearer', { error: 'invalid_token' });
 }

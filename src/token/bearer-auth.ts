@@ -11,7 +11,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { InsufficientScope, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
+import { InsufficientScope, InvalidToken } from '../common/errors/oauth-error.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -53,10 +53,7 @@ export class BearerScopeGuard implements CanActivate {
       .getRequest<FastifyRequest & { [CLAIMS]?: AccessTokenClaims }>();
     const header = req.headers.authorization;
     if (header === undefined) {
-      throw new OAuthError('invalid_token', 'A bearer access token is required', 401).withHeader(
-        'www-authenticate',
-        'Bearer',
-      );
+      throw new InvalidToken('A bearer access token is required').withChallenge('Bearer');
     }
     const token = bearerToken(header);
     const claims = token === undefined ? undefined : await this.tokens.inspect(token);
@@ -64,18 +61,18 @@ export class BearerScopeGuard implements CanActivate {
     // tokens stop here, as at /introspect.
     const client = claims && (await this.clients.find(claims.client_id));
     if (!claims || !client) {
-      throw new InvalidToken('The access token is invalid, expired or revoked').withHeader(
-        'www-authenticate',
-        'Bearer error="invalid_token"',
+      throw new InvalidToken('The access token is invalid, expired or revoked').withChallenge(
+        'Bearer',
+        { error: 'invalid_token' },
       );
     }
     // The scope must be in the token and still be the client's: taking it from the client
     // takes it from the tokens already issued.
     const held = (claims.scope ?? '').split(' ').includes(scope);
     if (!held || !client.metadata.scope.split(' ').includes(scope)) {
-      throw new InsufficientScope(`The access token lacks the ${scope} scope`).withHeader(
-        'www-authenticate',
-        `Bearer error="insufficient_scope", scope="${scope}"`,
+      throw new InsufficientScope(`The access token lacks the ${scope} scope`).withChallenge(
+        'Bearer',
+        { error: 'insufficient_scope', scope },
       );
     }
     const audience = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_AUDIENCE, [
@@ -83,9 +80,9 @@ export class BearerScopeGuard implements CanActivate {
       context.getClass(),
     ]);
     if (audience !== undefined && !this.meantFor(claims, this.config.issuer + audience)) {
-      throw new InvalidToken(`The access token is not meant for ${audience}`).withHeader(
-        'www-authenticate',
-        'Bearer error="invalid_token"',
+      throw new InvalidToken(`The access token is not meant for ${audience}`).withChallenge(
+        'Bearer',
+        { error: 'invalid_token' },
       );
     }
     req[CLAIMS] = claims;

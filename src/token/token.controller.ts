@@ -17,7 +17,12 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import { MultiValued } from '../common/form-body.guard.js';
-import { OAuthError } from '../common/errors/oauth-error.js';
+import {
+  InvalidClient,
+  InvalidRequest,
+  MethodNotAllowed,
+  UnauthorizedClient,
+} from '../common/errors/oauth-error.js';
 import { AccessTokens } from './access-tokens.js';
 import { multiValuedGrantParameters, type TokenResponse } from './grants/grant.js';
 import {
@@ -34,11 +39,7 @@ export const INTROSPECTION_PATH = '/introspect';
 export const REVOCATION_PATH = '/revoke';
 
 const methodNotAllowed = () =>
-  new OAuthError(
-    'invalid_request',
-    'Use POST with an application/x-www-form-urlencoded body',
-    405,
-  ).withHeader('allow', 'POST');
+  new MethodNotAllowed('Use POST with an application/x-www-form-urlencoded body', 'POST');
 
 @ApiTags('oauth')
 @Controller()
@@ -78,8 +79,7 @@ export class TokenController {
     @Body() body: Record<string, unknown>,
   ): Promise<IntrospectionAnswer> {
     // RFC 7662 §2.1: the caller must be authorised; a public client cannot be.
-    if (method === 'none')
-      throw new OAuthError('invalid_client', 'Public clients may not introspect tokens', 401);
+    if (method === 'none') throw new InvalidClient('Public clients may not introspect tokens');
     return this.introspection.introspect(client, requireToken(body));
   }
 
@@ -99,13 +99,13 @@ export class TokenController {
       // A refresh token revokes its whole family (RFC 7009 §2.1, RFC 9700 §4.14).
       const family = await this.refreshTokens.familyOf(token, client.clientId);
       if (family && 'otherClient' in family)
-        throw new OAuthError('unauthorized_client', 'The token was not issued to this client', 400);
+        throw new UnauthorizedClient('The token was not issued to this client');
       if (family) await this.refreshTokens.revokeFamily(family.familyId);
       return; // unknown, expired or already revoked: nothing to do (§2.2)
     }
     if (claims.client_id !== client.clientId) {
       // §2.1: only the client the token was issued to may revoke it.
-      throw new OAuthError('unauthorized_client', 'The token was not issued to this client', 400);
+      throw new UnauthorizedClient('The token was not issued to this client');
     }
     await this.accessTokens.revoke(claims);
   }
@@ -143,6 +143,6 @@ function requestUrl(req: FastifyRequest): string {
 function requireToken(body: Record<string, unknown>): string {
   const token = body.token;
   if (typeof token !== 'string' || token.length === 0)
-    throw new OAuthError('invalid_request', 'token is required', 400);
+    throw new InvalidRequest('token is required');
   return token;
 }

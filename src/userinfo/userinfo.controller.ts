@@ -12,7 +12,7 @@ import {
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
 import type { FastifyReply } from 'fastify';
-import { OAuthError } from '../common/errors/oauth-error.js';
+import { InvalidRequest, InvalidToken } from '../common/errors/oauth-error.js';
 import { bearerToken } from '../token/bearer-auth.js';
 import { UserinfoService } from './userinfo.service.js';
 
@@ -64,11 +64,7 @@ export class UserinfoController {
         inBody !== undefined &&
         !contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')
       )
-        throw new OAuthError(
-          'invalid_request',
-          'access_token may be sent only in a form body',
-          400,
-        );
+        throw new InvalidRequest('access_token may be sent only in a form body');
     }
     return this.respond(tokenFrom(authorization, inBody), origin, reply);
   }
@@ -104,17 +100,14 @@ export class UserinfoController {
 /** Exactly one way of presenting the token (RFC 6750 §2). */
 function tokenFrom(authorization: string | undefined, inBody: unknown): string {
   if (authorization !== undefined && inBody !== undefined)
-    throw new OAuthError('invalid_request', 'Send the access token one way only', 400);
+    throw new InvalidRequest('Send the access token one way only');
   if (inBody !== undefined) {
     if (typeof inBody !== 'string' || inBody.length === 0 || inBody.length > MAX_TOKEN)
       throw invalid();
     return inBody;
   }
   if (authorization === undefined) {
-    throw new OAuthError('invalid_token', 'A bearer access token is required', 401).withHeader(
-      'www-authenticate',
-      'Bearer',
-    );
+    throw new InvalidToken('A bearer access token is required').withChallenge('Bearer');
   }
   const token = bearerToken(authorization);
   if (token === undefined || token.length > MAX_TOKEN) throw invalid();
@@ -122,7 +115,6 @@ function tokenFrom(authorization: string | undefined, inBody: unknown): string {
 }
 
 const invalid = () =>
-  new OAuthError('invalid_token', 'The access token is malformed', 401).withHeader(
-    'www-authenticate',
-    'Bearer error="invalid_token"',
-  );
+  new InvalidToken('The access token is malformed').withChallenge('Bearer', {
+    error: 'invalid_token',
+  });

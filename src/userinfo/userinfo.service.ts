@@ -17,7 +17,7 @@ export interface UserinfoAnswer {
 
 /** RFC 6750 §3.1: the challenge that goes with an invalid token. */
 export const invalidToken = (description: string) =>
-  new InvalidToken(description).withHeader('www-authenticate', 'Bearer error="invalid_token"');
+  new InvalidToken(description).withChallenge('Bearer', { error: 'invalid_token' });
 
 /** OpenID Connect Core §5.3: the claims about the user an access token may read. */
 @Injectable()
@@ -36,9 +36,9 @@ export class UserinfoService {
     const { claims, endUser } = inspected;
     const scope = (claims.scope ?? '').split(' ');
     if (!scope.includes('openid')) {
-      throw new InsufficientScope('The access token was not issued for openid').withHeader(
-        'www-authenticate',
-        'Bearer error="insufficient_scope", scope="openid"',
+      throw new InsufficientScope('The access token was not issued for openid').withChallenge(
+        'Bearer',
+        { error: 'insufficient_scope', scope: 'openid' },
       );
     }
     const client = await this.clients.find(claims.client_id);

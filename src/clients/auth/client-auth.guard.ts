@@ -81,7 +81,7 @@ export class ClientAuthGuard implements CanActivate {
     } catch (e) {
       const answer = this.explained(e);
       if (triedBasic && answer instanceof InvalidClient)
-        answer.withHeader('www-authenticate', 'Basic realm="openid-provider"');
+        answer.withChallenge('Basic', { realm: 'openid-provider' });
       throw answer;
     }
   }

@@ -10,7 +10,7 @@ import {
 } from 'jose';
 import { ShortLivedStore } from '../../cache/short-lived-store.js';
 import { CLOCK, systemClock, type Clock } from '../../common/clock.js';
-import { InvalidClient, OAuthError } from '../../common/errors/oauth-error.js';
+import { InvalidClient, TooManyRequests } from '../../common/errors/oauth-error.js';
 import { endpointUrl } from '../../common/urls.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -46,14 +46,13 @@ export class ClientAuthRefused extends InvalidClient {
 }
 
 /** Too many failed client authentications for the client or the address: 429 with Retry-After. */
-export class ClientAuthLimited extends OAuthError {
+export class ClientAuthLimited extends TooManyRequests {
   constructor(
     retryAfterS: number,
     readonly reason: string,
     readonly clientId: string | undefined,
   ) {
-    super('invalid_client', 'Too many failed client authentications; try again later', 429);
-    this.withHeader('retry-after', String(retryAfterS));
+    super('Too many failed client authentications; try again later', retryAfterS, 'invalid_client');
   }
 }
 

@@ -1,3 +1,5 @@
+import { challenge, type ChallengeParams, type ChallengeScheme } from './challenge.js';
+
 /**
  * The OAuth error family. Each class carries its RFC error code and HTTP status; filters
  * shape the response for the surface (JSON, redirect, HTML). Only these errors reach a client
@@ -21,6 +23,11 @@ export class OAuthError extends Error {
     return this;
   }
 
+  /** The `WWW-Authenticate` challenge of a 401 or 403 (RFC 9110 §11.6.1, RFC 6750 §3). */
+  withChallenge(scheme: ChallengeScheme, params?: ChallengeParams): this {
+    return this.withHeader('www-authenticate', challenge(scheme, params));
+  }
+
   toJSON(): { error: string; error_description?: string } {
     return this.description === undefined
       ? { error: this.error }
@@ -38,7 +45,16 @@ function code(error: string, status: number) {
 }
 
 // RFC 6749 §4.1.2.1, §5.2
-export class InvalidRequest extends code('invalid_request', 400) {}
+/**
+ * RFC 6749 has one code for a refused request; a refusal that HTTP names more precisely (405,
+ * 409, 413, 415, 429) keeps its own status under that code.
+ */
+export class InvalidRequest extends OAuthError {
+  static readonly code = 'invalid_request';
+  constructor(description?: string, status = 400) {
+    super('invalid_request', description, status);
+  }
+}
 export class InvalidClient extends code('invalid_client', 401) {}
 export class InvalidGrant extends code('invalid_grant', 400) {}
 export class UnauthorizedClient extends code('unauthorized_client', 400) {}
@@ -73,6 +89,33 @@ export class InvalidDpopProof extends code('invalid_dpop_proof', 400) {}
 export class UseDpopNonce extends code('use_dpop_nonce', 400) {}
 // Not an RFC code, but the JSON surface needs one for unknown routes.
 export class NotFound extends code('not_found', 404) {}
+
+/** RFC 9110 §15.5.6: the method is not served; `Allow` lists those that are. */
+export class MethodNotAllowed extends InvalidRequest {
+  constructor(description: string, allow: string) {
+    super(description, 405);
+    this.withHeader('allow', allow);
+  }
+}
+
+/** RFC 9110 §15.5.10: the request conflicts with the resource's state. */
+export class Conflict extends InvalidRequest {
+  constructor(description: string) {
+    super(description, 409);
+  }
+}
+
+/**
+ * RFC 6585 §4: rate limited, with `Retry-After` in seconds (RFC 9110 §10.2.3). The code is
+ * `invalid_request` unless the limit is on something with a code of its own (`invalid_client`
+ * for client authentication).
+ */
+export class TooManyRequests extends OAuthError {
+  constructor(description: string, retryAfterSeconds: number, error = 'invalid_request') {
+    super(error, description, 429);
+    this.withHeader('retry-after', String(retryAfterSeconds));
+  }
+}
 
 /**
  * An error to be delivered to the client's redirect URI (RFC 6749 §4.1.2.1). Only thrown once

@@ -1,5 +1,5 @@
 import { HttpException, type Logger } from '@nestjs/common';
-import { NotFound, OAuthError, ServerError } from './oauth-error.js';
+import { InvalidRequest, NotFound, OAuthError, ServerError } from './oauth-error.js';
 
 /** Messages for the framework's own 4xx errors; the parser's text is never echoed. */
 const FRAMEWORK_ERRORS: Record<string, string> = {
@@ -34,7 +34,7 @@ export function toOAuthError(exception: unknown, logger: Logger): OAuthError {
         typeof response === 'object' && response !== null && 'message' in response
           ? ([] as unknown[]).concat(response.message).join('; ')
           : exception.message;
-      return new OAuthError('invalid_request', message, status);
+      return new InvalidRequest(message, status);
     }
   }
   const e = exception as { statusCode?: unknown; code?: unknown } | null;
@@ -43,16 +43,12 @@ export function toOAuthError(exception: unknown, logger: Logger): OAuthError {
     const description =
       FRAMEWORK_ERRORS[code] ?? (e.statusCode === 400 ? 'Malformed request' : 'Request rejected');
     if (e.statusCode === 404) return new NotFound('The requested resource does not exist');
-    return new OAuthError('invalid_request', description, e.statusCode);
+    return new InvalidRequest(description, e.statusCode);
   }
   // Postgres refuses text it cannot store (a NUL byte, say): the request's fault, whichever
   // input carried it.
   if (e && typeof e.code === 'string' && UNSTORABLE_INPUT.has(e.code)) {
-    return new OAuthError(
-      'invalid_request',
-      'The request contains a value that cannot be stored',
-      400,
-    );
+    return new InvalidRequest('The request contains a value that cannot be stored');
   }
   logger.error(loggable(exception));
   return new ServerError('An unexpected error occurred');
