@@ -24,6 +24,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { InvalidRequest } from '../common/errors/oauth-error.js';
+import { presentedAccessToken } from '../token/presented-access-token.js';
 import { ApiInvalidMetadataResponse, ApiInvalidTokenResponse } from './registration.openapi.js';
 import {
   REGISTRATION_PATH,
@@ -39,12 +40,16 @@ const EXAMPLE = {
   scope: 'openid profile email',
 };
 
-/** The bearer token of an `Authorization: Bearer` header, or undefined. */
+/**
+ * The token of the Authorization header, or undefined without one: whether one is needed is
+ * the service's to say (open registration needs none).
+ */
 function bearer(authorization: string | undefined): string | undefined {
-  if (authorization === undefined) return undefined;
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
-  if (!match) throw new InvalidRequest('The Authorization header must be "Bearer <token>"');
-  return match[1];
+  const presented = presentedAccessToken({ authorization });
+  if (presented.kind === 'absent') return undefined;
+  if (presented.kind === 'malformed')
+    throw new InvalidRequest('The Authorization header must be "Bearer <token>"');
+  return presented.token;
 }
 
 function requireJson(contentType: string | undefined): void {

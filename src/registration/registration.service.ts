@@ -6,16 +6,12 @@ import type { Client } from '../clients/client.entity.js';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { addressKey } from '../common/client-address.js';
-import {
-  InvalidClientMetadata,
-  InvalidToken,
-  OAuthError,
-  TooManyRequests,
-} from '../common/errors/oauth-error.js';
+import { InvalidClientMetadata, TooManyRequests } from '../common/errors/oauth-error.js';
 import { fetchJson, FetchJsonError } from '../common/fetch-json.js';
 import { endpointUrl } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { accessTokenInvalid, accessTokenRequired } from '../token/presented-access-token.js';
 
 export const REGISTRATION_PATH = '/register';
 
@@ -71,10 +67,10 @@ export class RegistrationService {
     address: string | undefined,
   ): Promise<ClientInformation> {
     if (this.config.registration.mode === 'initial_access_token') {
-      if (bearer === undefined) throw bearerChallenge();
+      if (bearer === undefined) throw accessTokenRequired('A bearer token is required');
       const presented = digest(bearer);
       if (!this.initialTokens.some((t) => timingSafeEqual(t, presented))) {
-        throw invalidToken('The initial access token is not valid');
+        throw accessTokenInvalid('The initial access token is not valid');
       }
     }
     // Counted once the metadata is well formed (a developer fixing a request is not locked
@@ -137,7 +133,7 @@ export class RegistrationService {
     }
     const metadata = await this.validate(body, client.metadata);
     const updated = await this.clients.update(clientId, metadata);
-    if (!updated) throw invalidToken('The registration access token is not valid');
+    if (!updated) throw accessTokenInvalid('The registration access token is not valid');
     this.logger.log(`Updated registered client ${clientId}`);
     return this.information(updated.client, bearer!, updated.secret);
   }
@@ -154,14 +150,14 @@ export class RegistrationService {
    * unknown client included, is the same 401 (RFC 7592 §2.1), so ids cannot be probed.
    */
   private async authorise(clientId: string, bearer: string | undefined): Promise<Client> {
-    if (bearer === undefined) throw bearerChallenge();
+    if (bearer === undefined) throw accessTokenRequired('A bearer token is required');
     const client = await this.clients.find(clientId);
     const expected = client?.registrationTokenDigest
       ? Buffer.from(client.registrationTokenDigest, 'hex')
       : undefined;
     const presented = digest(bearer);
     if (!client || !expected || !timingSafeEqual(expected, presented)) {
-      throw invalidToken('The registration access token is not valid for this client');
+      throw accessTokenInvalid('The registration access token is not valid for this client');
     }
     return client;
   }
@@ -224,13 +220,4 @@ export class RegistrationService {
       ),
     };
   }
-}
-
-function bearerChallenge(): OAuthError {
-  // RFC 6750 §3.1: no credentials, no error code.
-  return new InvalidToken('A bearer token is required').withChallenge('Bearer');
-}
-
-function invalidToken(description: string): OAuthError {
-  return new InvalidToken(description).withChallenge('Bearer', { error: 'invalid_token' });
 }

@@ -11,21 +11,20 @@ import {
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { InsufficientScope, InvalidToken } from '../common/errors/oauth-error.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
+import {
+  accessTokenInvalid,
+  accessTokenLacksScope,
+  accessTokenRequired,
+  presentedAccessToken,
+} from './presented-access-token.js';
 
 const REQUIRED_SCOPE = 'bearer:required-scope';
 const REQUIRED_AUDIENCE = 'bearer:required-audience';
 const CLAIMS = Symbol('bearer claims');
-
-/** RFC 6750 §2.1: the token of an `Authorization: Bearer` header (b64token syntax). */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization ?? '');
-  return match?.[1];
-}
 
 /**
  * Accepts a request carrying one of our access tokens (signature, issuer, expiry and the
@@ -51,39 +50,28 @@ export class BearerScopeGuard implements CanActivate {
     const req = context
       .switchToHttp()
       .getRequest<FastifyRequest & { [CLAIMS]?: AccessTokenClaims }>();
-    const header = req.headers.authorization;
-    if (header === undefined) {
-      throw new InvalidToken('A bearer access token is required').withChallenge('Bearer');
-    }
-    const token = bearerToken(header);
-    const claims = token === undefined ? undefined : await this.tokens.inspect(token);
+    const presented = presentedAccessToken({ authorization: req.headers.authorization });
+    if (presented.kind === 'absent') throw accessTokenRequired('A bearer access token is required');
+    const claims =
+      presented.kind === 'token' ? await this.tokens.inspect(presented.token) : undefined;
     // The token speaks for its client only while the client exists: a deleted client's
     // tokens stop here, as at /introspect.
     const client = claims && (await this.clients.find(claims.client_id));
     if (!claims || !client) {
-      throw new InvalidToken('The access token is invalid, expired or revoked').withChallenge(
-        'Bearer',
-        { error: 'invalid_token' },
-      );
+      throw accessTokenInvalid('The access token is invalid, expired or revoked');
     }
     // The scope must be in the token and still be the client's: taking it from the client
     // takes it from the tokens already issued.
     const held = (claims.scope ?? '').split(' ').includes(scope);
     if (!held || !client.metadata.scope.split(' ').includes(scope)) {
-      throw new InsufficientScope(`The access token lacks the ${scope} scope`).withChallenge(
-        'Bearer',
-        { error: 'insufficient_scope', scope },
-      );
+      throw accessTokenLacksScope(scope, `The access token lacks the ${scope} scope`);
     }
     const audience = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_AUDIENCE, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (audience !== undefined && !this.meantFor(claims, this.config.issuer + audience)) {
-      throw new InvalidToken(`The access token is not meant for ${audience}`).withChallenge(
-        'Bearer',
-        { error: 'invalid_token' },
-      );
+      throw accessTokenInvalid(`The access token is not meant for ${audience}`);
     }
     req[CLAIMS] = claims;
     return true;

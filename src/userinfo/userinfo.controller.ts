@@ -12,8 +12,12 @@ import {
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
 import type { FastifyReply } from 'fastify';
-import { InvalidRequest, InvalidToken } from '../common/errors/oauth-error.js';
-import { bearerToken } from '../token/bearer-auth.js';
+import {
+  accessTokenInvalid,
+  accessTokenRequired,
+  presentedAccessToken,
+  type AccessTokenCarriers,
+} from '../token/presented-access-token.js';
 import { UserinfoService } from './userinfo.service.js';
 
 export const USERINFO_PATH = '/userinfo';
@@ -38,7 +42,7 @@ export class UserinfoController {
     @Headers('origin') origin: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.respond(tokenFrom(authorization, undefined), origin, reply);
+    return this.respond(accessToken({ authorization }), origin, reply);
   }
 
   @Post(USERINFO_PATH)
@@ -56,17 +60,7 @@ export class UserinfoController {
     @Body() body: unknown,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    let inBody: unknown;
-    if (body !== undefined && body !== null && typeof body === 'object') {
-      inBody = (body as Record<string, unknown>).access_token;
-      // §2.2: only from a form body.
-      if (
-        inBody !== undefined &&
-        !contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')
-      )
-        throw new InvalidRequest('access_token may be sent only in a form body');
-    }
-    return this.respond(tokenFrom(authorization, inBody), origin, reply);
+    return this.respond(accessToken({ authorization, form: { body, contentType } }), origin, reply);
   }
 
   /** CORS preflight: whether the page may read the answer is decided per client afterwards. */
@@ -97,24 +91,11 @@ export class UserinfoController {
   }
 }
 
-/** Exactly one way of presenting the token (RFC 6750 §2). */
-function tokenFrom(authorization: string | undefined, inBody: unknown): string {
-  if (authorization !== undefined && inBody !== undefined)
-    throw new InvalidRequest('Send the access token one way only');
-  if (inBody !== undefined) {
-    if (typeof inBody !== 'string' || inBody.length === 0 || inBody.length > MAX_TOKEN)
-      throw invalid();
-    return inBody;
-  }
-  if (authorization === undefined) {
-    throw new InvalidToken('A bearer access token is required').withChallenge('Bearer');
-  }
-  const token = bearerToken(authorization);
-  if (token === undefined || token.length > MAX_TOKEN) throw invalid();
-  return token;
+/** The token presented, the one way the request may present it (RFC 6750 §2). */
+function accessToken(carriers: AccessTokenCarriers): string {
+  const presented = presentedAccessToken(carriers);
+  if (presented.kind === 'absent') throw accessTokenRequired('A bearer access token is required');
+  if (presented.kind === 'malformed' || presented.token.length > MAX_TOKEN)
+    throw accessTokenInvalid('The access token is malformed');
+  return presented.token;
 }
-
-const invalid = () =>
-  new InvalidToken('The access token is malformed').withChallenge('Bearer', {
-    error: 'invalid_token',
-  });

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service.js';
 import type { Client } from '../clients/client.entity.js';
-import { InsufficientScope, InvalidToken } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SigningService } from '../keys/signing.service.js';
 import { AccessTokens } from '../token/access-tokens.js';
+import { accessTokenInvalid, accessTokenLacksScope } from '../token/presented-access-token.js';
 import { claimsForScopes, selectClaims, userClaims } from '../users/user-claims.js';
 import { UsersService } from '../users/users.service.js';
 
@@ -14,10 +14,6 @@ export interface UserinfoAnswer {
   /** JSON claims, or a signed JWT when the client registered `userinfo_signed_response_alg`. */
   body: Record<string, unknown> | string;
 }
-
-/** RFC 6750 §3.1: the challenge that goes with an invalid token. */
-export const invalidToken = (description: string) =>
-  new InvalidToken(description).withChallenge('Bearer', { error: 'invalid_token' });
 
 /** OpenID Connect Core §5.3: the claims about the user an access token may read. */
 @Injectable()
@@ -32,19 +28,16 @@ export class UserinfoService {
 
   async answer(token: string): Promise<UserinfoAnswer> {
     const inspected = await this.accessTokens.inspectWithEndUser(token);
-    if (!inspected) throw invalidToken('The access token is invalid, expired or revoked');
+    if (!inspected) throw accessTokenInvalid('The access token is invalid, expired or revoked');
     const { claims, endUser } = inspected;
     const scope = (claims.scope ?? '').split(' ');
     if (!scope.includes('openid')) {
-      throw new InsufficientScope('The access token was not issued for openid').withChallenge(
-        'Bearer',
-        { error: 'insufficient_scope', scope: 'openid' },
-      );
+      throw accessTokenLacksScope('openid', 'The access token was not issued for openid');
     }
     const client = await this.clients.find(claims.client_id);
-    if (!client || !endUser) throw invalidToken('The access token is not about a user');
+    if (!client || !endUser) throw accessTokenInvalid('The access token is not about a user');
     const user = await this.users.findById(endUser.userId);
-    if (!user || user.disabled) throw invalidToken('The user is no longer active');
+    if (!user || user.disabled) throw accessTokenInvalid('The user is no longer active');
 
     const names = claimsForScopes(scope);
     for (const name of endUser.userinfoClaims) names.add(name);
