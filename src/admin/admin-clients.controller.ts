@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  Header,
   HttpCode,
   Inject,
   Logger,
@@ -12,6 +11,7 @@ import {
   Put,
   Query,
 } from '@nestjs/common';
+import { NoStore } from '../common/no-store.js';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import type { Client } from '../clients/client.entity.js';
@@ -50,7 +50,7 @@ export class AdminClientsController {
 
   @Post()
   @HttpCode(201)
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiOperation({
     summary: 'Create a client',
     description:
@@ -107,7 +107,7 @@ export class AdminClientsController {
   }
 
   @Put(':clientId')
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiOperation({
     summary: 'Replace a client’s metadata',
     description:
@@ -151,7 +151,7 @@ export class AdminClientsController {
 
   @Post(':clientId/secret')
   @HttpCode(200)
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiOperation({
     summary: 'Rotate a client’s secret',
     description:

@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  Header,
   HttpCode,
   Inject,
   Logger,
@@ -12,6 +11,7 @@ import {
   Put,
   Query,
 } from '@nestjs/common';
+import { NoStore } from '../common/no-store.js';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Conflict, InvalidRequest, NotFound } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -84,7 +84,7 @@ export class AdminUsersController {
 
   @Post()
   @HttpCode(201)
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiOperation({
     summary: 'Create a user',
     description:
@@ -213,7 +213,7 @@ export class AdminUsersController {
 
   @Post(':id/password')
   @HttpCode(200)
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiOperation({
     summary: 'Set a user’s password',
     description:
@@ -242,7 +242,7 @@ export class AdminUsersController {
 
   @Put(':id/totp')
   @HttpCode(200)
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiOperation({
     summary: 'Set a user’s TOTP secret (RFC 6238)',
     description:

@@ -8,6 +8,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { NoStore } from '../common/no-store.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -30,13 +31,15 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @NoStore()
   @ApiOperation({ summary: 'Liveness: the process is serving requests' })
   @ApiOkResponse({ description: 'Alive' })
   live(@Res() reply: FastifyReply): void {
-    void reply.header('cache-control', 'no-store').send({ status: 'ok' });
+    void reply.send({ status: 'ok' });
   }
 
   @Get('ready')
+  @NoStore()
   @ApiOperation({ summary: 'Readiness: Postgres and the short-lived store both answer' })
   @ApiOkResponse({ description: 'Ready' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
@@ -54,7 +57,6 @@ export class HealthController {
     const ok = database === 'up' && cache === 'up';
     void reply
       .status(ok ? 200 : 503)
-      .header('cache-control', 'no-store')
       .send({ status: ok ? 'ok' : 'unavailable', checks: { database, cache } });
   }
 }

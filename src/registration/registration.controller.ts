@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  Header,
   Headers,
   HttpCode,
   Inject,
@@ -12,6 +11,7 @@ import {
   Post,
   Put,
 } from '@nestjs/common';
+import { NoStore } from '../common/no-store.js';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -65,8 +65,7 @@ export class RegistrationController {
   constructor(@Inject(RegistrationService) private readonly registration: RegistrationService) {}
 
   @Post()
-  @Header('cache-control', 'no-store')
-  @Header('pragma', 'no-cache')
+  @NoStore({ pragma: true })
   @HttpCode(201)
   @ApiOperation({
     summary: 'Dynamic client registration (OpenID Connect DCR 1.0 §3, RFC 7591 §3)',
@@ -92,8 +91,7 @@ export class RegistrationController {
   }
 
   @Get(':clientId')
-  @Header('cache-control', 'no-store')
-  @Header('pragma', 'no-cache')
+  @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7592 §2.1: read a registered client' })
   @ApiOkResponse({ description: 'The client information response' })
   @ApiInvalidTokenResponse()
@@ -105,8 +103,7 @@ export class RegistrationController {
   }
 
   @Put(':clientId')
-  @Header('cache-control', 'no-store')
-  @Header('pragma', 'no-cache')
+  @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7592 §2.2: replace a registered client’s metadata' })
   @ApiBody({ schema: { type: 'object', example: { client_id: 'xyz', ...EXAMPLE } } })
   @ApiOkResponse({ description: 'The client information response' })

@@ -2,7 +2,6 @@ import {
   Body,
   Controller,
   Get,
-  Header,
   Headers,
   HttpCode,
   Inject,
@@ -11,6 +10,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { NoStore } from '../common/no-store.js';
 import { answerPreflight, CorsEndpoint } from '../common/cors.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -55,8 +55,7 @@ export class TokenController {
   @HttpCode(200)
   @ClientAuthenticated()
   @MultiValued(multiValuedGrantParameters)
-  @Header('cache-control', 'no-store')
-  @Header('pragma', 'no-cache')
+  @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 6749 §3.2 token endpoint: one handler per grant_type' })
   @TokenEndpointDocs()
   token(
@@ -70,8 +69,7 @@ export class TokenController {
   @Post(INTROSPECTION_PATH)
   @HttpCode(200)
   @ClientAuthenticated()
-  @Header('cache-control', 'no-store')
-  @Header('pragma', 'no-cache')
+  @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7662 token introspection' })
   @IntrospectionEndpointDocs()
   async introspect(
@@ -86,7 +84,7 @@ export class TokenController {
   @Post(REVOCATION_PATH)
   @HttpCode(200)
   @ClientAuthenticated()
-  @Header('cache-control', 'no-store')
+  @NoStore()
   @ApiOperation({ summary: 'RFC 7009 token revocation' })
   @RevocationEndpointDocs()
   async revoke(

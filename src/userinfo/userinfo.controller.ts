@@ -9,6 +9,7 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
+import { NoStore } from '../common/no-store.js';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
 import type { FastifyReply } from 'fastify';
@@ -31,6 +32,7 @@ export class UserinfoController {
   constructor(@Inject(UserinfoService) private readonly userinfo: UserinfoService) {}
 
   @Get(USERINFO_PATH)
+  @NoStore({ pragma: true })
   @CorsEndpoint('client')
   @ApiOperation({
     summary: 'OpenID Connect Core §5.3 UserInfo (token in the Authorization header)',
@@ -46,6 +48,7 @@ export class UserinfoController {
   }
 
   @Post(USERINFO_PATH)
+  @NoStore({ pragma: true })
   @HttpCode(200)
   @CorsEndpoint('client')
   @ApiOperation({
@@ -79,7 +82,6 @@ export class UserinfoController {
 
   private async respond(token: string, origin: string | undefined, reply: FastifyReply) {
     const { client, body } = await this.userinfo.answer(token);
-    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     // A browser page may read the claims only from one of the client's allowed origins.
     if (origin !== undefined && client.metadata.cors_allowed_origins.includes(origin))
       allowOrigin(reply, origin);

@@ -2,6 +2,7 @@ import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { allowErrorReading } from '../cors.js';
 import { toOAuthError } from '../errors/to-oauth-error.js';
+import { NO_STORE_NO_CACHE } from '../no-store.js';
 
 /**
  * The default surface: RFC 6749 §5.2 JSON bodies with the error's status and headers, and the
@@ -19,7 +20,7 @@ export class JsonErrorFilter implements ExceptionFilter {
     allowErrorReading(http.getRequest<FastifyRequest>(), reply, exception);
     void reply
       .status(error.status)
-      .headers({ ...error.headers, 'cache-control': 'no-store', pragma: 'no-cache' })
+      .headers({ ...error.headers, ...NO_STORE_NO_CACHE })
       .type('application/json; charset=utf-8')
       .send(JSON.stringify(error.toJSON()));
   }
