@@ -17,13 +17,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import { MultiValued } from '../common/form-body.guard.js';
-import {
-  InvalidClient,
-  InvalidRequest,
-  MethodNotAllowed,
-  UnauthorizedClient,
-} from '../common/errors/oauth-error.js';
-import { AccessTokens } from './access-tokens.js';
+import { InvalidRequest, MethodNotAllowed } from '../common/errors/oauth-error.js';
 import { multiValuedGrantParameters, type TokenResponse } from './grants/grant.js';
 import {
   IntrospectionEndpointDocs,
@@ -31,8 +25,8 @@ import {
   TokenEndpointDocs,
 } from './token.openapi.js';
 import { TokenService } from './token.service.js';
-import { RefreshTokens } from './refresh-tokens.js';
-import { Introspection, type IntrospectionAnswer } from './introspection.js';
+import { IntrospectionService, type IntrospectionAnswer } from './introspection.service.js';
+import { RevocationService } from './revocation.service.js';
 
 export const TOKEN_PATH = '/token';
 export const INTROSPECTION_PATH = '/introspect';
@@ -46,9 +40,8 @@ const methodNotAllowed = () =>
 export class TokenController {
   constructor(
     @Inject(TokenService) private readonly tokens: TokenService,
-    @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
-    @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
-    @Inject(Introspection) private readonly introspection: Introspection,
+    @Inject(IntrospectionService) private readonly introspection: IntrospectionService,
+    @Inject(RevocationService) private readonly revocation: RevocationService,
   ) {}
 
   @Post(TOKEN_PATH)
@@ -72,13 +65,11 @@ export class TokenController {
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7662 token introspection' })
   @IntrospectionEndpointDocs()
-  async introspect(
-    @CurrentClient() { client, method }: AuthenticatedClient,
+  introspect(
+    @CurrentClient() caller: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
   ): Promise<IntrospectionAnswer> {
-    // RFC 7662 §2.1: the caller must be authorised; a public client cannot be.
-    if (method === 'none') throw new InvalidClient('Public clients may not introspect tokens');
-    return this.introspection.introspect(client, requireToken(body));
+    return this.introspection.introspect(caller, requireToken(body));
   }
 
   @Post(REVOCATION_PATH)
@@ -87,25 +78,11 @@ export class TokenController {
   @NoStore()
   @ApiOperation({ summary: 'RFC 7009 token revocation' })
   @RevocationEndpointDocs()
-  async revoke(
+  revoke(
     @CurrentClient() { client }: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
   ): Promise<void> {
-    const token = requireToken(body);
-    const claims = await this.accessTokens.inspect(token);
-    if (!claims) {
-      // A refresh token revokes its whole family (RFC 7009 §2.1, RFC 9700 §4.14).
-      const family = await this.refreshTokens.familyOf(token, client.clientId);
-      if (family && 'otherClient' in family)
-        throw new UnauthorizedClient('The token was not issued to this client');
-      if (family) await this.refreshTokens.revokeFamily(family.familyId);
-      return; // unknown, expired or already revoked: nothing to do (§2.2)
-    }
-    if (claims.client_id !== client.clientId) {
-      // §2.1: only the client the token was issued to may revoke it.
-      throw new UnauthorizedClient('The token was not issued to this client');
-    }
-    await this.accessTokens.revoke(claims);
+    return this.revocation.revoke(client, requireToken(body));
   }
 
   /**

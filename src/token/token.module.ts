@@ -8,8 +8,9 @@ import { AccessTokens } from './access-tokens.js';
 import { BearerScopeGuard } from './bearer-auth.js';
 import { GrantRegistry } from './grants/grant-registry.js';
 import { SERVED_GRANTS } from './grants/served-grants.js';
-import { Introspection } from './introspection.js';
+import { IntrospectionService } from './introspection.service.js';
 import { RefreshTokens } from './refresh-tokens.js';
+import { RevocationService } from './revocation.service.js';
 import { SessionEndRevocation } from './session-end-revocation.js';
 import { UserTokens } from './user-tokens.js';
 import { IdTokens } from './id-tokens.js';
@@ -28,7 +29,8 @@ import { TokenService } from './token.service.js';
     IdTokens,
     TokenMetadata,
     RefreshTokens,
-    Introspection,
+    IntrospectionService,
+    RevocationService,
     SessionEndRevocation,
     UserTokens,
     BearerScopeGuard,

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { InvalidClient } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Subjects } from '../users/subjects.js';
@@ -17,7 +19,7 @@ const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false });
  * other token is reported inactive, so a stranger learns nothing (not even that it exists).
  */
 @Injectable()
-export class Introspection {
+export class IntrospectionService {
   constructor(
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
@@ -26,7 +28,12 @@ export class Introspection {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async introspect(caller: Client, token: string): Promise<IntrospectionAnswer> {
+  async introspect(
+    { client: caller, method }: AuthenticatedClient,
+    token: string,
+  ): Promise<IntrospectionAnswer> {
+    // §2.1: the caller must be authorised; a public client cannot be.
+    if (method === 'none') throw new InvalidClient('Public clients may not introspect tokens');
     // token_type_hint is only a hint (§2.1): every kind we issue is tried.
     const claims = await this.accessTokens.inspect(token);
     if (claims) {
