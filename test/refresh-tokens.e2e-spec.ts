@@ -10,7 +10,6 @@ import { CODE_REDIRECT_URI, codeGrant, mintCode, redeemCode } from './support/co
 import { MovableClock } from './support/clock.js';
 import {
   createStorage,
-  sleep,
   startProvider,
   target,
   type RunningProvider,
@@ -127,7 +126,7 @@ suite('no grace window', {}, (ctx) => {
     const first = await initial(ctx);
     assert.match(first.refresh_token ?? '', /^[A-Za-z0-9_-]{43}$/, '256 bits, opaque');
     const config = await relyingParty(ctx);
-    await sleep(1_100);
+    ctx.clock.advance(1_100);
     const refreshed = await oidc.refreshTokenGrant(config, first.refresh_token!);
     assert.ok(
       refreshed.refresh_token && refreshed.refresh_token !== first.refresh_token,

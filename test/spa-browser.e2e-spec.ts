@@ -10,10 +10,10 @@ import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
 import { launchChromium, requireChromium, screenshot } from './support/chromium.js';
 import { registerClient } from './support/clients.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
   freePort,
-  sleep,
   startProvider,
   target,
   type RunningProvider,
@@ -129,11 +129,13 @@ describe(
     let spaUrl: string;
     let browser: Browser;
     let user: User;
+    /** The provider's: a test moves it to a later second instead of sleeping. */
+    const clock = new MovableClock();
 
     before(async () => {
       requireChromium();
       storage = await createStorage();
-      provider = await startProvider(storage.env);
+      provider = await startProvider(storage.env, { clock });
       user = await provider.app.get(UsersService).create({
         username: `sam-${randomBytes(3).toString('hex')}`,
         password: PASSWORD,
@@ -232,7 +234,7 @@ describe(
         assert.equal(profile.email, 'sam@example.com', 'from UserInfo, read by the page');
 
         // A later iat shows the ID token is a new one.
-        await sleep(1_100);
+        clock.advance(1_100);
         await page.locator('#refresh').click();
         await step(page, 'Refreshed', said);
         const refreshed = (await json(page, 'refreshed')) as {

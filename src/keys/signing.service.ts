@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   errors,
   jwtVerify,
@@ -7,13 +7,17 @@ import {
   type JWTVerifyOptions,
   type JWTVerifyResult,
 } from 'jose';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import type { SigningAlg } from '../config/environment.js';
 import { KeysService } from './keys.service.js';
 
 /** Signs with the active key of an algorithm and verifies with any published key. */
 @Injectable()
 export class SigningService {
-  constructor(@Inject(KeysService) private readonly keys: KeysService) {}
+  constructor(
+    @Inject(KeysService) private readonly keys: KeysService,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Signs the claims as given; callers set `iss`, `iat`, `exp` and the rest. */
   async sign(
@@ -28,7 +32,10 @@ export class SigningService {
       .sign(key.privateKey);
   }
 
-  /** Verifies a JWT signed by one of our published keys (never `none`, never a foreign key). */
+  /**
+   * Verifies a JWT signed by one of our published keys (never `none`, never a foreign key),
+   * with `exp` and `nbf` checked against the provider's clock unless `currentDate` says otherwise.
+   */
   async verify(jwt: string, options: JWTVerifyOptions = {}): Promise<JWTVerifyResult> {
     const ring = this.keys.ring;
     return jwtVerify(
@@ -40,7 +47,7 @@ export class SigningService {
       },
       // The algorithms of the published keys: a retired key of an algorithm since removed from
       // SIGNING_ALGS still verifies what it signed until its retention ends.
-      { algorithms: ring.algorithms, ...options },
+      { algorithms: ring.algorithms, currentDate: new Date(this.clock.now()), ...options },
     );
   }
 

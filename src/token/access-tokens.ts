@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { JWTPayload } from 'jose';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { randomId } from '../common/random-id.js';
 import type { Client } from '../clients/client.entity.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -42,6 +43,7 @@ export class AccessTokens {
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -64,7 +66,7 @@ export class AccessTokens {
   }): Promise<{ token: string; claims: AccessTokenClaims; expiresIn: number }> {
     const lifetimeMs =
       input.client.metadata.lifespans.access_token ?? this.config.lifespans.accessToken;
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(this.clock.now() / 1000);
     const expiresIn = Math.floor(lifetimeMs / 1000);
     const audience =
       input.audience.length > 0
@@ -141,12 +143,13 @@ export class AccessTokens {
     }
     const known = this.verified.get(token);
     if (known) {
-      if (known.exp > Date.now() / 1000) return known;
+      if (known.exp > this.clock.now() / 1000) return known;
       this.verified.delete(token);
       return undefined;
     }
     let claims: AccessTokenClaims;
     try {
+      // exp is checked against the provider's clock: SigningService passes it as currentDate.
       const { payload } = await this.signing.verify(token, {
         typ: ACCESS_TOKEN_TYPE,
         issuer: this.config.issuer,
@@ -159,7 +162,7 @@ export class AccessTokens {
     // The ring may have changed while the signature was checked: keep nothing then.
     if (this.signing.keyRing === ring) {
       // Kept no longer than the token lives (the check above also looks at exp).
-      const ttl = Math.max(1, claims.exp * 1000 - Date.now());
+      const ttl = Math.max(1, claims.exp * 1000 - this.clock.now());
       this.verified.set(token, Object.freeze(claims), { ttl });
     }
     return claims;
@@ -183,7 +186,7 @@ export class AccessTokens {
 
   /** Denies the token everywhere until it expires by itself. */
   async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
-    const ttlMs = claims.exp * 1000 - Date.now();
+    const ttlMs = claims.exp * 1000 - this.clock.now();
     if (ttlMs > 0) await this.store.put(deniedKey(claims.jti), '1', ttlMs + 1000);
   }
 }

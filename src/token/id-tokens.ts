@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { randomId } from '../common/random-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -53,13 +54,14 @@ export class IdTokens {
   constructor(
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
 
   async issue(input: IdTokenInput): Promise<string> {
     const { client, authentication } = input;
     const alg = client.metadata.id_token_signed_response_alg;
     const lifetimeMs = client.metadata.lifespans.id_token ?? this.config.lifespans.idToken;
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(this.clock.now() / 1000);
     const payload: Record<string, unknown> = {
       // Requested claims first: the protocol claims below always win over them.
       ...input.claims,

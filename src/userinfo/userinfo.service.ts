@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service.js';
 import type { Client } from '../clients/client.entity.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SigningService } from '../keys/signing.service.js';
@@ -24,6 +25,7 @@ export class UserinfoService {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
 
   async answer(token: string): Promise<UserinfoAnswer> {
@@ -45,7 +47,7 @@ export class UserinfoService {
     const released = { ...selectClaims(userClaims(user), names), sub: claims.sub };
     const alg = client.metadata.userinfo_signed_response_alg;
     if (!alg) return { client, body: released };
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(this.clock.now() / 1000);
     return {
       client,
       body: await this.signing.sign(

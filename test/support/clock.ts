@@ -14,4 +14,12 @@ export class MovableClock implements Clock {
   advance(ms: number): void {
     this.offset += ms;
   }
+
+  /**
+   * Moves the clock back: what the provider issues meanwhile is already old by the real time
+   * that a verifier outside it (a resource server, a relying party's library) reads.
+   */
+  rewind(ms: number): void {
+    this.offset -= ms;
+  }
 }
