@@ -7,10 +7,10 @@ import { DataSource } from 'typeorm';
 import { Client } from '../src/clients/client.entity.js';
 import { ADMIN_ENV, adminToken, api } from './support/admin.js';
 import { basicAuth, postForm } from './support/clients.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
   getJwks,
-  sleep,
   startProvider,
   target,
   type RunningProvider,
@@ -24,11 +24,13 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
   let provider: RunningProvider;
   let token: string;
   let base: string;
+  /** The provider's: tests move it past lifespans and overlaps instead of sleeping. */
+  const clock = new MovableClock();
   const count = () => provider.app.get(DataSource).getRepository(Client).count();
 
   before(async () => {
     storage = await createStorage();
-    provider = await startProvider({ ...storage.env, ...ADMIN_ENV });
+    provider = await startProvider({ ...storage.env, ...ADMIN_ENV }, { clock });
     base = `${provider.url}/admin`;
     token = await adminToken(provider);
   });
@@ -274,7 +276,7 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
     );
     const expiring = issued.body.access_token as string;
     assert.equal((await api(`${base}/keys`, expiring)).status, 200);
-    await sleep(2_100);
+    clock.advance(2_100);
     assert.equal((await api(`${base}/keys`, expiring)).status, 401, 'expired');
 
     const again = await postForm(
@@ -427,9 +429,11 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
       ).then((r) => r.status);
     assert.equal(await status(old), 200);
     assert.equal(await status(fresh), 200);
-    await sleep(2_300);
+    clock.advance(2_300);
     assert.equal(await status(old), 401);
     assert.equal(await status(fresh), 200);
+    const read = await api(`${base}/clients/${id}`, token);
+    assert.equal(read.body.previous_secret_expires_at, undefined, 'the overlap has ended');
 
     const noOverlap = await api(`${base}/clients/${id}/secret`, token, { method: 'POST' });
     assert.equal(noOverlap.status, 200);

@@ -83,7 +83,7 @@ export class AdminClientsController {
     });
     this.logger.log(`Client ${client.clientId} created by ${admin.client_id}`);
     return {
-      ...clientView(client),
+      ...clientView(client, this.clients),
       ...(secret !== undefined && !client_secret && { client_secret: secret }),
     };
   }
@@ -97,13 +97,16 @@ export class AdminClientsController {
     @Query() query: Record<string, unknown>,
   ): Promise<{ clients: unknown[]; next?: string }> {
     const page = await this.clients.list(paging(query));
-    return { clients: page.clients.map(clientView), ...(page.next && { next: page.next }) };
+    return {
+      clients: page.clients.map((client) => clientView(client, this.clients)),
+      ...(page.next && { next: page.next }),
+    };
   }
 
   @Get(':clientId')
   @ApiOperation({ summary: 'Read a client' })
   async read(@Param('clientId') clientId: string): Promise<Record<string, unknown>> {
-    return clientView(await this.existing(clientId));
+    return clientView(await this.existing(clientId), this.clients);
   }
 
   @Put(':clientId')
@@ -132,7 +135,7 @@ export class AdminClientsController {
     if (!updated) throw notFound(clientId);
     this.logger.log(`Client ${clientId} updated by ${admin.client_id}`);
     return {
-      ...clientView(updated.client),
+      ...clientView(updated.client, this.clients),
       ...(updated.secret !== undefined && { client_secret: updated.secret }),
     };
   }

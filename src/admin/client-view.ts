@@ -1,12 +1,17 @@
 import { formatDuration } from '../common/duration.js';
 import type { Client } from '../clients/client.entity.js';
+import type { ClientsService } from '../clients/clients.service.js';
 
 /**
  * What the admin API shows of a client: its metadata and bookkeeping, never a secret digest.
  * Durations are shown in seconds, the unit a number is read in, so a client read and sent
- * back unchanged stays unchanged.
+ * back unchanged stays unchanged. `clients` says, by the provider's clock, whether a secret
+ * rotation's overlap still runs.
  */
-export function clientView(client: Client): Record<string, unknown> {
+export function clientView(
+  client: Client,
+  clients: Pick<ClientsService, 'inOverlap'>,
+): Record<string, unknown> {
   const { lifespans, pre_configured_consent_duration, ...metadata } = client.metadata;
   return {
     client_id: client.clientId,
@@ -20,7 +25,7 @@ export function clientView(client: Client): Record<string, unknown> {
     origin: client.origin,
     has_secret: client.secretDigest !== null,
     ...(client.previousSecretExpiresAt &&
-      client.previousSecretExpiresAt.getTime() > Date.now() && {
+      clients.inOverlap(client) && {
         previous_secret_expires_at: client.previousSecretExpiresAt.toISOString(),
       }),
     created_at: client.createdAt.toISOString(),

@@ -7,9 +7,11 @@ import {
   Logger,
   type OnModuleDestroy,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { InvalidClientMetadata } from '../common/errors/oauth-error.js';
 import { SecretBox } from '../common/secret-box.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -62,6 +64,7 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
     this.secrets = new SecretBox(
       config.keys.encryptionSecret,
@@ -251,7 +254,7 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
       ...fields,
       previousSecretDigest: overlapMs > 0 ? client.secretDigest : null,
       previousSecretEncrypted: overlapMs > 0 ? client.secretEncrypted : null,
-      previousSecretExpiresAt: overlapMs > 0 ? new Date(Date.now() + overlapMs) : null,
+      previousSecretExpiresAt: overlapMs > 0 ? new Date(this.clock.now() + overlapMs) : null,
     });
     await repository.save(client);
     await this.changed(clientId);
@@ -274,8 +277,7 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
       return true;
     return Boolean(
       client.previousSecretDigest &&
-      client.previousSecretExpiresAt &&
-      client.previousSecretExpiresAt.getTime() > Date.now() &&
+      this.inOverlap(client) &&
       (await this.verifier.verify(presented, client.previousSecretDigest, options)),
     );
   }
@@ -285,14 +287,18 @@ export class ClientsService implements OnModuleInit, OnModuleDestroy {
     const keys: Buffer[] = [];
     if (client.secretEncrypted)
       keys.push(this.secrets.decrypt(client.secretEncrypted, client.clientId));
-    if (
-      client.previousSecretEncrypted &&
-      client.previousSecretExpiresAt &&
-      client.previousSecretExpiresAt.getTime() > Date.now()
-    ) {
+    if (client.previousSecretEncrypted && this.inOverlap(client)) {
       keys.push(this.secrets.decrypt(client.previousSecretEncrypted, client.clientId));
     }
     return keys;
+  }
+
+  /** Whether a rotation's overlap runs now: the previous secret still works until it ends. */
+  inOverlap(client: Client): boolean {
+    return (
+      client.previousSecretExpiresAt !== null &&
+      client.previousSecretExpiresAt.getTime() > this.clock.now()
+    );
   }
 
   private secretFields(
