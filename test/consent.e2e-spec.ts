@@ -7,9 +7,9 @@ import { ConsentService } from '../src/consent/consent.service.js';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
 import { registerClient } from './support/clients.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
-  sleep,
   startProvider,
   target,
   type RunningProvider,
@@ -21,10 +21,12 @@ describe(`consent on ${target}`, { timeout: 120_000 }, () => {
   let provider: RunningProvider;
   let consents: ConsentService;
   let user: User;
+  /** The provider's: a test moves it past a consent's duration instead of sleeping. */
+  const clock = new MovableClock();
 
   before(async () => {
     storage = await createStorage();
-    provider = await startProvider(storage.env);
+    provider = await startProvider(storage.env, { clock });
     consents = provider.app.get(ConsentService);
     user = await newUser();
   });
@@ -98,7 +100,7 @@ describe(`consent on ${target}`, { timeout: 120_000 }, () => {
     });
     await grant(c, ['openid']);
     assert.equal(await ask(c, ['openid']), false);
-    await sleep(1_200);
+    clock.advance(1_200);
     assert.equal(await ask(c, ['openid']), true, 'expired');
     assert.equal(
       (await consents.list(user.id)).some((l) => l.clientId === c.clientId),

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { Consent } from './consent.entity.js';
 
 /** What the user is asked to agree to: scopes, and claims named in a `claims` request. */
@@ -25,7 +26,10 @@ export const DEFAULT_CONSENT_DURATION_MS = 7 * 86_400_000;
  */
 @Injectable()
 export class ConsentService {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {}
 
   private get repository(): Repository<Consent> {
     return this.dataSource.getRepository(Consent);
@@ -49,11 +53,12 @@ export class ConsentService {
   async remember(request: Omit<ConsentRequest, 'forced'>): Promise<void> {
     const duration = this.durationFor(request.client);
     if (duration === undefined) return;
-    const now = new Date();
+    const now = new Date(this.clock.now());
     // One row per (user, client); a grant still in force is widened, an expired one replaced.
-    // Done in one statement so concurrent grants on several instances lose nothing.
+    // Done in one statement so concurrent grants on several instances lose nothing. "In force"
+    // is as of this grant's time (the provider's clock), not the database's now().
     const merge = (column: string) =>
-      `${column} = CASE WHEN consents.expires_at > now()
+      `${column} = CASE WHEN consents.expires_at > EXCLUDED.granted_at
          THEN ARRAY(SELECT DISTINCT unnest(consents.${column} || EXCLUDED.${column}))
          ELSE EXCLUDED.${column} END`;
     await this.dataSource.query(
@@ -77,7 +82,10 @@ export class ConsentService {
   list(userId: string): Promise<Consent[]> {
     return this.repository
       .createQueryBuilder('c')
-      .where('c.user_id = :userId AND c.expires_at > now()', { userId })
+      .where('c.user_id = :userId AND c.expires_at > :now', {
+        userId,
+        now: new Date(this.clock.now()),
+      })
       .orderBy('c.granted_at', 'DESC')
       .getMany();
   }
@@ -90,7 +98,7 @@ export class ConsentService {
 
   private async current(userId: string, clientId: string): Promise<Consent | undefined> {
     const consent = await this.repository.findOne({ where: { userId, clientId } });
-    return consent && consent.expiresAt.getTime() > Date.now() ? consent : undefined;
+    return consent && consent.expiresAt.getTime() > this.clock.now() ? consent : undefined;
   }
 
   /** Milliseconds a grant is remembered for this client; undefined when it is not remembered. */
