@@ -7,6 +7,7 @@ import { UsersService } from '../src/users/users.service.js';
 import { generateTotpSecret, totpCode } from '../src/users/totp.js';
 import { Browser, type Visit } from './support/browser.js';
 import { basicAuth, postForm, registerClient } from './support/clients.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
   sleep,
@@ -29,10 +30,12 @@ describe(`authorization conformance on ${target}`, { timeout: 180_000 }, () => {
   let bob: User;
   let client: { clientId: string; secret?: string };
   let config: oidc.Configuration;
+  /** The provider's: tests move it past max_age instead of sleeping. */
+  const clock = new MovableClock();
 
   before(async () => {
     storage = await createStorage();
-    provider = await startProvider({ ...storage.env, REGULATION_BAN_TIME: '5m' });
+    provider = await startProvider({ ...storage.env, REGULATION_BAN_TIME: '5m' }, { clock });
     const users = provider.app.get(UsersService);
     const make = (name: string) =>
       users.create({
@@ -116,6 +119,7 @@ describe(`authorization conformance on ${target}`, { timeout: 180_000 }, () => {
 
   test('prompt=login signs in again: a later auth_time, the same user', async () => {
     const { browser, tokens } = await signedIn();
+    // Real time, not the clock: the controller stamps a sign-in's auth_time with new Date().
     await sleep(1_100);
     const flow = request({ prompt: 'login', max_age: '3600' });
     const page = await browser.get(flow.url);
@@ -141,7 +145,7 @@ describe(`authorization conformance on ${target}`, { timeout: 180_000 }, () => {
     const large = request({ max_age: '86400' });
     const silent = await tokensFrom(await browser.get(large.url), large);
     assert.equal(typeof silent.claims()!.auth_time, 'number');
-    await sleep(2_000);
+    clock.advance(2_000);
     const flow = request({ max_age: '1' });
     const page = await browser.get(flow.url);
     assert.match(page.html, /name="password"/);
@@ -312,7 +316,7 @@ describe(`authorization conformance on ${target}`, { timeout: 180_000 }, () => {
     assert.match(codePage.html, /name="code"/, 'the second-factor page');
     const wrong = await browser.submit(codePage, '/totp', { code: '000000' });
     assert.equal(wrong.status, 401);
-    const code = totpCode(secret, provider.config.totp, Date.now());
+    const code = totpCode(secret, provider.config.totp, clock.now());
     const tokens = await tokensFrom(await browser.submit(codePage, '/totp', { code }), flow);
     assert.deepEqual(tokens.claims()!.amr, ['pwd', 'otp', 'mfa']);
     assert.equal(tokens.claims()!.acr, 'two_factor');

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import {
   AccessDenied,
   ConsentRequired,
@@ -54,6 +55,7 @@ export class AuthorizationService {
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(Subjects) private readonly subjects: Subjects,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
 
   get policy(): AuthorizationPolicy {
@@ -109,7 +111,7 @@ export class AuthorizationService {
     if (!progress.freshLogin) {
       if (request.prompt.has('login') || request.prompt.has('select_account'))
         return { kind: 'login' };
-      const age = Math.floor((Date.now() - session.authTime.getTime()) / 1000);
+      const age = Math.floor((this.clock.now() - session.authTime.getTime()) / 1000);
       if (request.maxAge !== undefined && age > request.maxAge)
         return login('The last sign-in is older than max_age');
     }
