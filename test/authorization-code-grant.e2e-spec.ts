@@ -7,10 +7,10 @@ import type { CodeGrant } from '../src/authorization/authorization-codes.js';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
 import { basicAuth, postForm, registerClient } from './support/clients.js';
+import { MovableClock } from './support/clock.js';
 import { CODE_REDIRECT_URI as CB, codeGrant, mintCode, redeemCode } from './support/codes.js';
 import {
   createStorage,
-  sleep,
   startProvider,
   target,
   type RunningProvider,
@@ -29,10 +29,12 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
   let other: { clientId: string; secret?: string };
   let pairwise: { clientId: string; secret?: string };
   const token = () => `${provider.url}/token`;
+  /** The provider's: tests move it past a code's lifetime instead of sleeping. */
+  const clock = new MovableClock();
 
   before(async () => {
     storage = await createStorage();
-    provider = await startProvider(storage.env);
+    provider = await startProvider(storage.env, { clock });
     user = await provider.app.get(UsersService).create({
       username: `alice-${randomBytes(3).toString('hex')}`,
       password: 'correct horse battery staple',
@@ -250,7 +252,7 @@ describe(`authorization_code grant on ${target}`, { timeout: 120_000 }, () => {
         'an expired code',
         async () => {
           const code = await mint(grant(web.clientId), 300);
-          await sleep(500);
+          clock.advance(500);
           return redeem(web, code);
         },
         /invalid or has expired/,

@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { sha256 } from '../common/digest.js';
 import { randomId } from '../common/random-id.js';
 import type { ClaimsRequest } from './claims-request.js';
@@ -22,6 +23,15 @@ export interface CodeGrant {
   authTime: number;
   amr: string[];
   acr: string;
+}
+
+/**
+ * A code as stored: its grant and when it expires by the provider's clock. The store's TTL
+ * runs on real time, so it only cleans up; the expiry decides.
+ */
+interface StoredCode extends CodeGrant {
+  /** Milliseconds since the epoch; absent on codes an earlier version stored (TTL alone). */
+  expiresAt?: number;
 }
 
 /** What a redeemed code issued, so a replay can take it back. */
@@ -57,11 +67,15 @@ const CODE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  */
 @Injectable()
 export class AuthorizationCodes {
-  constructor(@Inject(ShortLivedStore) private readonly store: ShortLivedStore) {}
+  constructor(
+    @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {}
 
   async issue(grant: CodeGrant, lifetimeMs: number): Promise<string> {
     const code = randomId(32);
-    await this.store.put(`code:${sha256(code)}`, JSON.stringify(grant), lifetimeMs);
+    const stored: StoredCode = { ...grant, expiresAt: this.clock.now() + lifetimeMs };
+    await this.store.put(`code:${sha256(code)}`, JSON.stringify(stored), lifetimeMs);
     return code;
   }
 
@@ -84,7 +98,8 @@ export class AuthorizationCodes {
     const stored = await this.store.get(`code:${key}`);
     // Only a real code leaves marks: guessing writes nothing.
     if (stored === null) return { outcome: 'unknown' };
-    const grant = JSON.parse(stored) as CodeGrant;
+    const { expiresAt, ...grant } = JSON.parse(stored) as StoredCode;
+    if (expiresAt !== undefined && expiresAt <= this.clock.now()) return { outcome: 'unknown' };
     if (grant.clientId !== clientId) return { outcome: 'wrong-client' };
     // The used mark names the client, so a later replay can be told apart from a stranger.
     if (!(await this.store.putIfAbsent(`code-used:${key}`, clientId, REDEEMED_TTL_MS)))
