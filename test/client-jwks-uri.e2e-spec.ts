@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { postForm, registerClient } from './support/clients.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
-  sleep,
   startProvider,
   target,
   type RunningProvider,
@@ -24,6 +24,8 @@ describe(`private_key_jwt with a jwks_uri on ${target}`, { timeout: 60_000 }, ()
   let fetches = 0;
   let clientId: string;
   const pairs: Record<string, CryptoKey> = {};
+  /** The provider's: a test moves it past the refetch cooldown instead of sleeping. */
+  const clock = new MovableClock();
 
   const publish = async (kid: string) => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
@@ -56,7 +58,7 @@ describe(`private_key_jwt with a jwks_uri on ${target}`, { timeout: 60_000 }, ()
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     storage = await createStorage();
-    provider = await startProvider(storage.env);
+    provider = await startProvider(storage.env, { clock });
     ({ clientId } = await registerClient(provider.app, {
       grant_types: ['client_credentials'],
       token_endpoint_auth_method: 'private_key_jwt',
@@ -93,7 +95,7 @@ describe(`private_key_jwt with a jwks_uri on ${target}`, { timeout: 60_000 }, ()
     assert.equal(early.status, 401);
     assert.equal(early.body.error, 'invalid_client');
     assert.equal(fetches, 1);
-    await sleep(5_200);
+    clock.advance(5_200);
     const later = await tokenWith('k2');
     assert.equal(later.status, 200, JSON.stringify(later.body));
     assert.equal(fetches, 2);

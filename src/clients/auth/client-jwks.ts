@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { CLOCK, systemClock, type Clock } from '../../common/clock.js';
 import { fetchJson, FetchJsonError } from '../../common/fetch-json.js';
 
 const FETCH_TIMEOUT_MS = 3_000;
@@ -40,6 +41,8 @@ export class ClientJwksCache {
   });
   private readonly inflight = new Map<string, Promise<Entry>>();
 
+  constructor(@Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock) {}
+
   /** How many documents are held, and their estimated bytes: for the bounds' tests. */
   get held(): { documents: number; bytes: number } {
     return { documents: this.entries.size, bytes: this.entries.calculatedSize };
@@ -54,8 +57,9 @@ export class ClientJwksCache {
     options: { refresh?: boolean; allowPrivateNetwork: boolean },
   ): Promise<JWTVerifyGetKey> {
     const entry = this.entries.get(uri);
-    const fresh = entry && Date.now() - entry.fetchedAt < CACHE_MS;
-    const mayRefresh = !entry || Date.now() - entry.fetchedAt > REFETCH_COOLDOWN_MS;
+    const now = this.clock.now();
+    const fresh = entry && now - entry.fetchedAt < CACHE_MS;
+    const mayRefresh = !entry || now - entry.fetchedAt > REFETCH_COOLDOWN_MS;
     if (entry && ((fresh && !options.refresh) || !mayRefresh)) return entry.keys;
     return (await this.fetch(uri, options.allowPrivateNetwork)).keys;
   }
@@ -65,7 +69,11 @@ export class ClientJwksCache {
     if (running) return running;
     const work = (async () => {
       const { set, bytes } = await download(uri, allowPrivateNetwork);
-      const entry = { keys: createLocalJWKSet(set), fetchedAt: Date.now(), size: 2 * bytes + 1024 };
+      const entry = {
+        keys: createLocalJWKSet(set),
+        fetchedAt: this.clock.now(),
+        size: 2 * bytes + 1024,
+      };
       this.entries.set(uri, entry);
       return entry;
     })().finally(() => this.inflight.delete(uri));
