@@ -4,11 +4,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { KeysService } from '../src/keys/keys.service.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
   eventually,
   getJwks,
-  sleep,
   startProvider,
   TEST_SECRET,
   type RunningProvider,
@@ -32,13 +32,15 @@ describe('two instances on one Postgres and one Redis', { timeout: 120_000 }, ()
   let storage: Storage;
   let a: RunningProvider;
   let b: RunningProvider;
+  /** Both instances': a test moves it past the rotation period instead of sleeping. */
+  const clock = new MovableClock();
 
   before(async () => {
     storage = await createStorage('services');
     // Booting both at once races the first key creation: still one active and one next.
     [a, b] = await Promise.all([
-      startProvider({ ...storage.env, ...SETTINGS }),
-      startProvider({ ...storage.env, ...SETTINGS }),
+      startProvider({ ...storage.env, ...SETTINGS }, { clock }),
+      startProvider({ ...storage.env, ...SETTINGS }, { clock }),
     ]);
   });
   after(async () => {
@@ -71,7 +73,7 @@ describe('two instances on one Postgres and one Redis', { timeout: 120_000 }, ()
   });
 
   test('the rotation job run on both at the same moment creates exactly one new key per algorithm', async () => {
-    await sleep(2_100); // the active keys are now due
+    clock.advance(2_100); // the active keys are now due
     const beforeRows = (await a.app.get(KeysService).list()).map((k) => k.kid);
     const [ra, rb] = await Promise.all([
       a.app.get(KeysService).runRotation(),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeProtectedHeader } from 'jose';
 import { KeysService } from '../src/keys/keys.service.js';
 import { SigningService } from '../src/keys/signing.service.js';
+import { MovableClock } from './support/clock.js';
 import {
   createStorage,
   eventually,
@@ -31,10 +32,12 @@ const PERIODS = {
 describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
   let storage: Storage;
   let provider: RunningProvider;
+  /** The provider's: a test moves it close to a promotion instead of sleeping. */
+  const clock = new MovableClock();
 
   before(async () => {
     storage = await createStorage();
-    provider = await startProvider({ ...storage.env, ...PERIODS });
+    provider = await startProvider({ ...storage.env, ...PERIODS }, { clock });
   });
   after(async () => {
     await provider?.close();
@@ -56,9 +59,9 @@ describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
     );
     // Sign shortly before the promotion is due (at 4 to 5 s), so the token outlives it.
     const activatedAt = keys.ring.active('RS256')!.activatedAt!.getTime();
-    await sleep(Math.max(0, activatedAt + 3_000 - Date.now()));
+    clock.advance(Math.max(0, activatedAt + 3_000 - clock.now()));
     assert.equal(signing.activeKid('RS256'), firstActive);
-    const early = await signing.sign({ sub: 'early', exp: Math.floor(Date.now() / 1000) + 4 });
+    const early = await signing.sign({ sub: 'early', exp: Math.floor(clock.now() / 1000) + 4 });
     assert.equal(decodeProtectedHeader(early).kid, firstActive, 'the next key does not sign yet');
 
     // The job promotes it once the active key is 4 s old.
@@ -67,7 +70,7 @@ describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
       10_000,
       'promotion of the next key',
     );
-    const promotedAt = Date.now();
+    const promotedAt = clock.now();
     const late = await signing.sign({ sub: 'late' });
     assert.equal(
       decodeProtectedHeader(late).kid,
@@ -91,9 +94,9 @@ describe(`key lifecycle on ${target}`, { timeout: 120_000 }, () => {
       10_000,
       'removal of the retired key',
     );
-    assert.ok(Date.now() - promotedAt >= 3_500, 'the retired key stayed for its retention period');
+    assert.ok(clock.now() - promotedAt >= 3_500, 'the retired key stayed for its retention period');
     await assert.rejects(
-      signing.verify(early, { currentDate: new Date(Date.now() - 2_000) }),
+      signing.verify(early, { currentDate: new Date(clock.now() - 2_000) }),
       /no applicable key|JWKSNoMatchingKey/i,
     );
   });

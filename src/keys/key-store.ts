@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource, In, Not, type EntityManager } from 'typeorm';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SigningAlg } from '../config/environment.js';
@@ -42,6 +43,7 @@ export class KeyStore {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
     this.encryption = new SecretBox(
       config.keys.encryptionSecret,
@@ -206,7 +208,7 @@ export class KeyStore {
   private locked<T>(work: (em: EntityManager, now: Date) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (em) => {
       await em.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.keyRotation]);
-      return work(em, new Date());
+      return work(em, new Date(this.clock.now()));
     });
   }
 
