@@ -4,10 +4,12 @@ import {
   Injectable,
   Logger,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { formatDuration } from '../common/duration.js';
 import { PeriodicJobs, type PeriodicJob } from '../common/periodic-jobs.js';
 import { postForm, type PostFormOutcome } from '../common/post-form.js';
@@ -75,6 +77,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
     @Inject(Subjects) private readonly subjects: Subjects,
     @Inject(PeriodicJobs) jobs: PeriodicJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
     this.worker = jobs.create({
       name: 'backchannel-logout',
@@ -116,7 +119,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
         `INSERT INTO backchannel_deliveries
            (client_id, uri, user_id, sid, attempts, next_attempt_at, created_at)
          SELECT c, u, $3, $4, 0, $5, $5 FROM unnest($1::text[], $2::text[]) AS t(c, u)`,
-        [clientIds, uris, session.userId, session.id, new Date()],
+        [clientIds, uris, session.userId, session.id, new Date(this.clock.now())],
       );
       this.kick();
     } catch (e) {
@@ -164,7 +167,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
    * mid-POST, the row comes due again when that lease ends.
    */
   private async claim(limit: number): Promise<DeliveryRow[]> {
-    const now = Date.now();
+    const now = this.clock.now();
     const [rows]: [DeliveryRow[], number] = await this.dataSource.query(
       `UPDATE backchannel_deliveries
           SET attempts = attempts + 1, next_attempt_at = $2
@@ -228,7 +231,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
     this.logger.warn(`${what}: ${reason}; next attempt in ${formatDuration(wait)}`);
     await this.dataSource.query(
       `UPDATE backchannel_deliveries SET next_attempt_at = $2 WHERE id = $1`,
-      [row.id, new Date(Date.now() + wait)],
+      [row.id, new Date(this.clock.now() + wait)],
     );
     setTimeout(() => this.kick(), wait).unref();
   }
@@ -242,7 +245,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
    * that client sees the user, `sid` always (so clients that require it get it), no `nonce`.
    */
   private logoutToken(row: DeliveryRow, client: Client): Promise<string> {
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(this.clock.now() / 1000);
     return this.signing.sign(
       {
         iss: this.config.issuer,
