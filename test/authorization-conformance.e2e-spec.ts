@@ -10,7 +10,6 @@ import { basicAuth, postForm, registerClient } from './support/clients.js';
 import { MovableClock } from './support/clock.js';
 import {
   createStorage,
-  sleep,
   startProvider,
   target,
   type RunningProvider,
@@ -119,8 +118,7 @@ describe(`authorization conformance on ${target}`, { timeout: 180_000 }, () => {
 
   test('prompt=login signs in again: a later auth_time, the same user', async () => {
     const { browser, tokens } = await signedIn();
-    // Real time, not the clock: the controller stamps a sign-in's auth_time with new Date().
-    await sleep(1_100);
+    clock.advance(1_100);
     const flow = request({ prompt: 'login', max_age: '3600' });
     const page = await browser.get(flow.url);
     assert.match(page.html, /name="password"/, 'the login page, despite the session');

@@ -4,6 +4,7 @@ import {
   Get,
   HttpCode,
   Inject,
+  Optional,
   Param,
   Post,
   Req,
@@ -24,6 +25,7 @@ import {
   type Progress,
 } from '../authorization/authorization.service.js';
 import { seeOther } from '../common/client-response.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { InvalidRequest, OAuthError, OAuthRedirectError } from '../common/errors/oauth-error.js';
 import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -67,6 +69,7 @@ export class InteractionController {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(InteractionPages) private readonly views: InteractionPages,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
     this.prefix = issuerPath(config);
   }
@@ -314,7 +317,7 @@ export class InteractionController {
   ): Promise<Session> {
     const { amr, acr } = authenticationContext(factors);
     const current = await this.session(req);
-    const authentication = { authTime: new Date(), amr, acr, rememberMe };
+    const authentication = { authTime: new Date(this.clock.now()), amr, acr, rememberMe };
     if (current && current.userId === user.id) {
       const renewed = await this.sessions.reauthenticate(current, authentication);
       if (renewed) {
