@@ -2,6 +2,7 @@
 // "N passed, M failed", summed over every pass.
 //   unit  dist/src/**/*.spec.js                  pure logic
 //   e2e   dist/test/**/*.e2e-spec.js             twice: on Postgres + Redis, then on the embedded default
+//         dist/test/**/*.service-spec.js         once: services with their real collaborators, no server
 //         dist/test/**/*.int-spec.js             once: suites that bring their own services or processes
 //   all   both
 import { spawnSync } from 'node:child_process';
@@ -42,6 +43,11 @@ if (mode === 'e2e' || mode === 'all') {
     name: 'e2e on the embedded default',
     files: e2e,
     env: { ...services, E2E_TARGET: 'embedded' },
+  });
+  passes.push({
+    name: 'services',
+    files: find('dist/test', '.service-spec.js'),
+    env: { ...services, E2E_TARGET: 'services' },
   });
   passes.push({
     name: 'integration',
