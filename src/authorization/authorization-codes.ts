@@ -2,8 +2,8 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { sha256 } from '../common/digest.js';
-import { randomId } from '../common/random-id.js';
 import type { ClaimsRequest } from './claims-request.js';
+import { isHandle, newHandle } from '../common/opaque-handle.js';
 
 /** Everything a code is bound to (design brief, Tokens): checked or carried at `/token`. */
 export interface CodeGrant {
@@ -52,7 +52,6 @@ export type Redemption =
 
 /** Long enough to outlive any access token issued from a code, so a replay can revoke it. */
 const REDEEMED_TTL_MS = 24 * 3600_000;
-const CODE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Authorization codes: 256 random bits (base64url, no spaces), stored in the shared store as
@@ -73,7 +72,7 @@ export class AuthorizationCodes {
   ) {}
 
   async issue(grant: CodeGrant, lifetimeMs: number): Promise<string> {
-    const code = randomId(32);
+    const code = newHandle();
     const stored: StoredCode = { ...grant, expiresAt: this.clock.now() + lifetimeMs };
     await this.store.put(`code:${sha256(code)}`, JSON.stringify(stored), lifetimeMs);
     return code;
@@ -89,7 +88,7 @@ export class AuthorizationCodes {
     clientId: string,
     revoke: (issued: IssuedFromCode) => Promise<void>,
   ): Promise<Redemption> {
-    if (!CODE_PATTERN.test(code)) return { outcome: 'unknown' };
+    if (!isHandle(code)) return { outcome: 'unknown' };
     const key = sha256(code);
     const usedBy = await this.store.get(`code-used:${key}`);
     if (usedBy !== null) {

@@ -2,13 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { sha256 } from '../common/digest.js';
 import { patience } from '../common/patience.js';
-import { randomId } from '../common/random-id.js';
 import { safeEqual } from '../common/safe-equal.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { issuerPath } from '../common/urls.js';
 import { sessionCookieValues } from '../sessions/session-cookie.js';
 import type { RawParameters } from '../authorization/authorization-request.js';
+import { isHandle, newHandle } from '../common/opaque-handle.js';
 
 export type InteractionStage = 'login' | 'totp' | 'consent';
 
@@ -32,8 +32,6 @@ export interface Interaction {
   /** Whether this interaction's login replaces the browser's session (another user, or none). */
   loggedIn?: boolean;
 }
-
-const ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** Longer than any step takes (a password hash, a few queries), short enough to heal a crash. */
 const STEP_HOLD_MS = 30_000;
@@ -73,11 +71,11 @@ export class Interactions {
     stage: InteractionStage,
     cookieHeader: string | undefined,
   ): Promise<{ interaction: Interaction; setCookie?: string }> {
-    const known = sessionCookieValues(cookieHeader, BROWSER_COOKIE).find((v) => ID.test(v));
-    const browser = known ?? randomId(32);
+    const known = sessionCookieValues(cookieHeader, BROWSER_COOKIE).find(isHandle);
+    const browser = known ?? newHandle();
     const interaction: Interaction = {
-      id: randomId(32),
-      csrf: randomId(32),
+      id: newHandle(),
+      csrf: newHandle(),
       browser: sha256(browser),
       params,
       stage,
@@ -101,12 +99,12 @@ export class Interactions {
 
   /** The interaction, when the id is real and it belongs to the browser that sent the cookies. */
   async find(id: string, cookieHeader: string | undefined): Promise<Interaction | undefined> {
-    if (!ID.test(id)) return undefined;
+    if (!isHandle(id)) return undefined;
     const browserValues = sessionCookieValues(cookieHeader, BROWSER_COOKIE);
     const stored = await this.store.get(`interaction:${id}`);
     if (stored === null) return undefined;
     const interaction = JSON.parse(stored) as Interaction;
-    return browserValues.some((v) => ID.test(v) && sha256(v) === interaction.browser)
+    return browserValues.some((v) => isHandle(v) && sha256(v) === interaction.browser)
       ? interaction
       : undefined;
   }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ClientMetadata } from '../clients/client-metadata.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
@@ -12,6 +12,7 @@ import { endpointUrl } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { accessTokenInvalid, accessTokenRequired } from '../token/presented-access-token.js';
+import { newHandle } from '../common/opaque-handle.js';
 
 export const REGISTRATION_PATH = '/register';
 
@@ -78,7 +79,7 @@ export class RegistrationService {
     const metadata = await this.validate(body, undefined, () =>
       this.config.registration.mode === 'open' ? this.countAddress(address) : Promise.resolve(),
     );
-    const registrationAccessToken = randomBytes(32).toString('base64url');
+    const registrationAccessToken = newHandle();
     const { client, secret } = await this.clients.create({
       metadata,
       origin: 'registration',

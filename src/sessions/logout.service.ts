@@ -3,7 +3,6 @@ import { ShortLivedStore } from '../cache/short-lived-store.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { InvalidRequest } from '../common/errors/oauth-error.js';
-import { randomId } from '../common/random-id.js';
 import { safeEqual } from '../common/safe-equal.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -13,6 +12,7 @@ import { verifyIdTokenHint } from '../token/id-tokens.js';
 import { Subjects } from '../users/subjects.js';
 import { UsersService } from '../users/users.service.js';
 import type { Session } from './session.entity.js';
+import { isHandle, newHandle } from '../common/opaque-handle.js';
 
 /** The parameters of RP-Initiated Logout 1.0 §2, as sent (query or form). */
 const PARAMETERS = [
@@ -34,8 +34,6 @@ const MAX_LENGTH: Record<Parameter, number> = {
   ui_locales: 200,
   logout_hint: 200,
 };
-
-const ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** A logout request once checked: what may be trusted of it. */
 export interface LogoutRequest {
@@ -171,8 +169,8 @@ export class LogoutService {
   /** Keeps a logout for the user to confirm, for INTERACTION_LIFESPAN. */
   async pend(request: LogoutRequest, session: Session): Promise<PendingLogout> {
     const pending: PendingLogout = {
-      id: randomId(32),
-      csrf: randomId(32),
+      id: newHandle(),
+      csrf: newHandle(),
       sessionId: session.id,
       locale: request.locale,
       redirect: request.redirect,
@@ -190,7 +188,7 @@ export class LogoutService {
    * (one answer per confirmation).
    */
   async takePending(id: unknown, csrf: unknown): Promise<PendingLogout | undefined> {
-    if (typeof id !== 'string' || !ID.test(id) || typeof csrf !== 'string') return undefined;
+    if (!isHandle(id) || typeof csrf !== 'string') return undefined;
     const stored = await this.store.get(`logout:${id}`);
     if (stored === null) return undefined;
     const pending = JSON.parse(stored) as PendingLogout;

@@ -15,6 +15,7 @@ import { LogoutEvents } from './logout-events.js';
 import { Session } from './session.entity.js';
 import { needsTouch, sessionLifetime, sessionStatus } from './session-times.js';
 import { isUuid } from '../common/uuid.js';
+import { isHandle } from '../common/opaque-handle.js';
 
 /** What an authentication established: who, when, how (RFC 8176 `amr`) and at what level. */
 export interface Authentication {
@@ -29,7 +30,6 @@ export interface NewSession extends Authentication {
   rememberMe?: boolean;
 }
 
-const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
 /** Rows deleted per statement by the clean-up, so no statement holds many locks for long. */
 const CLEANUP_BATCH = 1_000;
@@ -296,5 +296,5 @@ export class SessionsService {
 }
 
 function isSessionId(value: unknown): value is string {
-  return typeof value === 'string' && SESSION_ID.test(value);
+  return isHandle(value);
 }

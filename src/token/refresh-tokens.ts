@@ -4,10 +4,10 @@ import type { ClaimsRequest } from '../authorization/claims-request.js';
 import type { Client } from '../clients/client.entity.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { sha256 } from '../common/digest.js';
-import { randomId } from '../common/random-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AccessTokens } from './access-tokens.js';
+import { isHandle, newHandle } from '../common/opaque-handle.js';
 
 /** What a refresh token stands for: the grant it continues. */
 export interface RefreshGrant {
@@ -62,7 +62,6 @@ interface Row {
   parent_id: string | null;
 }
 
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /**
  * Namespace of the per-family advisory locks (`pg_advisory_xact_lock(FAMILY_LOCK, hash)`): the
  * two-key form never meets the single-key locks of `ADVISORY_LOCKS`.
@@ -122,7 +121,7 @@ export class RefreshTokens {
     grant: Omit<RefreshGrant, 'familyExpiresAt'>,
     accessToken: { jti: string; exp: number },
   ): Promise<{ token: string; expiresIn: number }> {
-    const token = randomId(32);
+    const token = newHandle();
     const now = this.clock.now();
     const familyExpiresAt = new Date(
       now +
@@ -174,11 +173,10 @@ export class RefreshTokens {
    * so the client keeps it. Finish a rotation with `attach`.
    */
   async rotate(token: unknown, client: Client, narrowTo?: string[]): Promise<Rotation> {
-    if (typeof token !== 'string' || !TOKEN.test(token))
-      return { outcome: 'invalid', reason: 'malformed' };
+    if (!isHandle(token)) return { outcome: 'invalid', reason: 'malformed' };
     const key = sha256(token);
     const now = this.clock.now();
-    const next = randomId(32);
+    const next = newHandle();
     // $1, $2, $3 as CHILD_VALUES reads them.
     const child = [new Date(now), sha256(next), new Date(this.idleEnd(client, now))];
     const pending = (row: { next_id: string; next_expires_at: Date }): PendingRefreshToken => ({
@@ -383,7 +381,7 @@ export class RefreshTokens {
 
   /** A token that is active now (not used, revoked or expired), with its row; else undefined. */
   async inspect(token: string): Promise<(RefreshGrant & { exp: number; iat: number }) | undefined> {
-    if (!TOKEN.test(token)) return undefined;
+    if (!isHandle(token)) return undefined;
     const rows: Row[] = await this.dataSource.query(
       `SELECT * FROM refresh_tokens
         WHERE token_digest = $1 AND used_at IS NULL AND revoked_at IS NULL
@@ -403,7 +401,7 @@ export class RefreshTokens {
     token: string,
     clientId: string,
   ): Promise<{ familyId: string } | { otherClient: true } | undefined> {
-    if (!TOKEN.test(token)) return undefined;
+    if (!isHandle(token)) return undefined;
     const rows: { family_id: string; client_id: string }[] = await this.dataSource.query(
       `SELECT family_id, client_id FROM refresh_tokens WHERE token_digest = $1`,
       [sha256(token)],
