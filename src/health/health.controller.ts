@@ -9,6 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { NoStore } from '../common/no-store.js';
+import { Liveness, Readiness } from './health.openapi.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -33,7 +34,7 @@ export class HealthController {
   @Get('live')
   @NoStore()
   @ApiOperation({ summary: 'Liveness: the process is serving requests' })
-  @ApiOkResponse({ description: 'Alive' })
+  @ApiOkResponse({ description: 'Alive', type: Liveness })
   live(@Res() reply: FastifyReply): void {
     void reply.send({ status: 'ok' });
   }
@@ -41,8 +42,8 @@ export class HealthController {
   @Get('ready')
   @NoStore()
   @ApiOperation({ summary: 'Readiness: Postgres and the short-lived store both answer' })
-  @ApiOkResponse({ description: 'Ready' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
+  @ApiOkResponse({ description: 'Ready: every check is up', type: Readiness })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down', type: Readiness })
   async ready(@Res() reply: FastifyReply): Promise<void> {
     const [database, cache] = await Promise.all([
       within(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS).then(

@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AnyOrigin } from '../common/cors.js';
+import { JwkSet } from './jwks.openapi.js';
 import { KeysService } from './keys.service.js';
 
 export const JWKS_PATH = '/jwks';
@@ -13,7 +14,12 @@ export class JwksController {
 
   @Get(JWKS_PATH)
   @ApiOperation({ summary: 'The public signing keys (RFC 7517): next, active and retired' })
-  @ApiOkResponse({ description: 'A JWK Set with public members only' })
+  @ApiProduces('application/jwk-set+json')
+  @ApiOkResponse({
+    description:
+      'A JWK Set with public members only; cacheable for min(600 s, KEY_PREPUBLISH_PERIOD / 2)',
+    type: JwkSet,
+  })
   @AnyOrigin()
   jwks(@Res() reply: FastifyReply): void {
     void reply
