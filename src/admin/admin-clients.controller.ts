@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminClient, AdminClientsPage, ApiPageQuery } from './admin.openapi.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
@@ -90,9 +91,8 @@ export class AdminClientsController {
 
   @Get()
   @ApiOperation({ summary: 'List clients, in client_id order, a page at a time' })
-  @ApiOkResponse({
-    description: '{ "clients": [...], "next": "<cursor>" } (no next on the last page)',
-  })
+  @ApiPageQuery()
+  @ApiOkResponse({ description: 'A page of clients', type: AdminClientsPage })
   async list(
     @Query() query: Record<string, unknown>,
   ): Promise<{ clients: unknown[]; next?: string }> {
@@ -105,6 +105,7 @@ export class AdminClientsController {
 
   @Get(':clientId')
   @ApiOperation({ summary: 'Read a client' })
+  @ApiOkResponse({ description: 'The client', type: AdminClient })
   async read(@Param('clientId') clientId: string): Promise<Record<string, unknown>> {
     return clientView(await this.existing(clientId), this.clients);
   }

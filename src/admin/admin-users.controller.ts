@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminUser, AdminUsersPage, ApiPageQuery } from './admin.openapi.js';
 import { Conflict, InvalidRequest, NotFound } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -122,9 +123,8 @@ export class AdminUsersController {
 
   @Get()
   @ApiOperation({ summary: 'List users, in username order (whatever the case), a page at a time' })
-  @ApiOkResponse({
-    description: '{ "users": [...], "next": "<cursor>" } (no next on the last page)',
-  })
+  @ApiPageQuery()
+  @ApiOkResponse({ description: 'A page of users', type: AdminUsersPage })
   async list(
     @Query() query: Record<string, unknown>,
   ): Promise<{ users: unknown[]; next?: string }> {
@@ -134,6 +134,7 @@ export class AdminUsersController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Read a user (never a password digest or a TOTP secret)' })
+  @ApiOkResponse({ description: 'The user', type: AdminUser })
   async read(@Param('id') id: string): Promise<Record<string, unknown>> {
     return userView(await this.existing(id));
   }

@@ -1,0 +1,127 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
+
+/** `limit` and `after` of every admin list (`admin-input.ts` `paging`). */
+export const ApiPageQuery = () =>
+  applyDecorators(
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+      description: 'How many entries a page holds',
+    }),
+    ApiQuery({
+      name: 'after',
+      required: false,
+      schema: { type: 'string', maxLength: 200 },
+      description: 'The `next` cursor of the previous page; absent for the first page',
+    }),
+  );
+
+/** A user as the admin API shows one (`user-view.ts`): never a password digest or TOTP secret. */
+export class AdminUser {
+  @ApiProperty({ format: 'uuid', example: '6f1c2f5e-3b7a-4c55-9f0e-2d8a1b7c9e41' })
+  id!: string;
+
+  @ApiProperty({ example: 'alice' })
+  username!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'And the other standard claims the user has (OpenID Connect Core §5.1: given_name, email, email_verified, locale, …), at the top level',
+    example: 'Alice Durand',
+  })
+  name?: string;
+
+  @ApiProperty({ type: [String], example: ['staff', 'billing'] })
+  groups!: string[];
+
+  @ApiProperty({ example: false })
+  disabled!: boolean;
+
+  @ApiProperty({ description: 'Whether the user can sign in with a password', example: true })
+  has_password!: boolean;
+
+  @ApiProperty({ description: 'Whether a second factor (TOTP) is enrolled', example: false })
+  has_totp!: boolean;
+
+  @ApiProperty({
+    enum: ['admin', 'seed', 'cli', 'demo'],
+    description: 'Who made it: the admin API, the users file, the CLI or the demo seed',
+    example: 'admin',
+  })
+  origin!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updated_at!: string;
+}
+
+export class AdminUsersPage {
+  @ApiProperty({ type: [AdminUser] })
+  users!: AdminUser[];
+
+  @ApiPropertyOptional({ description: 'The cursor of the next page; absent on the last page' })
+  next?: string;
+}
+
+/**
+ * A client as the admin API shows one (`client-view.ts`): its metadata (RFC 7591 §2 and the
+ * provider's own settings, see docs/clients.md) with durations in seconds, and bookkeeping;
+ * never a secret or its digest.
+ */
+export class AdminClient {
+  @ApiProperty({ example: 'reports' })
+  client_id!: string;
+
+  @ApiProperty({ type: [String], example: ['https://reports.example.com/callback'] })
+  redirect_uris!: string[];
+
+  @ApiProperty({ type: [String], example: ['authorization_code', 'refresh_token'] })
+  grant_types!: string[];
+
+  @ApiProperty({ example: 'client_secret_basic' })
+  token_endpoint_auth_method!: string;
+
+  @ApiProperty({ example: 'openid email profile offline_access' })
+  scope!: string;
+
+  @ApiProperty({
+    description: 'Lifetimes this client overrides, in seconds',
+    example: { access_token: 900 },
+  })
+  lifespans!: Record<string, number | string>;
+
+  @ApiProperty({
+    enum: ['admin', 'registration', 'seed', 'demo'],
+    description:
+      'Who made it: the admin API, dynamic registration, the clients file or the demo seed',
+    example: 'admin',
+  })
+  origin!: string;
+
+  @ApiProperty({ example: true })
+  has_secret!: boolean;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'While a rotated secret still works: when it stops',
+  })
+  previous_secret_expires_at?: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updated_at!: string;
+}
+
+export class AdminClientsPage {
+  @ApiProperty({ type: [AdminClient] })
+  clients!: AdminClient[];
+
+  @ApiPropertyOptional({ description: 'The cursor of the next page; absent on the last page' })
+  next?: string;
+}
