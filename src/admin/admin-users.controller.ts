@@ -12,8 +12,14 @@ import {
   Query,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminUser, AdminUsersPage, ApiPageQuery } from './admin.openapi.js';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  AdminUser,
+  AdminUsersPage,
+  AdminUserWithPassword,
+  AdminUserWithTotp,
+  ApiPageQuery,
+} from './admin.openapi.js';
 import { Conflict, InvalidRequest, NotFound } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -91,6 +97,7 @@ export class AdminUsersController {
     description:
       'username (1–100 letters, digits or . _ @ + -, unique whatever its case), the standard claims of OpenID Connect Core §5.1, groups, and optionally password (8 to 1024 characters) or password_digest (argon2id, bcrypt, $pbkdf2-…) to import. Without either the user has no password login. disabled: true creates the account locked.',
   })
+  @ApiCreatedResponse({ description: 'The user, as read', type: AdminUser })
   @ApiBody({ schema: { type: 'object', required: ['username'], example: EXAMPLE_USER } })
   async create(
     @Body() body: unknown,
@@ -145,6 +152,7 @@ export class AdminUsersController {
     description:
       'Claims and groups left out are removed. The password, the TOTP secret and disabled are changed by their own operations; a user read and sent back unchanged stays unchanged.',
   })
+  @ApiOkResponse({ description: 'The user, as read', type: AdminUser })
   @ApiBody({ schema: { type: 'object', example: EXAMPLE_UPDATE } })
   async update(
     @Param('id') id: string,
@@ -195,6 +203,7 @@ export class AdminUsersController {
   @ApiOperation({
     summary: 'Disable a user: their password no longer signs them in and their sessions end',
   })
+  @ApiOkResponse({ description: 'The user, now disabled', type: AdminUser })
   disable(
     @Param('id') id: string,
     @BearerClaims() admin: AccessTokenClaims,
@@ -205,6 +214,7 @@ export class AdminUsersController {
   @Post(':id/enable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Enable a disabled user again' })
+  @ApiOkResponse({ description: 'The user, enabled', type: AdminUser })
   enable(
     @Param('id') id: string,
     @BearerClaims() admin: AccessTokenClaims,
@@ -224,6 +234,7 @@ export class AdminUsersController {
     required: false,
     schema: { type: 'object', example: { password: 'correct horse battery staple' } },
   })
+  @ApiOkResponse({ description: 'The user', type: AdminUserWithPassword })
   async setPassword(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -253,6 +264,7 @@ export class AdminUsersController {
     required: false,
     schema: { type: 'object', example: { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' } },
   })
+  @ApiOkResponse({ description: 'The user', type: AdminUserWithTotp })
   async setTotp(
     @Param('id') id: string,
     @Body() body: unknown,

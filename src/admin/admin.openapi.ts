@@ -59,6 +59,29 @@ export class AdminUser {
   updated_at!: string;
 }
 
+/** After `POST /admin/users/{id}/password`: a generated password is shown this once. */
+export class AdminUserWithPassword extends AdminUser {
+  @ApiPropertyOptional({
+    description: 'Only when the provider generated the password (24 characters): shown once',
+  })
+  password?: string;
+}
+
+/** After `PUT /admin/users/{id}/totp`: a generated secret is shown this once. */
+export class AdminUserWithTotp extends AdminUser {
+  @ApiPropertyOptional({
+    description: 'Only when the provider generated the secret: base32, shown once',
+    example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSW',
+  })
+  totp_secret?: string;
+
+  @ApiPropertyOptional({
+    description: 'With a generated secret: the otpauth:// URI for an authenticator app',
+    example: 'otpauth://totp/example.com:alice?secret=JBSW…&algorithm=SHA1&digits=6&period=30',
+  })
+  otpauth_uri?: string;
+}
+
 export class AdminUsersPage {
   @ApiProperty({ type: [AdminUser] })
   users!: AdminUser[];
