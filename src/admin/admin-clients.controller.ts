@@ -12,8 +12,14 @@ import {
   Query,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminClient, AdminClientsPage, ApiPageQuery } from './admin.openapi.js';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  AdminClient,
+  AdminClientsPage,
+  AdminClientWithSecret,
+  ApiPageQuery,
+  RotatedClientSecret,
+} from './admin.openapi.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
@@ -58,6 +64,7 @@ export class AdminClientsController {
       'The body is client metadata as in docs/clients.md, with an optional client_id, and optionally client_secret (at least 32 characters) or client_secret_digest (argon2id, bcrypt, pbkdf2) to import. A generated client_secret is returned once.',
   })
   @ApiBody({ schema: { type: 'object', example: EXAMPLE_CLIENT } })
+  @ApiCreatedResponse({ description: 'The client', type: AdminClientWithSecret })
   async create(
     @Body() body: unknown,
     @BearerClaims() admin: AccessTokenClaims,
@@ -118,6 +125,7 @@ export class AdminClientsController {
       'A new secret is returned when the change needs one (the client turned confidential, or to client_secret_jwt).',
   })
   @ApiBody({ schema: { type: 'object', example: EXAMPLE_CLIENT } })
+  @ApiOkResponse({ description: 'The client', type: AdminClientWithSecret })
   async update(
     @Param('clientId') clientId: string,
     @Body() body: unknown,
@@ -162,6 +170,7 @@ export class AdminClientsController {
       'Body (optional): { "overlap": "1h" } keeps the old secret working that long (a duration or seconds, at most 30d), so the client can be redeployed without a failed request.',
   })
   @ApiBody({ required: false, schema: { type: 'object', example: { overlap: '1h' } } })
+  @ApiOkResponse({ description: 'The new secret', type: RotatedClientSecret })
   async rotateSecret(
     @Param('clientId') clientId: string,
     @Body() body: unknown,

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminSigningKeys, RotationOutcomeView } from './admin-keys.openapi.js';
 import { InvalidRequest, NotFound } from '../common/errors/oauth-error.js';
 import { SUPPORTED_SIGNING_ALGS, type SigningAlg } from '../config/environment.js';
 import { KeyOperationError } from '../keys/key-material.js';
@@ -40,6 +41,7 @@ export class AdminKeysController {
 
   @Get()
   @ApiOperation({ summary: 'Every signing key with its state and dates (public parts only)' })
+  @ApiOkResponse({ description: 'The keys', type: AdminSigningKeys })
   async list(): Promise<{ keys: Record<string, unknown>[] }> {
     const keys = await this.keys.list();
     return {
@@ -62,6 +64,7 @@ export class AdminKeysController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Promote the next key now, for every algorithm or the ones given' })
   @ApiBody({ required: false, schema: { type: 'object', example: { algorithms: ['RS256'] } } })
+  @ApiOkResponse({ description: 'What changed', type: RotationOutcomeView })
   async rotate(
     @Body() body: unknown,
     @BearerClaims() admin: AccessTokenClaims,
@@ -97,6 +100,7 @@ export class AdminKeysController {
       },
     },
   })
+  @ApiOkResponse({ description: 'What changed', type: RotationOutcomeView })
   async import(
     @Body() body: unknown,
     @BearerClaims() admin: AccessTokenClaims,
@@ -130,6 +134,7 @@ export class AdminKeysController {
   @Post(':kid/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a compromised key: it leaves the JWKS at once' })
+  @ApiOkResponse({ description: 'What changed', type: RotationOutcomeView })
   async revoke(
     @Param('kid') kid: string,
     @BearerClaims() admin: AccessTokenClaims,

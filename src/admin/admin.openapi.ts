@@ -141,6 +141,29 @@ export class AdminClient {
   updated_at!: string;
 }
 
+/** After a create or a change that needs one: a generated secret is shown this once. */
+export class AdminClientWithSecret extends AdminClient {
+  @ApiPropertyOptional({
+    description: 'Only when the provider generated a secret: shown once, stored as a digest',
+  })
+  client_secret?: string;
+}
+
+/** After `POST /admin/clients/{client_id}/secret`. */
+export class RotatedClientSecret {
+  @ApiProperty({ example: 'reports' })
+  client_id!: string;
+
+  @ApiProperty({ description: 'The new secret: shown once, stored as a digest' })
+  client_secret!: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'With an overlap: when the previous secret stops working',
+  })
+  previous_secret_expires_at?: string;
+}
+
 export class AdminClientsPage {
   @ApiProperty({ type: [AdminClient] })
   clients!: AdminClient[];
