@@ -8,6 +8,7 @@ import { BearerClaims, RequireScope } from '../token/bearer-auth.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from './admin-client.bootstrap.js';
+import { AdminSessions } from './admin.openapi.js';
 
 /** What the admin API shows of a session: never its cookie, which the server does not hold. */
 export function sessionView(session: Session): Record<string, unknown> {
@@ -41,10 +42,7 @@ export class AdminSessionsController {
 
   @Get()
   @ApiOperation({ summary: 'List a user’s live sessions, newest first' })
-  @ApiOkResponse({
-    description:
-      '{ "sessions": [{ "sid", "auth_time", "amr", "acr", "clients", "remember_me", "created_at", "last_seen_at", "expires_at" }] }',
-  })
+  @ApiOkResponse({ description: 'The sessions', type: AdminSessions })
   async list(@Param('id') id: string): Promise<{ sessions: Record<string, unknown>[] }> {
     await this.existing(id);
     return { sessions: (await this.sessions.listForUser(id)).map(sessionView) };

@@ -171,3 +171,48 @@ export class AdminClientsPage {
   @ApiPropertyOptional({ description: 'The cursor of the next page; absent on the last page' })
   next?: string;
 }
+
+/** A user's live session as the admin API lists it (`admin-sessions.controller.ts`). */
+export class AdminSession {
+  @ApiProperty({
+    description: 'The session id relying parties see as `sid` (Back-Channel Logout)',
+    example: 'q3Zb1kq0bq8fWJmQ8h1bX2kq0c7v6Jx3m1fQeY0ZcAo',
+  })
+  sid!: string;
+
+  @ApiProperty({
+    description: 'Seconds since the epoch of the last authentication',
+    example: 1764860000,
+  })
+  auth_time!: number;
+
+  @ApiProperty({ type: [String], description: 'RFC 8176 methods', example: ['pwd'] })
+  amr!: string[];
+
+  @ApiProperty({ enum: ['one_factor', 'two_factor'], example: 'one_factor' })
+  acr!: string;
+
+  @ApiProperty({
+    type: [String],
+    description: 'The clients signed in through it',
+    example: ['reports'],
+  })
+  clients!: string[];
+
+  @ApiProperty({ description: 'Whether the user chose "keep me signed in"', example: false })
+  remember_me!: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  last_seen_at!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  expires_at!: string;
+}
+
+export class AdminSessions {
+  @ApiProperty({ type: [AdminSession] })
+  sessions!: AdminSession[];
+}

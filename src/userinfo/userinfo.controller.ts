@@ -10,7 +10,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
 import type { FastifyReply } from 'fastify';
 import {
@@ -20,6 +20,7 @@ import {
   type AccessTokenCarriers,
 } from '../token/presented-access-token.js';
 import { UserinfoService } from './userinfo.service.js';
+import { ApiUserinfoResponse } from './userinfo.openapi.js';
 
 export const USERINFO_PATH = '/userinfo';
 
@@ -38,7 +39,7 @@ export class UserinfoController {
     summary: 'OpenID Connect Core §5.3 UserInfo (token in the Authorization header)',
   })
   @ApiBearerAuth()
-  @ApiOkResponse({ description: 'The claims, as JSON or as a signed JWT (application/jwt)' })
+  @ApiUserinfoResponse()
   get(
     @Headers('authorization') authorization: string | undefined,
     @Headers('origin') origin: string | undefined,
@@ -56,6 +57,7 @@ export class UserinfoController {
       'UserInfo by POST: the token in the Authorization header or the form body (RFC 6750 §2.2)',
   })
   @ApiBearerAuth()
+  @ApiUserinfoResponse()
   post(
     @Headers('authorization') authorization: string | undefined,
     @Headers('content-type') contentType: string | undefined,
