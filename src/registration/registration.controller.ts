@@ -25,7 +25,11 @@ import {
 } from '@nestjs/swagger';
 import { InvalidRequest } from '../common/errors/oauth-error.js';
 import { presentedAccessToken } from '../token/presented-access-token.js';
-import { ApiInvalidMetadataResponse, ApiInvalidTokenResponse } from './registration.openapi.js';
+import {
+  ApiInvalidMetadataResponse,
+  ApiInvalidTokenResponse,
+  ClientInformationResponse,
+} from './registration.openapi.js';
 import {
   REGISTRATION_PATH,
   RegistrationService,
@@ -74,7 +78,10 @@ export class RegistrationController {
   })
   @ApiBody({ schema: { type: 'object', example: EXAMPLE } })
   @ApiSecurity({}) // open registration needs no token
-  @ApiCreatedResponse({ description: 'RFC 7591 §3.2.1 client information response' })
+  @ApiCreatedResponse({
+    description: 'RFC 7591 §3.2.1 client information response',
+    type: ClientInformationResponse,
+  })
   @ApiInvalidMetadataResponse()
   @ApiInvalidTokenResponse()
   @ApiTooManyRequestsResponse({
@@ -93,7 +100,10 @@ export class RegistrationController {
   @Get(':clientId')
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7592 §2.1: read a registered client' })
-  @ApiOkResponse({ description: 'The client information response' })
+  @ApiOkResponse({
+    description: 'The client information response',
+    type: ClientInformationResponse,
+  })
   @ApiInvalidTokenResponse()
   read(
     @Param('clientId') clientId: string,
@@ -106,7 +116,10 @@ export class RegistrationController {
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7592 §2.2: replace a registered client’s metadata' })
   @ApiBody({ schema: { type: 'object', example: { client_id: 'xyz', ...EXAMPLE } } })
-  @ApiOkResponse({ description: 'The client information response' })
+  @ApiOkResponse({
+    description: 'The client information response',
+    type: ClientInformationResponse,
+  })
   @ApiInvalidMetadataResponse()
   @ApiInvalidTokenResponse()
   update(
