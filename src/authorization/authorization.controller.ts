@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiBrowserAnswers } from '../common/browser-answers.openapi.js';
 import { seeOther } from '../common/client-response.js';
 import { HtmlErrorFilter } from '../interaction/html-error.filter.js';
 import { Interactions } from '../interaction/interactions.js';
@@ -20,6 +21,13 @@ import { AuthorizationResponder } from './authorization-responder.js';
 import { AuthorizationService } from './authorization.service.js';
 
 export const AUTHORIZATION_PATH = '/authorize';
+
+const AuthorizationAnswers = () =>
+  ApiBrowserAnswers({
+    redirect:
+      'To the redirect URI with code, state and iss (RFC 9207), or with error (RFC 6749 §4.1.2.1), in the query or the fragment; or to the sign-in page /interaction/{id}',
+    page: 'response_mode=form_post: the page that posts the same parameters to the redirect URI',
+  });
 
 /**
  * `/authorize` (Core §3.1.2), in steps: the parameters are resolved (query or form body), then
@@ -40,6 +48,7 @@ export class AuthorizationController {
 
   @Get(AUTHORIZATION_PATH)
   @ApiOperation({ summary: 'OpenID Connect Core §3.1.2 authorization endpoint (code flow)' })
+  @AuthorizationAnswers()
   authorizeGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.authorize(req, reply);
   }
@@ -47,6 +56,7 @@ export class AuthorizationController {
   @Post(AUTHORIZATION_PATH)
   @HttpCode(200)
   @ApiOperation({ summary: 'The authorization endpoint by POST (a form body, Core §3.1.2.1)' })
+  @AuthorizationAnswers()
   authorizePost(
     @Body() body: unknown,
     @Req() req: FastifyRequest,

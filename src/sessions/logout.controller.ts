@@ -24,6 +24,14 @@ import { UsersService } from '../users/users.service.js';
 import { LogoutService, type LogoutRequest } from './logout.service.js';
 import type { Session } from './session.entity.js';
 import { SessionsService } from './sessions.service.js';
+import { ApiBrowserAnswers } from '../common/browser-answers.openapi.js';
+
+const EndSessionAnswers = () =>
+  ApiBrowserAnswers({
+    redirect:
+      'Signed out: to the registered post_logout_redirect_uri, with state (RP-Initiated Logout 1.0 §3)',
+    page: 'The confirmation page (without a valid id_token_hint), or the signed-out page',
+  });
 
 export const END_SESSION_PATH = '/end_session';
 const CONFIRM_PATH = `${END_SESSION_PATH}/confirm`;
@@ -54,6 +62,7 @@ export class LogoutController {
 
   @Get(END_SESSION_PATH)
   @ApiOperation({ summary: 'RP-Initiated Logout 1.0 end_session_endpoint' })
+  @EndSessionAnswers()
   endSessionGet(@Query() query: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.endSession(query, req, reply);
   }
@@ -61,6 +70,7 @@ export class LogoutController {
   @Post(END_SESSION_PATH)
   @HttpCode(200)
   @ApiOperation({ summary: 'The end_session_endpoint by POST (a form body)' })
+  @EndSessionAnswers()
   endSessionPost(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     requireFormBody(req, body);
     return this.endSession(body, req, reply);

@@ -11,6 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
+import { ApiOAuthError } from '../common/errors/oauth-error.openapi.js';
 import { answerPreflight, CorsEndpoint } from '../common/cors.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -105,6 +106,17 @@ export class TokenController {
   @Get(TOKEN_PATH)
   @CorsEndpoint('client')
   @ApiOperation({ summary: 'Not allowed: use POST', deprecated: true })
+  @ApiOAuthError(
+    405,
+    'The token endpoint takes POST only (RFC 6749 §3.2)',
+    {
+      invalid_request: {
+        error: 'invalid_request',
+        error_description: 'Use POST with an application/x-www-form-urlencoded body',
+      },
+    },
+    { Allow: { description: 'POST', schema: { type: 'string' } } },
+  )
   tokenGet(): never {
     throw methodNotAllowed();
   }
