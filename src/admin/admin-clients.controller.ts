@@ -12,14 +12,23 @@ import {
   Query,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   AdminClient,
   AdminClientsPage,
   AdminClientWithSecret,
   ApiPageQuery,
   RotatedClientSecret,
+  SecretRotationInput,
 } from './admin.openapi.js';
+import { AdminClientInput } from '../clients/client-metadata.openapi.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
@@ -63,7 +72,10 @@ export class AdminClientsController {
     description:
       'The body is client metadata as in docs/clients.md, with an optional client_id, and optionally client_secret (at least 32 characters) or client_secret_digest (argon2id, bcrypt, pbkdf2) to import. A generated client_secret is returned once.',
   })
-  @ApiBody({ schema: { type: 'object', example: EXAMPLE_CLIENT } })
+  @ApiBody({
+    type: AdminClientInput,
+    examples: { service: { summary: 'A service with client_credentials', value: EXAMPLE_CLIENT } },
+  })
   @ApiCreatedResponse({ description: 'The client', type: AdminClientWithSecret })
   async create(
     @Body() body: unknown,
@@ -124,7 +136,10 @@ export class AdminClientsController {
     description:
       'A new secret is returned when the change needs one (the client turned confidential, or to client_secret_jwt).',
   })
-  @ApiBody({ schema: { type: 'object', example: EXAMPLE_CLIENT } })
+  @ApiBody({
+    type: AdminClientInput,
+    examples: { service: { summary: 'A service with client_credentials', value: EXAMPLE_CLIENT } },
+  })
   @ApiOkResponse({ description: 'The client', type: AdminClientWithSecret })
   async update(
     @Param('clientId') clientId: string,
@@ -152,6 +167,7 @@ export class AdminClientsController {
   @Delete(':clientId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a client; its tokens stop introspecting as active' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   async delete(
     @Param('clientId') clientId: string,
     @BearerClaims() admin: AccessTokenClaims,
@@ -169,7 +185,7 @@ export class AdminClientsController {
     description:
       'Body (optional): { "overlap": "1h" } keeps the old secret working that long (a duration or seconds, at most 30d), so the client can be redeployed without a failed request.',
   })
-  @ApiBody({ required: false, schema: { type: 'object', example: { overlap: '1h' } } })
+  @ApiBody({ type: SecretRotationInput, required: false })
   @ApiOkResponse({ description: 'The new secret', type: RotatedClientSecret })
   async rotateSecret(
     @Param('clientId') clientId: string,

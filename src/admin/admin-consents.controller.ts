@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Inject, Logger, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminConsents } from './admin.openapi.js';
 import { NotFound } from '../common/errors/oauth-error.js';
 import { ConsentService } from '../consent/consent.service.js';
 import type { AccessTokenClaims } from '../token/access-tokens.js';
@@ -23,21 +24,7 @@ export class AdminConsentsController {
 
   @Get()
   @ApiOperation({ summary: 'The consents of a user still in force' })
-  @ApiOkResponse({
-    schema: {
-      example: {
-        consents: [
-          {
-            client_id: 'wiki',
-            scopes: ['openid', 'email', 'offline_access'],
-            claims: [],
-            granted_at: '2026-11-26T12:00:00.000Z',
-            expires_at: '2026-12-03T12:00:00.000Z',
-          },
-        ],
-      },
-    },
-  })
+  @ApiOkResponse({ description: 'The consents, most recent first', type: AdminConsents })
   async list(@Param('id') id: string): Promise<{ consents: Record<string, unknown>[] }> {
     await this.existing(id);
     const consents = await this.consents.list(id);
@@ -57,6 +44,7 @@ export class AdminConsentsController {
   @ApiOperation({
     summary: 'Revoke a consent: the client asks again, and its refresh tokens for the user stop',
   })
+  @ApiNoContentResponse({ description: 'Revoked, with the refresh tokens it allowed' })
   async revoke(
     @Param('id') id: string,
     @Param('clientId') clientId: string,

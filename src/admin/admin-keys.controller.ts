@@ -1,6 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminSigningKeys, RotationOutcomeView } from './admin-keys.openapi.js';
+import {
+  AdminSigningKeys,
+  KeyImportInput,
+  KeyRotationInput,
+  RotationOutcomeView,
+} from './admin-keys.openapi.js';
 import { InvalidRequest, NotFound } from '../common/errors/oauth-error.js';
 import { SUPPORTED_SIGNING_ALGS, type SigningAlg } from '../config/environment.js';
 import { KeyOperationError } from '../keys/key-material.js';
@@ -63,7 +68,7 @@ export class AdminKeysController {
   @Post('rotate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Promote the next key now, for every algorithm or the ones given' })
-  @ApiBody({ required: false, schema: { type: 'object', example: { algorithms: ['RS256'] } } })
+  @ApiBody({ type: KeyRotationInput, required: false })
   @ApiOkResponse({ description: 'What changed', type: RotationOutcomeView })
   async rotate(
     @Body() body: unknown,
@@ -88,18 +93,7 @@ export class AdminKeysController {
     description:
       'RSA (at least 2048 bits), EC P-256 or Ed25519, unencrypted PKCS#8 or traditional PEM. It becomes the next key, or signs at once with activate (skipping pre-publication).',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['private_key_pem'],
-      example: {
-        private_key_pem: '-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----',
-        certificate_chain_pem: '-----BEGIN CERTIFICATE-----\n...',
-        alg: 'RS256',
-        activate: false,
-      },
-    },
-  })
+  @ApiBody({ type: KeyImportInput })
   @ApiOkResponse({ description: 'What changed', type: RotationOutcomeView })
   async import(
     @Body() body: unknown,

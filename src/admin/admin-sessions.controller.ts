@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Inject, Logger, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NotFound } from '../common/errors/oauth-error.js';
 import type { Session } from '../sessions/session.entity.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -54,6 +54,7 @@ export class AdminSessionsController {
     summary: 'End every session of a user',
     description: 'Each ended session’s clients receive a Back-Channel Logout token.',
   })
+  @ApiNoContentResponse({ description: 'Every session ended (also when there was none)' })
   async endAll(@Param('id') id: string, @BearerClaims() admin: AccessTokenClaims): Promise<void> {
     const user = await this.existing(id);
     const ended = await this.sessions.endAllForUser(id);
@@ -68,6 +69,7 @@ export class AdminSessionsController {
     summary: 'End one session of a user',
     description: 'Its clients receive a Back-Channel Logout token.',
   })
+  @ApiNoContentResponse({ description: 'The session ended' })
   async end(
     @Param('id') id: string,
     @Param('sid') sid: string,

@@ -12,13 +12,21 @@ import {
   Query,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   AdminUser,
   AdminUsersPage,
   AdminUserWithPassword,
   AdminUserWithTotp,
   ApiPageQuery,
+  TotpSecretInput,
 } from './admin.openapi.js';
 import { Conflict, InvalidRequest, NotFound } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -98,7 +106,10 @@ export class AdminUsersController {
       'username (1–100 letters, digits or . _ @ + -, unique whatever its case), the standard claims of OpenID Connect Core §5.1, groups, and optionally password (8 to 1024 characters) or password_digest (argon2id, bcrypt, $pbkdf2-…) to import. Without either the user has no password login. disabled: true creates the account locked.',
   })
   @ApiCreatedResponse({ description: 'The user, as read', type: AdminUser })
-  @ApiBody({ schema: { type: 'object', required: ['username'], example: EXAMPLE_USER } })
+  @ApiBody({
+    type: NewUserInput,
+    examples: { alice: { summary: 'A user with a password', value: EXAMPLE_USER } },
+  })
   async create(
     @Body() body: unknown,
     @BearerClaims() admin: AccessTokenClaims,
@@ -153,7 +164,10 @@ export class AdminUsersController {
       'Claims and groups left out are removed. The password, the TOTP secret and disabled are changed by their own operations; a user read and sent back unchanged stays unchanged.',
   })
   @ApiOkResponse({ description: 'The user, as read', type: AdminUser })
-  @ApiBody({ schema: { type: 'object', example: EXAMPLE_UPDATE } })
+  @ApiBody({
+    type: UserUpdateInput,
+    examples: { renamed: { summary: 'A new family name and email', value: EXAMPLE_UPDATE } },
+  })
   async update(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -191,6 +205,7 @@ export class AdminUsersController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user' })
+  @ApiNoContentResponse({ description: 'Deleted, and signed out everywhere' })
   async delete(@Param('id') id: string, @BearerClaims() admin: AccessTokenClaims): Promise<void> {
     const user = this.managedHere(await this.existing(id));
     await this.signOutEverywhere(id);
@@ -230,10 +245,7 @@ export class AdminUsersController {
     description:
       'Body (optional): { "password": "..." } (8 to 1024 characters). Without it a password of 24 characters is generated and returned once as password.',
   })
-  @ApiBody({
-    required: false,
-    schema: { type: 'object', example: { password: 'correct horse battery staple' } },
-  })
+  @ApiBody({ type: PasswordInput, required: false })
   @ApiOkResponse({ description: 'The user', type: AdminUserWithPassword })
   async setPassword(
     @Param('id') id: string,
@@ -260,10 +272,7 @@ export class AdminUsersController {
     description:
       'Body (optional): { "secret": "<base32>" } of at least 128 bits (26 characters). Without it a 256-bit secret is generated and returned once as totp_secret, with an otpauth:// URI for an authenticator app. Also for users of USERS_FILE, which holds no TOTP secrets.',
   })
-  @ApiBody({
-    required: false,
-    schema: { type: 'object', example: { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' } },
-  })
+  @ApiBody({ type: TotpSecretInput, required: false })
   @ApiOkResponse({ description: 'The user', type: AdminUserWithTotp })
   async setTotp(
     @Param('id') id: string,
@@ -289,6 +298,7 @@ export class AdminUsersController {
   @Delete(':id/totp')
   @HttpCode(204)
   @ApiOperation({ summary: 'Clear a user’s TOTP secret' })
+  @ApiNoContentResponse({ description: 'Cleared: the user signs in with a password alone' })
   async clearTotp(
     @Param('id') id: string,
     @BearerClaims() admin: AccessTokenClaims,

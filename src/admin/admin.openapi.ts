@@ -1,22 +1,28 @@
-import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
 
-/** `limit` and `after` of every admin list (`admin-input.ts` `paging`). */
-export const ApiPageQuery = () =>
-  applyDecorators(
-    ApiQuery({
-      name: 'limit',
-      required: false,
-      schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-      description: 'How many entries a page holds',
-    }),
-    ApiQuery({
-      name: 'after',
-      required: false,
-      schema: { type: 'string', maxLength: 200 },
-      description: 'The `next` cursor of the previous page; absent for the first page',
-    }),
-  );
+/** The query of every admin list; `admin-input.ts` `paging` checks it. */
+export class PageQuery {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 200,
+    default: 50,
+    description: 'How many entries a page holds',
+    example: 50,
+  })
+  limit?: number;
+
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description:
+      'The `next` cursor of the previous page (its last username or client_id); absent for the first page',
+    example: 'alice',
+  })
+  after?: string;
+}
+
+/** `limit` and `after` of every admin list, from PageQuery. */
+export const ApiPageQuery = () => ApiQuery({ type: PageQuery });
 
 /** A user as the admin API shows one (`user-view.ts`): never a password digest or TOTP secret. */
 export class AdminUser {
@@ -65,6 +71,18 @@ export class AdminUserWithPassword extends AdminUser {
     description: 'Only when the provider generated the password (24 characters): shown once',
   })
   password?: string;
+}
+
+/** The body of `PUT /admin/users/{id}/totp`; `totpSecret` in the controller checks it. */
+export class TotpSecretInput {
+  @ApiPropertyOptional({
+    minLength: 26,
+    maxLength: 103,
+    description:
+      'Base32 (RFC 4648) of 128 to 512 bits, as authenticator apps show it; without it a 256-bit secret is generated and returned once',
+    example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+  })
+  secret?: string;
 }
 
 /** After `PUT /admin/users/{id}/totp`: a generated secret is shown this once. */
@@ -150,6 +168,16 @@ export class AdminClientWithSecret extends AdminClient {
 }
 
 /** After `POST /admin/clients/{client_id}/secret`. */
+/** The body of `POST /admin/clients/{id}/secret`; the controller checks it. */
+export class SecretRotationInput {
+  @ApiPropertyOptional({
+    description:
+      'How long the old secret keeps working (a duration or seconds, at most 30d), so the client can be redeployed without a failed request; 0 by default',
+    example: '1h',
+  })
+  overlap?: string;
+}
+
 export class RotatedClientSecret {
   @ApiProperty({ example: 'reports' })
   client_id!: string;
@@ -215,4 +243,31 @@ export class AdminSession {
 export class AdminSessions {
   @ApiProperty({ type: [AdminSession] })
   sessions!: AdminSession[];
+}
+
+/** A remembered consent as the admin API shows one. */
+export class AdminConsent {
+  @ApiProperty({ example: 'wiki' })
+  client_id!: string;
+
+  @ApiProperty({ type: [String], example: ['openid', 'email', 'offline_access'] })
+  scopes!: string[];
+
+  @ApiProperty({
+    type: [String],
+    description: 'Claims granted one by one (OpenID Connect Core §5.5)',
+    example: [],
+  })
+  claims!: string[];
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-26T12:00:00.000Z' })
+  granted_at!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-03T12:00:00.000Z' })
+  expires_at!: string;
+}
+
+export class AdminConsents {
+  @ApiProperty({ type: [AdminConsent] })
+  consents!: AdminConsent[];
 }

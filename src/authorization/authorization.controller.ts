@@ -19,6 +19,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { resolveAuthorizationParameters } from './authorization-parameters.js';
 import { AuthorizationResponder } from './authorization-responder.js';
 import { AuthorizationService } from './authorization.service.js';
+import { ApiAuthorizationForm, ApiAuthorizationQuery } from './authorization-request.openapi.js';
 
 export const AUTHORIZATION_PATH = '/authorize';
 
@@ -48,6 +49,7 @@ export class AuthorizationController {
 
   @Get(AUTHORIZATION_PATH)
   @ApiOperation({ summary: 'OpenID Connect Core §3.1.2 authorization endpoint (code flow)' })
+  @ApiAuthorizationQuery()
   @AuthorizationAnswers()
   authorizeGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.authorize(req, reply);
@@ -56,6 +58,7 @@ export class AuthorizationController {
   @Post(AUTHORIZATION_PATH)
   @HttpCode(200)
   @ApiOperation({ summary: 'The authorization endpoint by POST (a form body, Core §3.1.2.1)' })
+  @ApiAuthorizationForm()
   @AuthorizationAnswers()
   authorizePost(
     @Body() body: unknown,

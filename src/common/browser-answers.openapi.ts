@@ -1,7 +1,15 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 
-const HTML = { 'text/html': { schema: { type: 'string', description: 'An HTML page' } } };
+const HTML = {
+  'text/html': {
+    schema: {
+      type: 'string',
+      description: 'An HTML page, in the request’s language',
+      example: '<!doctype html><html lang="en">…</html>',
+    },
+  },
+};
 const LOCATION = {
   Location: {
     description: 'Where the browser goes next',

@@ -1,4 +1,8 @@
 import {
+  ClientRegistrationMetadata,
+  ClientUpdateRequest,
+} from '../clients/client-metadata.openapi.js';
+import {
   Body,
   Controller,
   Delete,
@@ -76,7 +80,10 @@ export class RegistrationController {
     description:
       'Open, or with an initial access token as a bearer token, per REGISTRATION_MODE. Operator settings (audience, consent, lifespans) are ignored.',
   })
-  @ApiBody({ schema: { type: 'object', example: EXAMPLE } })
+  @ApiBody({
+    type: ClientRegistrationMetadata,
+    examples: { web: { summary: 'A web application', value: EXAMPLE } },
+  })
   @ApiSecurity({}) // open registration needs no token
   @ApiCreatedResponse({
     description: 'RFC 7591 §3.2.1 client information response',
@@ -115,7 +122,12 @@ export class RegistrationController {
   @Put(':clientId')
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7592 §2.2: replace a registered client’s metadata' })
-  @ApiBody({ schema: { type: 'object', example: { client_id: 'xyz', ...EXAMPLE } } })
+  @ApiBody({
+    type: ClientUpdateRequest,
+    examples: {
+      web: { summary: 'The same client', value: { client_id: 's6BhdRkqt3', ...EXAMPLE } },
+    },
+  })
   @ApiOkResponse({
     description: 'The client information response',
     type: ClientInformationResponse,

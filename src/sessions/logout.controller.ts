@@ -25,6 +25,7 @@ import { LogoutService, type LogoutRequest } from './logout.service.js';
 import type { Session } from './session.entity.js';
 import { SessionsService } from './sessions.service.js';
 import { ApiBrowserAnswers } from '../common/browser-answers.openapi.js';
+import { ApiEndSessionForm, ApiEndSessionQuery } from './logout.openapi.js';
 
 const EndSessionAnswers = () =>
   ApiBrowserAnswers({
@@ -62,6 +63,7 @@ export class LogoutController {
 
   @Get(END_SESSION_PATH)
   @ApiOperation({ summary: 'RP-Initiated Logout 1.0 end_session_endpoint' })
+  @ApiEndSessionQuery()
   @EndSessionAnswers()
   endSessionGet(@Query() query: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.endSession(query, req, reply);
@@ -70,6 +72,7 @@ export class LogoutController {
   @Post(END_SESSION_PATH)
   @HttpCode(200)
   @ApiOperation({ summary: 'The end_session_endpoint by POST (a form body)' })
+  @ApiEndSessionForm()
   @EndSessionAnswers()
   endSessionPost(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     requireFormBody(req, body);

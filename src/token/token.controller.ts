@@ -13,6 +13,7 @@ import {
 import { NoStore } from '../common/no-store.js';
 import { ApiOAuthError } from '../common/errors/oauth-error.openapi.js';
 import { answerPreflight, CorsEndpoint } from '../common/cors.js';
+import { ApiPreflight } from '../common/cors.openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
@@ -92,7 +93,7 @@ export class TokenController {
    */
   @Options([TOKEN_PATH, INTROSPECTION_PATH, REVOCATION_PATH])
   @HttpCode(204)
-  @ApiOperation({ summary: 'CORS preflight for browser clients', deprecated: true })
+  @ApiPreflight()
   preflight(
     @Headers('origin') origin: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,

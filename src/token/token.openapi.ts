@@ -7,82 +7,145 @@ import { applyDecorators } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
+  ApiExtraModels,
+  getSchemaPath,
   ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
   ApiSecurity,
   type SchemaObject,
 } from '@nestjs/swagger';
 import { ApiOAuthError } from '../common/errors/oauth-error.openapi.js';
+import { formSchema } from '../common/form-schema.openapi.js';
+import { ClientAuthenticationParameters } from '../clients/auth/client-authentication.openapi.js';
+import { declaredGrants } from './grants/grant.js';
+// Every served grant declares itself (its @Grant) before the token endpoint is documented.
+import './grants/served-grants.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-/** RFC 6749 §2.3.1 and RFC 7523 §2.2: the ways to authenticate in the body instead of Basic. */
-const CLIENT_AUTHENTICATION: Record<string, SchemaObject> = {
-  client_id: {
-    type: 'string',
-    description:
-      'client_secret_post and public clients (none); optional with Basic or an assertion, and then it must match',
-  },
-  client_secret: { type: 'string', description: 'client_secret_post' },
-  client_assertion_type: {
-    type: 'string',
-    enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'],
-    description: 'client_secret_jwt and private_key_jwt (RFC 7523)',
-  },
-  client_assertion: {
-    type: 'string',
-    description:
-      'A JWT with iss = sub = the client id, aud the token endpoint or the issuer, exp at most 10 minutes ahead, a jti used once',
-  },
-};
-
-const TOKEN_TYPE_HINT: SchemaObject = {
-  type: 'string',
-  description: 'access_token or refresh_token (RFC 7009 §2.1); only a hint, every kind is tried',
-  example: 'access_token',
-};
-
-const TOKEN_REQUEST: SchemaObject = {
-  type: 'object',
-  required: ['grant_type'],
-  properties: {
-    grant_type: {
-      type: 'string',
-      description:
-        'One of grant_types_supported in the discovery document; the parameters below are those of client_credentials (RFC 6749 §4.4)',
-      example: 'client_credentials',
-    },
-    scope: {
-      type: 'string',
-      description: 'Space-separated scopes, each one the client registered; by default all of them',
-      example: 'invoices:read',
-    },
-    resource: {
-      type: 'array',
-      items: { type: 'string', format: 'uri' },
-      description:
-        'RFC 8707: absolute URIs of the services the token is for, each in the client’s audience; may be repeated',
-      example: ['https://invoices.internal.example.com'],
-    },
-    audience: {
-      type: 'array',
-      items: { type: 'string' },
-      description: 'Like resource, by logical name (Authelia, RFC 8693); may be repeated',
-    },
-    ...CLIENT_AUTHENTICATION,
-  },
-};
-
-const tokenRequest = (example: string): SchemaObject => ({
-  type: 'object',
-  required: ['token'],
-  properties: {
-    token: { type: 'string', example },
-    token_type_hint: TOKEN_TYPE_HINT,
-    ...CLIENT_AUTHENTICATION,
-  },
-});
-
 const EXAMPLE_TOKEN = 'eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9...';
+
+/** RFC 6749 §5.1, OpenID Connect Core §3.1.3.3: what every grant answers. */
+export class TokenResponseBody {
+  @ApiProperty({ description: 'An RFC 9068 JWT (typ at+jwt)', example: EXAMPLE_TOKEN })
+  access_token!: string;
+
+  @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
+  token_type!: string;
+
+  @ApiProperty({ description: 'Seconds until the access token expires', example: 3600 })
+  expires_in!: number;
+
+  @ApiPropertyOptional({
+    description: 'The scope granted, when it differs from the one asked or none was asked',
+    example: 'invoices:read',
+  })
+  scope?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'authorization_code with offline_access, and refresh_token: the next refresh token of the family',
+    example: 'tGzv3JOkF0XG5Qx2TlKWIA8QvaVkrQwPm1c4L4tYh6E',
+  })
+  refresh_token?: string;
+
+  @ApiPropertyOptional({
+    description: 'With the openid scope: the ID token (OpenID Connect Core §2)',
+    example: 'eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9...',
+  })
+  id_token?: string;
+}
+
+/**
+ * RFC 7662 §2.2: `active`, and for an active token its claims (an access token's JWT claims,
+ * or what a refresh token stands for).
+ */
+export class IntrospectionResponseBody {
+  @ApiProperty({ example: true })
+  active!: boolean;
+
+  @ApiPropertyOptional({ enum: ['Bearer', 'refresh_token'], example: 'Bearer' })
+  token_type?: string;
+
+  @ApiPropertyOptional({ example: 'invoices:read' })
+  scope?: string;
+
+  @ApiPropertyOptional({ example: 'billing-worker' })
+  client_id?: string;
+
+  @ApiPropertyOptional({ example: 'https://id.example.com' })
+  iss?: string;
+
+  @ApiPropertyOptional({ example: 'billing-worker' })
+  sub?: string;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    example: 'https://invoices.internal.example.com',
+  })
+  aud?: string | string[];
+
+  @ApiPropertyOptional({ example: 'MYxe2feW25QbyYaetLtyiQ' })
+  jti?: string;
+
+  @ApiPropertyOptional({ description: 'Seconds since the epoch', example: 1795694014 })
+  iat?: number;
+
+  @ApiPropertyOptional({ description: 'Seconds since the epoch', example: 1795697614 })
+  exp?: number;
+}
+
+/** RFC 7009 §2.1 and RFC 7662 §2.1: the token a request is about. */
+export class TokenReference {
+  @ApiProperty({
+    type: 'string',
+    description: 'An access token or a refresh token this provider issued',
+    example: 'eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9...',
+  })
+  token!: string;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    enum: ['access_token', 'refresh_token'],
+    description: 'Only a hint (RFC 7009 §2.1): every kind is tried',
+    example: 'access_token',
+  })
+  token_type_hint?: string;
+}
+
+/**
+ * One schema per served grant, generated from its `@Grant` declaration and parameter DTO (with
+ * the client-authentication parameters), and their union at the top for Swagger UI's form.
+ */
+function tokenRequest(): SchemaObject {
+  const grants = declaredGrants();
+  const grantType = (types: string[]): SchemaObject => ({
+    type: 'string',
+    enum: types,
+    description:
+      'One of grant_types_supported in the discovery document; each has its schema below',
+    example: types[0],
+  });
+  const union = formSchema([...grants.map((g) => g.parameters), ClientAuthenticationParameters], {
+    properties: { grant_type: grantType(grants.map((g) => g.type)) },
+  });
+  return {
+    ...union,
+    // Parameters that are required for one grant are not for the form as a whole.
+    required: ['grant_type'],
+    oneOf: grants.map((g) => ({
+      title: g.type,
+      ...formSchema([g.parameters, ClientAuthenticationParameters], {
+        required: ['grant_type'],
+        properties: { grant_type: grantType([g.type]) },
+      }),
+    })),
+  };
+}
+
+const tokenReferenceRequest = (): SchemaObject =>
+  formSchema([TokenReference, ClientAuthenticationParameters]);
 
 /**
  * ClientAuthenticated() declares client_secret_basic; the methods that authenticate in the body
@@ -117,13 +180,15 @@ const notAForm = {
 
 export const TokenEndpointDocs = () =>
   applyDecorators(
+    ApiExtraModels(TokenResponseBody),
     ApiConsumes(FORM),
-    ApiBody({ schema: TOKEN_REQUEST }),
+    ApiBody({ schema: tokenRequest() }),
     bodyAuthentication(),
     ApiOkResponse({
       description: 'RFC 6749 §5.1 access token response, with Cache-Control: no-store',
       content: {
         'application/json': {
+          schema: { $ref: getSchemaPath(TokenResponseBody) },
           example: {
             access_token: EXAMPLE_TOKEN,
             token_type: 'Bearer',
@@ -159,14 +224,16 @@ export const TokenEndpointDocs = () =>
 
 export const IntrospectionEndpointDocs = () =>
   applyDecorators(
+    ApiExtraModels(IntrospectionResponseBody),
     ApiConsumes(FORM),
-    ApiBody({ schema: tokenRequest(EXAMPLE_TOKEN) }),
+    ApiBody({ schema: tokenReferenceRequest() }),
     bodyAuthentication(),
     ApiOkResponse({
       description:
         'RFC 7662 §2.2: the token’s claims with active true, or only active false (expired, revoked, malformed, foreign, or its client deleted)',
       content: {
         'application/json': {
+          schema: { $ref: getSchemaPath(IntrospectionResponseBody) },
           examples: {
             active: {
               value: {
@@ -202,7 +269,7 @@ export const IntrospectionEndpointDocs = () =>
 export const RevocationEndpointDocs = () =>
   applyDecorators(
     ApiConsumes(FORM),
-    ApiBody({ schema: tokenRequest(EXAMPLE_TOKEN) }),
+    ApiBody({ schema: tokenReferenceRequest() }),
     bodyAuthentication(),
     ApiOkResponse({
       description: 'Revoked, or unknown (RFC 7009 §2.2 answers 200 either way); no body',

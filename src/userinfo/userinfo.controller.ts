@@ -12,6 +12,7 @@ import {
 import { NoStore } from '../common/no-store.js';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
+import { ApiPreflight } from '../common/cors.openapi.js';
 import type { FastifyReply } from 'fastify';
 import {
   accessTokenInvalid,
@@ -20,7 +21,7 @@ import {
   type AccessTokenCarriers,
 } from '../token/presented-access-token.js';
 import { UserinfoService } from './userinfo.service.js';
-import { ApiUserinfoResponse } from './userinfo.openapi.js';
+import { ApiUserinfoErrors, ApiUserinfoForm, ApiUserinfoResponse } from './userinfo.openapi.js';
 
 export const USERINFO_PATH = '/userinfo';
 
@@ -40,6 +41,7 @@ export class UserinfoController {
   })
   @ApiBearerAuth()
   @ApiUserinfoResponse()
+  @ApiUserinfoErrors()
   get(
     @Headers('authorization') authorization: string | undefined,
     @Headers('origin') origin: string | undefined,
@@ -57,7 +59,9 @@ export class UserinfoController {
       'UserInfo by POST: the token in the Authorization header or the form body (RFC 6750 §2.2)',
   })
   @ApiBearerAuth()
+  @ApiUserinfoForm()
   @ApiUserinfoResponse()
+  @ApiUserinfoErrors()
   post(
     @Headers('authorization') authorization: string | undefined,
     @Headers('content-type') contentType: string | undefined,
@@ -71,7 +75,7 @@ export class UserinfoController {
   /** CORS preflight: whether the page may read the answer is decided per client afterwards. */
   @Options(USERINFO_PATH)
   @HttpCode(204)
-  @ApiOperation({ summary: 'CORS preflight for browser clients', deprecated: true })
+  @ApiPreflight()
   preflight(
     @Headers('origin') origin: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -1,4 +1,6 @@
 import {
+  ApiBody,
+  ApiConsumes,
   ApiExtraModels,
   ApiOkResponse,
   ApiProperty,
@@ -6,6 +8,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
+import { ApiOAuthError } from '../common/errors/oauth-error.openapi.js';
 
 /** Core §5.3.2: `sub`, and the claims the token's scopes and `claims` request release. */
 export class UserinfoClaims {
@@ -48,4 +51,39 @@ export const ApiUserinfoResponse = () =>
         },
       },
     }),
+  );
+
+/** RFC 6750 §2.2: the access token in a form body, for a POST without the Authorization header. */
+export class UserinfoForm {
+  @ApiPropertyOptional({
+    description: 'The access token, when it is not in the Authorization header (never both)',
+    example: 'eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9...',
+  })
+  access_token?: string;
+}
+
+export const ApiUserinfoForm = () =>
+  applyDecorators(
+    ApiConsumes('application/x-www-form-urlencoded'),
+    ApiBody({ type: UserinfoForm, required: false }),
+  );
+
+/** RFC 6750 §3.1: a missing, invalid or expired token, with its challenge. */
+export const ApiUserinfoErrors = () =>
+  ApiOAuthError(
+    401,
+    'RFC 6750 §3.1: no token, or an invalid, expired or revoked one; the challenge says which',
+    {
+      invalid_token: {
+        error: 'invalid_token',
+        error_description: 'The access token is invalid, expired or revoked',
+      },
+      no_token: { error: 'invalid_token', error_description: 'A bearer access token is required' },
+    },
+    {
+      'WWW-Authenticate': {
+        description: 'Bearer realm="openid-provider", with error and error_description',
+        schema: { type: 'string' },
+      },
+    },
   );

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AuthorizationCodes, type CodeGrant } from '../../authorization/authorization-codes.js';
 import { safeEqual } from '../../common/safe-equal.js';
@@ -11,15 +12,37 @@ import { UserTokens } from '../user-tokens.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
 export class AuthorizationCodeParameters {
+  @ApiProperty({
+    type: 'string',
+    maxLength: 100,
+    description: 'The code from the authorization response: one use, for this client only',
+    example: 'SplxlOBeZQQYbYS6WxSbIA3HBcLi1oCH3K2JGb5H9Vc',
+  })
   @IsString({ message: 'code is required' })
   @MaxLength(100)
   code!: string;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'uri',
+    maxLength: 2000,
+    description:
+      'Required, and the same, when the authorization request sent one (RFC 6749 §4.1.3)',
+    example: 'https://reports.example.com/callback',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   redirect_uri?: string;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    minLength: 43,
+    maxLength: 128,
+    description:
+      'RFC 7636 §4.5: the PKCE verifier, when the authorization request had a code_challenge',
+    example: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)

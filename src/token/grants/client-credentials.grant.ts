@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { InvalidScope, UnauthorizedClient } from '../../common/errors/oauth-error.js';
 import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from '../../clients/client-metadata.js';
@@ -10,16 +11,36 @@ import { AccessTokens } from '../access-tokens.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
 export class ClientCredentialsParameters {
+  @ApiPropertyOptional({
+    type: 'string',
+    maxLength: 2000,
+    description:
+      'Space-separated scopes, each one the client registered; by default all of them but admin',
+    example: 'invoices:read',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   scope?: string;
 
   /** RFC 8707 §2: one or more absolute URIs of the resources the token is for. */
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', format: 'uri' },
+    description:
+      'RFC 8707: absolute URIs of the services the token is for, each in the client’s audience; may be repeated',
+    example: ['https://invoices.internal.example.com'],
+  })
   @IsOptional()
   resource?: string | string[];
 
   /** Logical names of the resources, as Authelia and RFC 8693 call them. */
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string' },
+    description: 'Like resource, by logical name (Authelia, RFC 8693); may be repeated',
+    example: ['invoices'],
+  })
   @IsOptional()
   audience?: string | string[];
 }

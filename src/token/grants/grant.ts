@@ -84,6 +84,11 @@ export function declaredGrantTypes(): string[] {
   return [...declared.keys()];
 }
 
+/** The declarations themselves, in the same order: what the token endpoint's Swagger shows. */
+export function declaredGrants(): readonly GrantOptions[] {
+  return [...declared.values()];
+}
+
 /** Every parameter some grant accepts more than once: repetition is judged per grant later. */
 export function multiValuedGrantParameters(): readonly string[] {
   return multiValued;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { InvalidGrant, InvalidScope } from '../../common/errors/oauth-error.js';
 import { spacedList } from '../../common/scopes.js';
@@ -8,11 +9,24 @@ import { UserTokens } from '../user-tokens.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
 export class RefreshTokenParameters {
+  @ApiProperty({
+    type: 'string',
+    maxLength: 100,
+    description:
+      'The latest refresh token of the family; each use returns a new one, and reusing an old one revokes the family',
+    example: 'tGzv3JOkF0XG5Qx2TlKWIA8QvaVkrQwPm1c4L4tYh6E',
+  })
   @IsString({ message: 'refresh_token is required' })
   @MaxLength(100)
   refresh_token!: string;
 
   /** RFC 6749 §6: a narrower scope; never wider than granted. */
+  @ApiPropertyOptional({
+    type: 'string',
+    maxLength: 2000,
+    description: 'RFC 6749 §6: a narrower scope than granted; by default the one granted',
+    example: 'openid profile',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
