@@ -4,10 +4,14 @@ import { Client } from '../clients/client.entity.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import { OAuthError, OAuthRedirectError } from '../common/errors/oauth-error.js';
 import {
+  authorizationParameters,
   parseAuthorizationRequest,
   resolveRedirect,
+  restoredRequest,
+  storedRequest,
   type AuthorizationPolicy,
   type RawParameters,
+  type StoredAuthorizationRequest,
 } from './authorization-request.js';
 import { parseClaimsRequest } from './claims-request.js';
 
@@ -297,4 +301,91 @@ test('claims requests: Core §5.5 shapes accepted, anything else invalid_request
   }
   const proto = parseClaimsRequest('{"userinfo":{"__proto__":null}}');
   assert.equal(Object.getPrototypeOf(proto.userinfo), null, 'no prototype to pollute');
+});
+
+// What an interaction keeps between its steps: the checked request, not its raw parameters.
+
+const FULL: RawParameters = {
+  ...base,
+  redirect_uri: CB,
+  scope: 'openid profile offline_access',
+  nonce: 'nonce-123456',
+  code_challenge: CHALLENGE,
+  code_challenge_method: 'S256',
+  response_mode: 'form_post',
+  prompt: 'login consent',
+  max_age: '600',
+  login_hint: 'alice',
+  ui_locales: 'fr en',
+  acr_values: 'urn:example:mfa',
+  display: 'popup',
+  claims: '{"id_token":{"email":{"essential":true}}}',
+  resource: ['https://api.example.com', 'https://files.example.com'],
+};
+const FULL_CLIENT = () =>
+  client({
+    grant_types: ['authorization_code', 'refresh_token'],
+    audience: ['https://api.example.com', 'https://files.example.com'],
+  });
+
+/** Through JSON, as the shared store keeps it. */
+const kept = (stored: StoredAuthorizationRequest) =>
+  JSON.parse(JSON.stringify(stored)) as StoredAuthorizationRequest;
+
+test('a stored request comes back the same, with the client as it is now', () => {
+  const c = FULL_CLIENT();
+  const request = parse(FULL, c);
+  assert.equal(request.redirectUriSent, true);
+  assert.deepEqual(restoredRequest(kept(storedRequest(request)), c, POLICY), request);
+  const minimal = parse(base);
+  assert.equal(minimal.redirectUriSent, false);
+  assert.deepEqual(restoredRequest(kept(storedRequest(minimal)), client(), POLICY), minimal);
+});
+
+test('the parameters of a stored request ask for the same request again', () => {
+  const c = FULL_CLIENT();
+  for (const params of [FULL, base]) {
+    const request = parse(params, c);
+    const again = Object.fromEntries(
+      [...authorizationParameters(storedRequest(request)).keys()].map((name) => {
+        const values = authorizationParameters(storedRequest(request)).getAll(name);
+        return [name, values.length > 1 ? values : values[0]];
+      }),
+    ) as RawParameters;
+    assert.deepEqual(parse(again, c), request);
+  }
+});
+
+test('a stored request that its client no longer allows is refused', () => {
+  const stored = kept(storedRequest(parse(FULL, FULL_CLIENT())));
+  const changes: Record<string, unknown>[] = [
+    { redirect_uris: ['https://app.example.com/other'] },
+    { scope: 'openid email' },
+    { grant_types: ['client_credentials'], redirect_uris: [] },
+    { audience: ['https://api.example.com'] },
+  ];
+  for (const change of changes) {
+    const changed = client({
+      grant_types: ['authorization_code', 'refresh_token'],
+      audience: ['https://api.example.com', 'https://files.example.com'],
+      ...change,
+    });
+    assert.throws(
+      () => restoredRequest(stored, changed, POLICY),
+      OAuthError,
+      JSON.stringify(change),
+    );
+  }
+  // PKCE became required: a request without a challenge no longer passes.
+  const plain = kept(storedRequest(parse(base)));
+  assert.throws(() => restoredRequest(plain, client({ enforce_pkce: true }), POLICY), OAuthError);
+  // The refresh_token grant went away: offline_access is dropped, as a new request would.
+  const restored = restoredRequest(
+    stored,
+    client({ audience: FULL_CLIENT().metadata.audience }),
+    POLICY,
+  );
+  assert.deepEqual(restored.scope, ['openid', 'profile']);
+  // Another client by the same id is not the same client.
+  assert.throws(() => restoredRequest(stored, client({}, 'other-app'), POLICY), OAuthError);
 });

@@ -13,7 +13,7 @@ import {
 } from '../common/errors/oauth-error.js';
 import { checkAudiences, resourceIndicators } from '../common/resource-indicators.js';
 import { spacedList } from '../common/scopes.js';
-import { parseClaimsRequest, type ClaimsRequest } from './claims-request.js';
+import { parseClaimsRequest, restoredClaimsRequest, type ClaimsRequest } from './claims-request.js';
 import type { ResponseMode } from '../common/client-response.js';
 
 /** Parameters as Fastify parses a query string or a form: repeated ones become arrays. */
@@ -38,6 +38,8 @@ export interface AuthorizationPolicy {
 export interface AuthorizationRequest {
   client: Client;
   redirectUri: string;
+  /** Whether `redirect_uri` was sent: the token request must then repeat it (RFC 6749 §4.1.3). */
+  redirectUriSent: boolean;
   responseMode: ResponseMode;
   /** The requested scopes, each allowed to the client, in request order. */
   scope: string[];
@@ -181,12 +183,7 @@ function readRequest(
       `response_type ${clip(responseType)} is not supported; use code`,
     );
   }
-  if (
-    !metadata.response_types.includes('code') ||
-    !metadata.grant_types.includes('authorization_code')
-  ) {
-    throw new UnauthorizedClient('This client may not use the authorization code flow');
-  }
+  checkCodeFlow(metadata);
 
   const scope = readScope(single(params, 'scope'), metadata);
   const openid = scope.includes('openid');
@@ -214,6 +211,7 @@ function readRequest(
   return {
     client,
     redirectUri,
+    redirectUriSent: single(params, 'redirect_uri') !== undefined,
     responseMode,
     scope,
     openid,
@@ -273,9 +271,16 @@ function readScope(text: string | undefined, metadata: ClientMetadata): string[]
   if (text === undefined) return [];
   if (text.length > 4000) throw new InvalidScope('scope is too long');
   const requested = spacedList(text);
-  const allowed = new Set(spacedList(metadata.scope));
   for (const s of requested) {
     if (!SCOPE_TOKEN.test(s)) throw new InvalidScope('scope holds an invalid scope token');
+  }
+  return allowedScopes(requested, metadata);
+}
+
+/** The requested scopes as the client may have them: each registered, offline_access by grant. */
+function allowedScopes(requested: string[], metadata: ClientMetadata): string[] {
+  const allowed = new Set(spacedList(metadata.scope));
+  for (const s of requested) {
     if (s === OFFLINE_ACCESS) continue;
     if (!allowed.has(s)) throw new InvalidScope(`This client may not request the scope ${clip(s)}`);
   }
@@ -292,15 +297,10 @@ function readPkce(
 ): { codeChallenge?: string; codeChallengeMethod?: 'S256' | 'plain' } {
   const challenge = single(params, 'code_challenge');
   const method = single(params, 'code_challenge_method');
-  const metadata = client.metadata;
-  const required =
-    metadata.enforce_pkce ||
-    policy.enforcePkce === 'always' ||
-    (policy.enforcePkce === 'public_clients_only' && metadata.public);
   if (challenge === undefined) {
     if (method !== undefined)
       throw new InvalidRequest('code_challenge_method was sent without code_challenge');
-    if (required) throw new InvalidRequest('This client must use PKCE (code_challenge)');
+    checkPkce(undefined, client.metadata, policy);
     return {};
   }
   if (!CODE_CHALLENGE.test(challenge))
@@ -309,14 +309,40 @@ function readPkce(
   const resolved = method ?? 'plain';
   if (resolved !== 'S256' && resolved !== 'plain')
     throw new InvalidRequest('code_challenge_method must be S256');
+  checkPkce(resolved, client.metadata, policy);
+  return { codeChallenge: challenge, codeChallengeMethod: resolved };
+}
+
+/** What the client and the operator require of PKCE, given the method used (if any). */
+function checkPkce(
+  method: 'S256' | 'plain' | undefined,
+  metadata: ClientMetadata,
+  policy: AuthorizationPolicy,
+): void {
+  const required =
+    metadata.enforce_pkce ||
+    policy.enforcePkce === 'always' ||
+    (policy.enforcePkce === 'public_clients_only' && metadata.public);
+  if (method === undefined) {
+    if (required) throw new InvalidRequest('This client must use PKCE (code_challenge)');
+    return;
+  }
   // plain needs the operator's leave, for this client or globally unless the client pins
   // S256 (Authelia's pkce_challenge_method); S256 is always accepted.
   const plainAllowed =
     metadata.pkce_challenge_method === 'plain' ||
     (policy.allowPlainPkce && metadata.pkce_challenge_method !== 'S256');
-  if (resolved === 'plain' && !plainAllowed)
+  if (method === 'plain' && !plainAllowed)
     throw new InvalidRequest('code_challenge_method plain is not allowed; use S256');
-  return { codeChallenge: challenge, codeChallengeMethod: resolved };
+}
+
+function checkCodeFlow(metadata: ClientMetadata): void {
+  if (
+    !metadata.response_types.includes('code') ||
+    !metadata.grant_types.includes('authorization_code')
+  ) {
+    throw new UnauthorizedClient('This client may not use the authorization code flow');
+  }
 }
 
 function readPrompt(text: string | undefined): Set<Prompt> {
@@ -337,4 +363,79 @@ function readMaxAge(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d{1,10}$/.test(text)) throw new InvalidRequest('max_age must be a number of seconds');
   return Number(text);
+}
+
+/**
+ * What an interaction keeps of a checked request between its steps (plain JSON in the shared
+ * store): the request itself, with the client by id so each step sees the client as it is now.
+ */
+export type StoredAuthorizationRequest = Omit<AuthorizationRequest, 'client' | 'prompt'> & {
+  clientId: string;
+  prompt: Prompt[];
+};
+
+export function storedRequest({
+  client,
+  prompt,
+  ...rest
+}: AuthorizationRequest): StoredAuthorizationRequest {
+  return { ...rest, clientId: client.clientId, prompt: [...prompt] };
+}
+
+/**
+ * A stored request with the client as it is now: the checks that depend on the client's
+ * registration run again (an operator may have changed it during the sign-in), the rest was
+ * settled when the request was parsed. Throws an `OAuthError` when the request no longer passes.
+ */
+export function restoredRequest(
+  { clientId, prompt, ...rest }: StoredAuthorizationRequest,
+  client: Client,
+  policy: AuthorizationPolicy,
+): AuthorizationRequest {
+  const metadata = client.metadata;
+  if (client.clientId !== clientId) throw new InvalidClient('The client is not known');
+  const registered = metadata.redirect_uris;
+  const redirectAllowed = rest.redirectUriSent
+    ? registered.includes(rest.redirectUri)
+    : registered.length === 1 && registered[0] === rest.redirectUri;
+  if (!redirectAllowed) throw new InvalidRequest('redirect_uri is not registered for this client');
+  checkCodeFlow(metadata);
+  checkPkce(rest.codeChallengeMethod, metadata, policy);
+  checkAudiences(rest.resources, (r) => metadata.audience.includes(r));
+  return {
+    ...rest,
+    client,
+    prompt: new Set(prompt),
+    scope: allowedScopes(rest.scope, metadata),
+    claims: restoredClaimsRequest(rest.claims),
+  };
+}
+
+/**
+ * The parameters that ask for the same request again, for a browser sent back to
+ * `/authorize` (its interaction ended while it waited).
+ */
+export function authorizationParameters(request: StoredAuthorizationRequest): URLSearchParams {
+  const query = new URLSearchParams({ response_type: 'code', client_id: request.clientId });
+  const set = (name: string, value: string | number | undefined) => {
+    if (value !== undefined && value !== '') query.set(name, String(value));
+  };
+  if (request.redirectUriSent) set('redirect_uri', request.redirectUri);
+  set('scope', request.scope.join(' '));
+  set('state', request.state);
+  set('nonce', request.nonce);
+  set('code_challenge', request.codeChallenge);
+  set('code_challenge_method', request.codeChallengeMethod);
+  if (request.responseMode !== 'query') set('response_mode', request.responseMode);
+  set('prompt', request.prompt.join(' '));
+  set('max_age', request.maxAge);
+  set('id_token_hint', request.idTokenHint);
+  set('login_hint', request.loginHint);
+  set('ui_locales', request.uiLocales.join(' '));
+  set('claims_locales', request.claimsLocales.join(' '));
+  set('acr_values', request.acrValues.join(' '));
+  if (request.display !== 'page') set('display', request.display);
+  if (Object.keys(request.claims).length > 0) set('claims', JSON.stringify(request.claims));
+  for (const resource of request.resources) query.append('resource', resource);
+  return query;
 }

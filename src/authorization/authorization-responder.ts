@@ -4,7 +4,7 @@ import { sendToClient } from '../common/client-response.js';
 import type { Session } from '../sessions/session.entity.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/user.entity.js';
-import type { AuthorizationRequest, RawParameters } from './authorization-request.js';
+import type { AuthorizationRequest } from './authorization-request.js';
 import { AuthorizationService } from './authorization.service.js';
 
 /**
@@ -23,16 +23,10 @@ export class AuthorizationResponder {
   async issue(
     reply: FastifyReply,
     request: AuthorizationRequest,
-    params: RawParameters,
     session: Session,
     user: User,
   ): Promise<void> {
-    const answer = await this.authorization.issue(
-      request,
-      session,
-      user,
-      params.redirect_uri !== undefined && params.redirect_uri !== '',
-    );
+    const answer = await this.authorization.issue(request, session, user);
     await this.sessions.addClient(session.id, request.client.clientId);
     sendToClient(reply, request.redirectUri, request.responseMode, answer);
   }

@@ -75,10 +75,10 @@ export class AuthorizationController {
     const progress = { freshLogin: false, consentGiven: false };
     const decision = await this.authorization.decide(request, session, progress);
     if (decision.kind === 'issue') {
-      return this.responder.issue(reply, request, params, decision.session, decision.user);
+      return this.responder.issue(reply, request, decision.session, decision.user);
     }
     const { interaction, setCookie } = await this.interactions.start(
-      params,
+      request,
       decision.kind,
       req.headers.cookie,
     );

@@ -24,9 +24,11 @@ import { AuthorizationCodes } from './authorization-codes.js';
 import {
   parseAuthorizationRequest,
   resolveRedirect,
+  restoredRequest,
   type AuthorizationPolicy,
   type AuthorizationRequest,
   type RawParameters,
+  type StoredAuthorizationRequest,
 } from './authorization-request.js';
 import { requestedClaims } from './claims-request.js';
 
@@ -75,6 +77,21 @@ export class AuthorizationService {
         : undefined;
     const { redirectUri } = resolveRedirect(params, () => client ?? undefined);
     return parseAuthorizationRequest(params, client!, redirectUri, this.policy);
+  }
+
+  /**
+   * A request an interaction kept, with its client as registered now; undefined when the
+   * client is gone or the request no longer passes its registration.
+   */
+  async restore(stored: StoredAuthorizationRequest): Promise<AuthorizationRequest | undefined> {
+    const client = await this.clients.find(stored.clientId);
+    if (!client) return undefined;
+    try {
+      return restoredRequest(stored, client, this.policy);
+    } catch (e) {
+      if (e instanceof OAuthError) return undefined;
+      throw e;
+    }
   }
 
   /** An error for the client, delivered the way the request asked. */
@@ -165,14 +182,13 @@ export class AuthorizationService {
     request: AuthorizationRequest,
     session: Session,
     user: User,
-    redirectUriSent: boolean,
   ): Promise<Record<string, string>> {
     const client: Client = request.client;
     const code = await this.codes.issue(
       {
         clientId: client.clientId,
         redirectUri: request.redirectUri,
-        redirectUriSent,
+        redirectUriSent: request.redirectUriSent,
         codeChallenge: request.codeChallenge,
         codeChallengeMethod: request.codeChallengeMethod,
         nonce: request.nonce,

@@ -74,6 +74,17 @@ function readOptions(options: unknown, path: string): ClaimRequest {
   return request;
 }
 
+/** A request kept as JSON, with its claim maps free of a prototype again, as parsed. */
+export function restoredClaimsRequest(kept: ClaimsRequest): ClaimsRequest {
+  const result: ClaimsRequest = {};
+  for (const target of ['userinfo', 'id_token'] as const) {
+    const members = kept[target];
+    if (members !== undefined)
+      result[target] = Object.assign(Object.create(null) as Record<string, ClaimRequest>, members);
+  }
+  return result;
+}
+
 /** The names of the claims requested for one target. */
 export function requestedClaims(claims: ClaimsRequest, target: keyof ClaimsRequest): string[] {
   return Object.keys(claims[target] ?? {});

@@ -15,9 +15,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationResponder } from '../authorization/authorization-responder.js';
 import { AUTHORIZATION_PATH } from '../authorization/authorization.controller.js';
-import type {
-  AuthorizationRequest,
-  RawParameters,
+import {
+  authorizationParameters,
+  type AuthorizationRequest,
 } from '../authorization/authorization-request.js';
 import {
   AuthorizationService,
@@ -26,7 +26,7 @@ import {
 } from '../authorization/authorization.service.js';
 import { seeOther } from '../common/client-response.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
-import { InvalidRequest, OAuthError, OAuthRedirectError } from '../common/errors/oauth-error.js';
+import { InvalidRequest, OAuthRedirectError } from '../common/errors/oauth-error.js';
 import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -235,13 +235,7 @@ export class InteractionController {
     if (decision.kind === 'login') return this.restart(reply, interaction, 'login');
     // Of two submissions racing, one answers the client.
     if (!(await this.interactions.finish(interaction.id))) return this.views.expired(reply, req);
-    return this.responder.issue(
-      reply,
-      request,
-      interaction.params,
-      decision.session,
-      decision.user,
-    );
+    return this.responder.issue(reply, request, decision.session, decision.user);
   }
 
   /**
@@ -275,7 +269,7 @@ export class InteractionController {
       if (!(await this.interactions.released(interaction.id, STEP_WAIT_MS)))
         return seeOther(reply, this.interactions.pageUrl(interaction));
       const current = await this.interactions.find(interaction.id, req.headers.cookie);
-      if (!current) return seeOther(reply, this.authorizeUrl(interaction.params));
+      if (!current) return seeOther(reply, this.authorizeUrl(interaction));
       if (current.stage !== stage) return seeOther(reply, this.interactions.pageUrl(interaction));
       ({ interaction, request } = await this.step(id, req, body, stage));
     }
@@ -298,12 +292,11 @@ export class InteractionController {
         throw new InvalidRequest('The form is missing its CSRF token or it does not match');
       if (interaction.stage !== stage) throw new InvalidRequest('This step is not expected now');
     }
-    const request = await this.authorization.parse(interaction.params).catch((e: unknown) => {
-      // The client changed meanwhile (gone, or the request no longer passes); anything else,
-      // a database outage say, is a server error to log, not the user's fault.
-      if (!(e instanceof OAuthError || e instanceof OAuthRedirectError)) throw e;
+    // The client changed meanwhile (gone, or the request no longer passes); anything else,
+    // a database outage say, is a server error to log, not the user's fault.
+    const request = await this.authorization.restore(interaction.request);
+    if (!request)
       throw new InvalidRequest('The application’s request is no longer valid; start again');
-    });
     return { interaction, request };
   }
 
@@ -351,11 +344,9 @@ export class InteractionController {
     return pickLocale(request.uiLocales, req.headers['accept-language']);
   }
 
-  private authorizeUrl(params: RawParameters): string {
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(params)) {
-      for (const one of [value ?? []].flat()) query.append(name, one);
-    }
+  /** The same request at `/authorize` again, for a browser whose interaction ended. */
+  private authorizeUrl(interaction: Interaction): string {
+    const query = authorizationParameters(interaction.request);
     return `${this.prefix}${AUTHORIZATION_PATH}?${query.toString()}`;
   }
 }

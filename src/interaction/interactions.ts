@@ -7,15 +7,19 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { issuerPath } from '../common/urls.js';
 import { sessionCookieValues } from '../sessions/session-cookie.js';
-import type { RawParameters } from '../authorization/authorization-request.js';
+import {
+  storedRequest,
+  type AuthorizationRequest,
+  type StoredAuthorizationRequest,
+} from '../authorization/authorization-request.js';
 import { isHandle, newHandle } from '../common/opaque-handle.js';
 
 export type InteractionStage = 'login' | 'totp' | 'consent';
 
 /**
  * A sign-in in progress, between `/authorize` and the answer to the client: the request as
- * sent (parsed again at each step, so a client changed meanwhile is seen), where it stands,
- * and who has proved what so far.
+ * `/authorize` checked it (each step sees its client as registered now), where it stands, and
+ * who has proved what so far.
  */
 export interface Interaction {
   id: string;
@@ -23,7 +27,7 @@ export interface Interaction {
   csrf: string;
   /** SHA-256 of the browser cookie of the browser that began it. */
   browser: string;
-  params: RawParameters;
+  request: StoredAuthorizationRequest;
   stage: InteractionStage;
   /** Set once the password was right, before a second factor. */
   userId?: string;
@@ -62,12 +66,11 @@ export class Interactions {
   }
 
   /**
-   * Begins an interaction for the browser that sent `cookieHeader`, with the request's
-   * parameters as `/authorize` resolved them. `setCookie` is the browser cookie to set when the
-   * browser had none.
+   * Begins an interaction for the browser that sent `cookieHeader`, with the request as
+   * `/authorize` checked it. `setCookie` is the browser cookie to set when the browser had none.
    */
   async start(
-    params: RawParameters,
+    request: AuthorizationRequest,
     stage: InteractionStage,
     cookieHeader: string | undefined,
   ): Promise<{ interaction: Interaction; setCookie?: string }> {
@@ -77,7 +80,7 @@ export class Interactions {
       id: newHandle(),
       csrf: newHandle(),
       browser: sha256(browser),
-      params,
+      request: storedRequest(request),
       stage,
     };
     await this.save(interaction);
@@ -104,6 +107,8 @@ export class Interactions {
     const stored = await this.store.get(`interaction:${id}`);
     if (stored === null) return undefined;
     const interaction = JSON.parse(stored) as Interaction;
+    // Begun by an instance of an earlier release, which kept raw parameters: start again.
+    if (interaction.request === undefined) return undefined;
     return browserValues.some((v) => isHandle(v) && sha256(v) === interaction.browser)
       ? interaction
       : undefined;
