@@ -63,6 +63,7 @@ for (const [i, pass] of passes.entries()) {
   if (pass.files.length === 0) continue;
   console.log(`\n=== ${pass.name}: ${pass.files.length} file(s)`);
   const tap = join(work, `pass-${i}.tap`);
+  const started = Date.now();
   const result = spawnSync(
     process.execPath,
     [
@@ -90,7 +91,8 @@ for (const [i, pass] of passes.entries()) {
   if (result.status !== 0 && f === 0) f = 1; // the runner itself failed: count it
   passed += p;
   failed += f;
-  console.log(`=== ${pass.name}: ${p} passed, ${f} failed`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`=== ${pass.name}: ${p} passed, ${f} failed, in ${seconds} s`);
 }
 rmSync(work, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
