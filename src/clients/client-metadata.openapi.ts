@@ -99,6 +99,13 @@ export class ClientRegistrationMetadata {
   })
   userinfo_signed_response_alg?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'RFC 9701: one of SIGNING_ALGS for JWT introspection answers (asked for with Accept: application/token-introspection+jwt); RS256 by default',
+    example: 'ES256',
+  })
+  introspection_signed_response_alg?: string;
+
   @ApiPropertyOptional({ enum: ['public', 'pairwise'], example: 'public' })
   subject_type?: string;
 

@@ -64,6 +64,8 @@ export interface ClientMetadata {
   application_type: 'web' | 'native';
   id_token_signed_response_alg: SigningAlg;
   userinfo_signed_response_alg?: SigningAlg;
+  /** RFC 9701 §6: how a JWT introspection answer for this client is signed (RS256 if unset). */
+  introspection_signed_response_alg?: SigningAlg;
   subject_type: 'public' | 'pairwise';
   sector_identifier_uri?: string;
   /** Seconds (Core §3.1.2.1 max_age semantics). */

@@ -108,6 +108,14 @@ export function validateClientMetadata(
     fail('token_endpoint_auth_method private_key_jwt needs jwks or jwks_uri');
   }
   const authSigningAlg = tokenEndpointSigningAlg(read, authMethod);
+  // RFC 9701 §6: introspection answers are signed; encrypting them is not offered (discovery
+  // lists no introspection_encryption_*), and a client asking for it must not be left unaware.
+  for (const field of [
+    'introspection_encrypted_response_alg',
+    'introspection_encrypted_response_enc',
+  ])
+    if (read.has(field))
+      fail(`${field} is not supported: introspection answers are signed, not encrypted`);
 
   const scope = read.scope() ?? (registrant ? DEFAULT_REGISTRATION_SCOPE : DEFAULT_SCOPE);
   if (registrant && spacedList(scope).includes(ADMIN_SCOPE)) {
@@ -146,6 +154,10 @@ export function validateClientMetadata(
     ...optional(
       'userinfo_signed_response_alg',
       read.oneOf('userinfo_signed_response_alg', signingAlgs),
+    ),
+    ...optional(
+      'introspection_signed_response_alg',
+      read.oneOf('introspection_signed_response_alg', signingAlgs),
     ),
     subject_type: subjectType,
     ...optional('sector_identifier_uri', sectorIdentifierUri),

@@ -1,15 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { InvalidClient } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { SigningService } from '../keys/signing.service.js';
 import { Subjects } from '../users/subjects.js';
 import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
 import { RefreshTokens } from './refresh-tokens.js';
 
 export type IntrospectionAnswer = { active: false } | ({ active: true } & Record<string, unknown>);
+
+/** RFC 9701 §4: the media type of a JWT introspection answer, asked for with Accept. */
+export const INTROSPECTION_JWT = 'application/token-introspection+jwt';
 
 const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false });
 
@@ -25,8 +30,30 @@ export class IntrospectionService {
     @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
     @Inject(ClientsService) private readonly clients: ClientsService,
     @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(SigningService) private readonly signing: SigningService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
+
+  /**
+   * RFC 9701 §5: the answer as a JWT for the caller, signed with the algorithm it registered
+   * (RS256 by default). The answer is the `token_introspection` claim, never top-level claims,
+   * so the JWT cannot pass for the token it describes; `typ` says what it is.
+   */
+  signed(caller: Client, answer: IntrospectionAnswer): Promise<string> {
+    return this.signing.sign(
+      {
+        iss: this.config.issuer,
+        aud: caller.clientId,
+        iat: Math.floor(this.clock.now() / 1000),
+        token_introspection: answer,
+      },
+      {
+        alg: caller.metadata.introspection_signed_response_alg ?? 'RS256',
+        typ: 'token-introspection+jwt',
+      },
+    );
+  }
 
   async introspect(
     { client: caller, method }: AuthenticatedClient,

@@ -15,6 +15,7 @@ import { ApiOAuthError } from '../common/errors/oauth-error.openapi.js';
 import { answerPreflight, CorsEndpoint } from '../common/cors.js';
 import { ApiPreflight } from '../common/cors.openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import Negotiator from 'negotiator';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
@@ -27,12 +28,19 @@ import {
   TokenEndpointDocs,
 } from './token.openapi.js';
 import { TokenService } from './token.service.js';
-import { IntrospectionService, type IntrospectionAnswer } from './introspection.service.js';
+import {
+  INTROSPECTION_JWT,
+  IntrospectionService,
+  type IntrospectionAnswer,
+} from './introspection.service.js';
 import { RevocationService } from './revocation.service.js';
 
 export const TOKEN_PATH = '/token';
 export const INTROSPECTION_PATH = '/introspect';
 export const REVOCATION_PATH = '/revoke';
+
+/** JSON first: it answers an Accept that names neither, or any type (RFC 9110 §12.5.1). */
+const INTROSPECTION_MEDIA_TYPES = ['application/json', INTROSPECTION_JWT];
 
 const methodNotAllowed = () =>
   new MethodNotAllowed('Use POST with an application/x-www-form-urlencoded body', 'POST');
@@ -67,11 +75,18 @@ export class TokenController {
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7662 token introspection' })
   @IntrospectionEndpointDocs()
-  introspect(
+  async introspect(
     @CurrentClient() caller: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
-  ): Promise<IntrospectionAnswer> {
-    return this.introspection.introspect(caller, requireToken(body));
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<IntrospectionAnswer | string> {
+    const answer = await this.introspection.introspect(caller, requireToken(body));
+    // RFC 9701 §4: a JWT when the caller's Accept prefers one; JSON otherwise (RFC 7662).
+    if (new Negotiator(req).mediaType(INTROSPECTION_MEDIA_TYPES) !== INTROSPECTION_JWT)
+      return answer;
+    void reply.type(INTROSPECTION_JWT);
+    return this.introspection.signed(caller.client, answer);
   }
 
   @Post(REVOCATION_PATH)

@@ -36,6 +36,8 @@ export class TokenMetadata implements MetadataContributor {
       introspection_endpoint: endpointUrl(this.config, INTROSPECTION_PATH),
       introspection_endpoint_auth_methods_supported: AUTH_METHODS,
       introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
+      // RFC 9701 §7: JWT answers, signed; no introspection_encryption_* (not offered).
+      introspection_signing_alg_values_supported: [...this.config.keys.algorithms],
       revocation_endpoint: endpointUrl(this.config, REVOCATION_PATH),
       revocation_endpoint_auth_methods_supported: [...AUTH_METHODS, 'none'],
       revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,

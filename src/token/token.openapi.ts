@@ -19,6 +19,7 @@ import { ApiOAuthError } from '../common/errors/oauth-error.openapi.js';
 import { formSchema } from '../common/form-schema.openapi.js';
 import { ClientAuthenticationParameters } from '../clients/auth/client-authentication.openapi.js';
 import { declaredGrants } from './grants/grant.js';
+import { INTROSPECTION_JWT } from './introspection.service.js';
 // Every served grant declares itself (its @Grant) before the token endpoint is documented.
 import './grants/served-grants.js';
 
@@ -251,6 +252,14 @@ export const IntrospectionEndpointDocs = () =>
             },
             inactive: { value: { active: false } },
           },
+        },
+        [INTROSPECTION_JWT]: {
+          schema: {
+            type: 'string',
+            description:
+              'RFC 9701, with Accept: application/token-introspection+jwt: a JWT (typ token-introspection+jwt) signed with the caller’s introspection_signed_response_alg (RS256 by default), whose claims are iss, aud (the caller’s client_id), iat and token_introspection (the JSON answer)',
+          },
+          example: 'eyJ0eXAiOiJ0b2tlbi1pbnRyb3NwZWN0aW9uK2p3dCIsImFsZyI6IlJTMjU2In0...',
         },
       },
     }),
