@@ -1,0 +1,54 @@
+import { defineSettings, duration, flag, integer, oneOf } from '../config/settings.js';
+
+/**
+ * What an authorization request may be, after Authelia's names; with them the interaction's
+ * lifespan and the default for scope claims in ID tokens, which `AppConfig.authorization`
+ * carries too.
+ */
+export const authorizationSettings = defineSettings({
+  id: 'authorization',
+  title: "Authorization requests (Authelia's names)",
+  settings: {
+    ENFORCE_PKCE: oneOf(['never', 'public_clients_only', 'always'], {
+      default: 'public_clients_only',
+      message: 'ENFORCE_PKCE must be one of never, public_clients_only, always',
+      description:
+        "Which clients must send a PKCE `code_challenge` in the code flow (Authelia's `enforce_pkce`). A client's own `enforce_pkce` or `pkce_challenge_method` can only make it stricter.",
+      summary: 'PKCE required for: never, public_clients_only or always.',
+    }),
+    ENABLE_PKCE_PLAIN_CHALLENGE: flag({
+      default: 'false',
+      description:
+        "Accept the `plain` PKCE method (Authelia's `enable_pkce_plain_challenge`); a client pinned to `S256` still refuses it. `S256` is always accepted.",
+    }),
+    MINIMUM_PARAMETER_ENTROPY: integer({
+      min: 0,
+      max: 64,
+      default: 8,
+      description:
+        "The least length of `state` and `nonce` when a client sends them (Authelia's `minimum_parameter_entropy`). `0`: off. OpenIDConnect.jl always sends a 10-character `state`: above 10 it cannot sign in.",
+      summary: 'The least length of state and nonce; 0 turns the check off.',
+    }),
+    INTERACTION_LIFESPAN: duration({
+      default: '10m',
+      description:
+        'How long a sign-in in progress (login, second factor, consent) may take before it must start again.',
+      checks: 'A positive duration.',
+    }),
+    ID_TOKEN_SCOPE_CLAIMS: flag({
+      default: 'true',
+      description:
+        'Put the claims of the granted scopes (`profile`, `email`, ...) in ID tokens as well as in UserInfo (Core §5.4), as clients that never call UserInfo need. The default for clients that do not set `id_token_scope_claims` themselves.',
+      summary: 'Scope claims in ID tokens as well as UserInfo.',
+    }),
+  },
+  config: (v) => ({
+    authorization: {
+      enforcePkce: v.ENFORCE_PKCE,
+      allowPlainPkce: v.ENABLE_PKCE_PLAIN_CHALLENGE,
+      minimumParameterEntropy: v.MINIMUM_PARAMETER_ENTROPY,
+      interactionLifespan: v.INTERACTION_LIFESPAN,
+      idTokenScopeClaims: v.ID_TOKEN_SCOPE_CLAIMS,
+    },
+  }),
+});
