@@ -43,7 +43,10 @@ class TestGrant implements GrantHandler<TestParameters> {
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    { provide: APP_CONFIG, useValue: { issuer: 'https://id.example.com' } },
+    {
+      provide: APP_CONFIG,
+      useValue: { issuer: 'https://id.example.com', keys: { algorithms: ['RS256'] } },
+    },
     GrantRegistry,
     TokenService,
     TokenMetadata,
