@@ -4,9 +4,11 @@ import { ConsentModule } from '../consent/consent.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthorizationCodes } from './authorization-codes.js';
+import { AuthorizationParameters } from './authorization-parameters.js';
 import { AuthorizationMetadata } from './authorization.metadata.js';
 import { AuthorizationResponder } from './authorization-responder.js';
 import { AuthorizationService } from './authorization.service.js';
+import { PushedRequests } from './pushed-requests.js';
 
 /**
  * What an authorization request is checked, decided and answered with, for `/authorize` and
@@ -19,7 +21,15 @@ import { AuthorizationService } from './authorization.service.js';
     AuthorizationService,
     AuthorizationResponder,
     AuthorizationMetadata,
+    AuthorizationParameters,
+    PushedRequests,
   ],
-  exports: [AuthorizationCodes, AuthorizationService, AuthorizationResponder],
+  exports: [
+    AuthorizationCodes,
+    AuthorizationService,
+    AuthorizationResponder,
+    AuthorizationParameters,
+    PushedRequests,
+  ],
 })
 export class AuthorizationCoreModule {}

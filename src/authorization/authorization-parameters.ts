@@ -1,14 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { InvalidRequest, InvalidRequestUri } from '../common/errors/oauth-error.js';
 import { requireFormBody } from '../common/form-body.guard.js';
 import type { RawParameters } from './authorization-request.js';
+import { PUSHED_REQUEST_URI_PREFIX, PushedRequests } from './pushed-requests.js';
+
+/** An authorization request's parameters, and whether they were pushed to `/par` first. */
+export interface ResolvedParameters {
+  params: RawParameters;
+  pushed: boolean;
+}
 
 /**
  * Where an authorization request's parameters come from: the query of a GET, or the form body
- * of a POST (OpenID Connect Core §3.1.2.1). This is the one step before validation, so a pushed
- * request (`request_uri`, RFC 9126) or a request object (RFC 9101) resolves here to the
- * parameters it stands for, and everything after sees resolved parameters only.
+ * of a POST (OpenID Connect Core §3.1.2.1), or the pushed request a `request_uri` of ours
+ * stands for (RFC 9126 §4). This is the one step before validation: everything after sees
+ * resolved parameters only. Errors here are shown on the provider's page: nothing of the
+ * request is trusted yet.
  */
-export function resolveAuthorizationParameters(req: FastifyRequest, body?: unknown): RawParameters {
-  if (req.method === 'POST') return requireFormBody(req, body) as RawParameters;
-  return (req.query as RawParameters | undefined) ?? {};
+@Injectable()
+export class AuthorizationParameters {
+  constructor(@Inject(PushedRequests) private readonly pushed: PushedRequests) {}
+
+  async resolve(req: FastifyRequest, body?: unknown): Promise<ResolvedParameters> {
+    const sent =
+      req.method === 'POST'
+        ? (requireFormBody(req, body) as RawParameters)
+        : ((req.query as RawParameters | undefined) ?? {});
+    const requestUri = sent.request_uri;
+    if (typeof requestUri !== 'string' || !requestUri.startsWith(PUSHED_REQUEST_URI_PREFIX)) {
+      // A request_uri of another kind is refused by validation (request_uri_not_supported).
+      return { params: sent, pushed: false };
+    }
+    const clientId = sent.client_id;
+    if (typeof clientId !== 'string' || clientId === '')
+      throw new InvalidRequest('client_id is required with request_uri');
+    // §4: the pushed parameters are the request; any others sent beside them are ignored.
+    const params = await this.pushed.take(requestUri, clientId);
+    if (!params)
+      throw new InvalidRequestUri(
+        'The request_uri is unknown, expired, already used, or was pushed by another client',
+      );
+    return { params, pushed: true };
+  }
 }

@@ -16,7 +16,7 @@ import { seeOther } from '../common/client-response.js';
 import { HtmlErrorFilter } from '../interaction/html-error.filter.js';
 import { Interactions } from '../interaction/interactions.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { resolveAuthorizationParameters } from './authorization-parameters.js';
+import { AuthorizationParameters } from './authorization-parameters.js';
 import { AuthorizationResponder } from './authorization-responder.js';
 import { AuthorizationService } from './authorization.service.js';
 import { ApiAuthorizationForm, ApiAuthorizationQuery } from './authorization-request.openapi.js';
@@ -41,6 +41,7 @@ const AuthorizationAnswers = () =>
 @UseFilters(HtmlErrorFilter)
 export class AuthorizationController {
   constructor(
+    @Inject(AuthorizationParameters) private readonly parameters: AuthorizationParameters,
     @Inject(AuthorizationService) private readonly authorization: AuthorizationService,
     @Inject(AuthorizationResponder) private readonly responder: AuthorizationResponder,
     @Inject(Interactions) private readonly interactions: Interactions,
@@ -69,8 +70,8 @@ export class AuthorizationController {
   }
 
   private async authorize(req: FastifyRequest, reply: FastifyReply, body?: unknown) {
-    const params = resolveAuthorizationParameters(req, body);
-    const request = await this.authorization.parse(params);
+    const { params, pushed } = await this.parameters.resolve(req, body);
+    const request = await this.authorization.parse(params, { pushed });
     const session = await this.sessions.resolveFromHeader(req.headers.cookie);
     const progress = { freshLogin: false, consentGiven: false };
     const decision = await this.authorization.decide(request, session, progress);

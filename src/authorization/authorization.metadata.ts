@@ -11,6 +11,7 @@ import { UI_LOCALES } from '../interaction/i18n.js';
 import { ACR_VALUES } from '../users/authentication-context.js';
 import { SCOPE_CLAIMS } from '../users/user-claims.js';
 import { AUTHORIZATION_PATH } from './authorization.controller.js';
+import { PUSHED_AUTHORIZATION_PATH } from './pushed-authorization.controller.js';
 
 /** Discovery §3 members of the authorization endpoint, from what it does. */
 @Injectable()
@@ -21,6 +22,9 @@ export class AuthorizationMetadata implements MetadataContributor {
   contribute(): ProviderMetadata {
     return {
       authorization_endpoint: endpointUrl(this.config, AUTHORIZATION_PATH),
+      // RFC 9126 §5.
+      pushed_authorization_request_endpoint: endpointUrl(this.config, PUSHED_AUTHORIZATION_PATH),
+      require_pushed_authorization_requests: this.config.authorization.requirePushedRequests,
       scopes_supported: ['openid', ...Object.keys(SCOPE_CLAIMS), 'offline_access'],
       response_types_supported: ['code'],
       response_modes_supported: ['query', 'fragment', 'form_post'],

@@ -69,14 +69,27 @@ export class AuthorizationService {
    * The request, checked. Throws an `OAuthError` for the error page (client or redirect URI
    * unknown) or an `OAuthRedirectError` for everything that can go back to the client.
    */
-  async parse(params: RawParameters): Promise<AuthorizationRequest> {
+  async parse(
+    params: RawParameters,
+    { pushed }: { pushed: boolean },
+  ): Promise<AuthorizationRequest> {
     const clientId = params.client_id;
     const client =
       typeof clientId === 'string' && clientId.length <= 200
         ? await this.clients.find(clientId)
         : undefined;
     const { redirectUri } = resolveRedirect(params, () => client ?? undefined);
-    return parseAuthorizationRequest(params, client!, redirectUri, this.policy);
+    const request = parseAuthorizationRequest(params, client!, redirectUri, this.policy);
+    // RFC 9126 §5, §6: pushed requests only, for every client or for this one.
+    const mustPush =
+      this.config.authorization.requirePushedRequests ||
+      request.client.metadata.require_pushed_authorization_requests === true;
+    if (mustPush && !pushed)
+      throw this.redirectError(
+        request,
+        new InvalidRequest('This client must push its authorization requests to /par (RFC 9126)'),
+      );
+    return request;
   }
 
   /**

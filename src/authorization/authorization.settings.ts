@@ -35,12 +35,30 @@ export const authorizationSettings = defineSettings({
         'How long a sign-in in progress (login, second factor, consent) may take before it must start again.',
       checks: 'A positive duration.',
     }),
+    PUSHED_AUTHORIZATIONS_ENFORCE: flag({
+      default: 'false',
+      description:
+        "Every client must push its authorization requests to `/par` first (RFC 9126; Authelia's `pushed_authorizations.enforce`); a client's own `require_pushed_authorization_requests` requires it of that client alone.",
+      summary: 'Require pushed authorization requests (RFC 9126) of every client.',
+    }),
+    PUSHED_AUTHORIZATIONS_CONTEXT_LIFESPAN: duration({
+      default: '5m',
+      description:
+        "How long the `request_uri` of a pushed authorization request may be used at `/authorize` (once) (Authelia's `pushed_authorizations.context_lifespan`).",
+      summary: 'How long a pushed request may wait for the browser (10s to 10m).',
+      checks: 'A duration, `10s`–`10m`.',
+    }),
     ID_TOKEN_SCOPE_CLAIMS: flag({
       default: 'true',
       description:
         'Put the claims of the granted scopes (`profile`, `email`, ...) in ID tokens as well as in UserInfo (Core §5.4), as clients that never call UserInfo need. The default for clients that do not set `id_token_scope_claims` themselves.',
       summary: 'Scope claims in ID tokens as well as UserInfo.',
     }),
+  },
+  *check(v) {
+    const lifespan = v.PUSHED_AUTHORIZATIONS_CONTEXT_LIFESPAN;
+    if (lifespan < 10_000 || lifespan > 600_000)
+      yield 'PUSHED_AUTHORIZATIONS_CONTEXT_LIFESPAN must be from 10s to 10m';
   },
   config: (v) => ({
     authorization: {
@@ -49,6 +67,8 @@ export const authorizationSettings = defineSettings({
       minimumParameterEntropy: v.MINIMUM_PARAMETER_ENTROPY,
       interactionLifespan: v.INTERACTION_LIFESPAN,
       idTokenScopeClaims: v.ID_TOKEN_SCOPE_CLAIMS,
+      requirePushedRequests: v.PUSHED_AUTHORIZATIONS_ENFORCE,
+      pushedRequestLifespan: v.PUSHED_AUTHORIZATIONS_CONTEXT_LIFESPAN,
     },
   }),
 });

@@ -122,6 +122,12 @@ export class ClientRegistrationMetadata {
   require_auth_time?: boolean;
 
   @ApiPropertyOptional({
+    description: 'RFC 9126 §6: authorization requests only through /par (a request_uri)',
+    example: false,
+  })
+  require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({
     description:
       'The claims of the granted scopes in the ID token too (Core §5.4); by default ID_TOKEN_SCOPE_CLAIMS',
     example: true,

@@ -71,6 +71,8 @@ export interface ClientMetadata {
   /** Seconds (Core §3.1.2.1 max_age semantics). */
   default_max_age?: number;
   require_auth_time: boolean;
+  /** RFC 9126 §6: this client's authorization requests must come through `/par`. */
+  require_pushed_authorization_requests?: boolean;
   /**
    * The claims granted by scope in the ID token too (Core §5.4), or only at UserInfo when
    * false; unset follows the server-wide ID_TOKEN_SCOPE_CLAIMS.

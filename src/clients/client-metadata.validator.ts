@@ -163,6 +163,10 @@ export function validateClientMetadata(
     ...optional('sector_identifier_uri', sectorIdentifierUri),
     ...optional('default_max_age', read.integer('default_max_age', 0, 10 * 366 * 86_400)),
     require_auth_time: read.boolean('require_auth_time') ?? false,
+    ...optional(
+      'require_pushed_authorization_requests',
+      read.boolean('require_pushed_authorization_requests'),
+    ),
     ...optional('id_token_scope_claims', read.boolean('id_token_scope_claims')),
     post_logout_redirect_uris:
       read.uriList('post_logout_redirect_uris', (uri, field) =>

@@ -62,6 +62,10 @@ export interface AppConfig {
     interactionLifespan: number;
     /** Scope claims in ID tokens as well as UserInfo (ID_TOKEN_SCOPE_CLAIMS), unless the client says. */
     idTokenScopeClaims: boolean;
+    /** RFC 9126: every client must push its requests (PUSHED_AUTHORIZATIONS_ENFORCE). */
+    requirePushedRequests: boolean;
+    /** How long a pushed request's `request_uri` may be used, in ms. */
+    pushedRequestLifespan: number;
   };
   /** Browser login sessions (SESSION_*). `inactivity` and `rememberMe` 0: off. */
   session: { cookieName: string; expiration: number; inactivity: number; rememberMe: number };

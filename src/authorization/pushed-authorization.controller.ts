@@ -1,0 +1,81 @@
+import { Body, Controller, Headers, HttpCode, Inject, Options, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
+import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
+import { InvalidRequest, OAuthRedirectError } from '../common/errors/oauth-error.js';
+import { MultiValued } from '../common/form-body.guard.js';
+import { NoStore } from '../common/no-store.js';
+import { answerPreflight } from '../common/cors.js';
+import { ApiPreflight } from '../common/cors.openapi.js';
+import type { RawParameters } from './authorization-request.js';
+import { AuthorizationService } from './authorization.service.js';
+import { PushedAuthorizationDocs } from './pushed-authorization.openapi.js';
+import { PushedRequests } from './pushed-requests.js';
+
+export const PUSHED_AUTHORIZATION_PATH = '/par';
+
+/**
+ * RFC 9126: a client pushes its authorization request, authenticated as at `/token`, and gets
+ * a `request_uri` to send the browser to `/authorize` with. The request is checked here as
+ * `/authorize` would check it, and every error is a JSON answer to the client (§2.3), never a
+ * redirect: the browser is not part of this exchange.
+ */
+@ApiTags('openid')
+@Controller()
+export class PushedAuthorizationController {
+  constructor(
+    @Inject(AuthorizationService) private readonly authorization: AuthorizationService,
+    @Inject(PushedRequests) private readonly pushed: PushedRequests,
+  ) {}
+
+  @Post(PUSHED_AUTHORIZATION_PATH)
+  @HttpCode(201)
+  @ClientAuthenticated()
+  @MultiValued(['resource'])
+  @NoStore({ pragma: true })
+  @ApiOperation({ summary: 'RFC 9126 pushed authorization request endpoint' })
+  @PushedAuthorizationDocs()
+  async push(
+    @CurrentClient() { client }: AuthenticatedClient,
+    @Body() body: RawParameters,
+  ): Promise<{ request_uri: string; expires_in: number }> {
+    // §2.1: a pushed request cannot itself point at another one.
+    if (body.request_uri !== undefined)
+      throw new InvalidRequest('request_uri is not allowed in a pushed authorization request');
+    // §2: the authenticated client is the request's client.
+    const params: RawParameters = { ...body, client_id: client.clientId };
+    // Authentication parameters are the endpoint's, not the request's.
+    for (const name of AUTHENTICATION_PARAMETERS) delete params[name];
+    try {
+      await this.authorization.parse(params, { pushed: true });
+    } catch (e) {
+      if (e instanceof OAuthRedirectError) throw e.oauthError;
+      throw e;
+    }
+    return {
+      request_uri: await this.pushed.push(client.clientId, params),
+      expires_in: this.pushed.lifespanSeconds,
+    };
+  }
+
+  /** CORS preflight, as at /token: whether the page may read the answer is decided per client. */
+  @Options(PUSHED_AUTHORIZATION_PATH)
+  @HttpCode(204)
+  @ApiPreflight()
+  preflight(
+    @Headers('origin') origin: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): void {
+    answerPreflight(reply, origin, {
+      methods: 'POST',
+      headers: 'authorization, content-type, dpop',
+    });
+  }
+}
+
+const AUTHENTICATION_PARAMETERS = [
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+] as const;
