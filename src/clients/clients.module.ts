@@ -5,6 +5,7 @@ import { ClientAuthRegulation } from './auth/client-auth-regulation.js';
 import { ClientAuthenticator } from './auth/client-authenticator.js';
 import { ClientCorsGuard } from './auth/client-cors.guard.js';
 import { ClientJwksCache } from './auth/client-jwks.js';
+import { ClientKeys } from './auth/client-keys.js';
 import {
   ClientAssertionStrategy,
   ClientSecretBasicStrategy,
@@ -19,6 +20,7 @@ import { StaticClientsLoader } from './static-clients.js';
   providers: [
     ClientsService,
     ClientJwksCache,
+    ClientKeys,
     ClientAuthenticator,
     ClientAuthRegulation,
     ClientAuthGuard,
@@ -29,6 +31,6 @@ import { StaticClientsLoader } from './static-clients.js';
     NoneStrategy,
     StaticClientsLoader,
   ],
-  exports: [ClientsService, ClientAuthGuard, ClientCorsGuard, ClientAuthenticator],
+  exports: [ClientsService, ClientAuthGuard, ClientCorsGuard, ClientAuthenticator, ClientKeys],
 })
 export class ClientsModule {}

@@ -1,24 +1,17 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import {
-  createLocalJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ShortLivedStore } from '../../cache/short-lived-store.js';
 import { CLOCK, systemClock, type Clock } from '../../common/clock.js';
 import { InvalidClient, TooManyRequests } from '../../common/errors/oauth-error.js';
 import { endpointUrl } from '../../common/urls.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import type { AuthMethod, ClientMetadata } from '../client-metadata.js';
+import type { AuthMethod } from '../client-metadata.js';
 import type { Client } from '../client.entity.js';
 import { ClientsService } from '../clients.service.js';
 import { ClientAuthRegulation } from './client-auth-regulation.js';
-import { ClientJwksCache, JwksFetchError } from './client-jwks.js';
+import { JwksFetchError } from './client-jwks.js';
+import { ClientKeys } from './client-keys.js';
 import { JWT_BEARER_ASSERTION } from './presented-credentials.js';
 
 /** The client a request authenticated as, and how. */
@@ -74,12 +67,10 @@ class Refusal extends Error {
  */
 @Injectable()
 export class ClientAuthenticator {
-  private readonly inlineKeys = new WeakMap<ClientMetadata, JWTVerifyGetKey>();
-
   constructor(
     @Inject(ClientsService) private readonly clients: ClientsService,
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
-    @Inject(ClientJwksCache) private readonly jwks: ClientJwksCache,
+    @Inject(ClientKeys) private readonly keys: ClientKeys,
     @Inject(ClientAuthRegulation) private readonly regulation: ClientAuthRegulation,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
@@ -268,29 +259,8 @@ export class ClientAuthenticator {
       }
       throw last;
     }
-    const { jwks, jwks_uri } = client.metadata;
-    if (jwks) {
-      let keys = this.inlineKeys.get(client.metadata);
-      if (!keys) this.inlineKeys.set(client.metadata, (keys = createLocalJWKSet(jwks)));
-      return (await jwtVerify(assertion, keys, options)).payload;
-    }
-    if (!jwks_uri) throw new Refusal('the client has no registered keys', false);
-    const allowPrivateNetwork = client.origin !== 'registration' || !this.config.production;
-    try {
-      return (
-        await jwtVerify(assertion, await this.jwks.keys(jwks_uri, { allowPrivateNetwork }), options)
-      ).payload;
-    } catch (e) {
-      if (!(e instanceof errors.JWKSNoMatchingKey)) throw e;
-      // An unknown kid: the client may have rotated its keys. Fetch once more.
-      return (
-        await jwtVerify(
-          assertion,
-          await this.jwks.keys(jwks_uri, { refresh: true, allowPrivateNetwork }),
-          options,
-        )
-      ).payload;
-    }
+    if (!this.keys.has(client)) throw new Refusal('the client has no registered keys', false);
+    return this.keys.verify(assertion, client, options);
   }
 }
 
