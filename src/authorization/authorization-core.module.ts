@@ -9,6 +9,7 @@ import { AuthorizationMetadata } from './authorization.metadata.js';
 import { AuthorizationResponder } from './authorization-responder.js';
 import { AuthorizationService } from './authorization.service.js';
 import { PushedRequests } from './pushed-requests.js';
+import { RequestObjects } from './request-objects.js';
 
 /**
  * What an authorization request is checked, decided and answered with, for `/authorize` and
@@ -23,6 +24,7 @@ import { PushedRequests } from './pushed-requests.js';
     AuthorizationMetadata,
     AuthorizationParameters,
     PushedRequests,
+    RequestObjects,
   ],
   exports: [
     AuthorizationCodes,
@@ -30,6 +32,7 @@ import { PushedRequests } from './pushed-requests.js';
     AuthorizationResponder,
     AuthorizationParameters,
     PushedRequests,
+    RequestObjects,
   ],
 })
 export class AuthorizationCoreModule {}

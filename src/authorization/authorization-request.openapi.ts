@@ -135,13 +135,14 @@ export class AuthorizationRequestParameters {
   resource?: string[];
 
   @ApiPropertyOptional({
-    description: 'A request object (Core §6): not supported, answered with request_not_supported',
+    description:
+      'RFC 9101: the request as a JWT signed with one of the client’s registered keys (iss the client_id, aud the issuer, exp within an hour, a jti used once); its claims are the request and the other parameters but client_id are ignored',
   })
   request?: string;
 
   @ApiPropertyOptional({
     description:
-      'A request object by reference: not supported, answered with request_uri_not_supported',
+      'RFC 9126: the request_uri /par returned (with client_id, once); a request object by reference is not supported (request_uri_not_supported)',
   })
   request_uri?: string;
 }

@@ -169,7 +169,8 @@ function readRequest(
     throw new InvalidRequest(`response_mode must be one of ${RESPONSE_MODES.join(', ')}`);
   }
 
-  // Core §6: request objects are not supported (yet); discovery says so.
+  // Request objects are resolved before validation (request-objects.ts) and pushed requests
+  // too (pushed-requests.ts): one still here came some other way. By reference: not supported.
   if (single(params, 'request') !== undefined)
     throw new RequestNotSupported('The request parameter is not supported');
   if (single(params, 'request_uri') !== undefined)

@@ -70,8 +70,8 @@ export class AuthorizationController {
   }
 
   private async authorize(req: FastifyRequest, reply: FastifyReply, body?: unknown) {
-    const { params, pushed } = await this.parameters.resolve(req, body);
-    const request = await this.authorization.parse(params, { pushed });
+    const { params, ...how } = await this.parameters.resolve(req, body);
+    const request = await this.authorization.parse(params, how);
     const session = await this.sessions.resolveFromHeader(req.headers.cookie);
     const progress = { freshLogin: false, consentGiven: false };
     const decision = await this.authorization.decide(request, session, progress);

@@ -12,6 +12,7 @@ import { ACR_VALUES } from '../users/authentication-context.js';
 import { SCOPE_CLAIMS } from '../users/user-claims.js';
 import { AUTHORIZATION_PATH } from './authorization.controller.js';
 import { PUSHED_AUTHORIZATION_PATH } from './pushed-authorization.controller.js';
+import { REQUEST_OBJECT_SIGNING_ALGS } from './request-objects.js';
 
 /** Discovery §3 members of the authorization endpoint, from what it does. */
 @Injectable()
@@ -33,7 +34,9 @@ export class AuthorizationMetadata implements MetadataContributor {
         : ['S256'],
       acr_values_supported: [...ACR_VALUES],
       claims_parameter_supported: true,
-      request_parameter_supported: false,
+      // RFC 9101: signed request objects by value (and pushed); none by reference.
+      request_parameter_supported: true,
+      request_object_signing_alg_values_supported: [...REQUEST_OBJECT_SIGNING_ALGS],
       request_uri_parameter_supported: false,
       authorization_response_iss_parameter_supported: true,
       ui_locales_supported: [...UI_LOCALES],

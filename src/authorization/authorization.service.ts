@@ -71,7 +71,7 @@ export class AuthorizationService {
    */
   async parse(
     params: RawParameters,
-    { pushed }: { pushed: boolean },
+    how: { pushed: boolean; signed: boolean },
   ): Promise<AuthorizationRequest> {
     const clientId = params.client_id;
     const client =
@@ -81,13 +81,22 @@ export class AuthorizationService {
     const { redirectUri } = resolveRedirect(params, () => client ?? undefined);
     const request = parseAuthorizationRequest(params, client!, redirectUri, this.policy);
     // RFC 9126 §5, §6: pushed requests only, for every client or for this one.
+    const metadata = request.client.metadata;
     const mustPush =
       this.config.authorization.requirePushedRequests ||
-      request.client.metadata.require_pushed_authorization_requests === true;
-    if (mustPush && !pushed)
+      metadata.require_pushed_authorization_requests === true;
+    if (mustPush && !how.pushed)
       throw this.redirectError(
         request,
         new InvalidRequest('This client must push its authorization requests to /par (RFC 9126)'),
+      );
+    // RFC 9101 §10.5: signed request objects only.
+    if (metadata.require_signed_request_object === true && !how.signed)
+      throw this.redirectError(
+        request,
+        new InvalidRequest(
+          'This client must send its requests as signed request objects (RFC 9101)',
+        ),
       );
     return request;
   }

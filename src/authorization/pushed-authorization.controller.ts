@@ -12,6 +12,7 @@ import type { RawParameters } from './authorization-request.js';
 import { AuthorizationService } from './authorization.service.js';
 import { PushedAuthorizationDocs } from './pushed-authorization.openapi.js';
 import { PushedRequests } from './pushed-requests.js';
+import { RequestObjects } from './request-objects.js';
 
 export const PUSHED_AUTHORIZATION_PATH = '/par';
 
@@ -27,6 +28,7 @@ export class PushedAuthorizationController {
   constructor(
     @Inject(AuthorizationService) private readonly authorization: AuthorizationService,
     @Inject(PushedRequests) private readonly pushed: PushedRequests,
+    @Inject(RequestObjects) private readonly requestObjects: RequestObjects,
   ) {}
 
   @Post(PUSHED_AUTHORIZATION_PATH)
@@ -44,17 +46,20 @@ export class PushedAuthorizationController {
     if (body.request_uri !== undefined)
       throw new InvalidRequest('request_uri is not allowed in a pushed authorization request');
     // §2: the authenticated client is the request's client.
-    const params: RawParameters = { ...body, client_id: client.clientId };
+    const sent: RawParameters = { ...body, client_id: client.clientId };
     // Authentication parameters are the endpoint's, not the request's.
-    for (const name of AUTHENTICATION_PARAMETERS) delete params[name];
+    for (const name of AUTHENTICATION_PARAMETERS) delete sent[name];
+    // §3: a request object may be pushed; its claims are then the request (RFC 9101 §6.3).
+    const signed = sent.request !== undefined;
+    const params = signed ? await this.requestObjects.resolve(sent) : sent;
     try {
-      await this.authorization.parse(params, { pushed: true });
+      await this.authorization.parse(params, { pushed: true, signed });
     } catch (e) {
       if (e instanceof OAuthRedirectError) throw e.oauthError;
       throw e;
     }
     return {
-      request_uri: await this.pushed.push(client.clientId, params),
+      request_uri: await this.pushed.push(client.clientId, { params, signed }),
       expires_in: this.pushed.lifespanSeconds,
     };
   }

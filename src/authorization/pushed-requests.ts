@@ -10,9 +10,15 @@ import type { RawParameters } from './authorization-request.js';
 /** RFC 9126 §2.2: the URN prefix of the request URIs the provider issues. */
 export const PUSHED_REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 
-interface Pushed {
-  clientId: string;
+/** A pushed request as `/authorize` takes it back. */
+export interface PushedRequest {
   params: RawParameters;
+  /** It came as a signed request object (RFC 9101). */
+  signed: boolean;
+}
+
+interface Pushed extends PushedRequest {
+  clientId: string;
   /** Epoch ms on the provider's clock; the store's TTL is only the upper bound. */
   expiresAt: number;
 }
@@ -35,10 +41,10 @@ export class PushedRequests {
   }
 
   /** Keeps checked parameters; the `request_uri` that stands for them. */
-  async push(clientId: string, params: RawParameters): Promise<string> {
+  async push(clientId: string, request: PushedRequest): Promise<string> {
     const handle = newHandle();
     const lifespan = this.config.authorization.pushedRequestLifespan;
-    const pushed: Pushed = { clientId, params, expiresAt: this.clock.now() + lifespan };
+    const pushed: Pushed = { clientId, ...request, expiresAt: this.clock.now() + lifespan };
     await this.store.put(key(handle), JSON.stringify(pushed), lifespan);
     return PUSHED_REQUEST_URI_PREFIX + handle;
   }
@@ -48,14 +54,14 @@ export class PushedRequests {
    * pushed by `clientId`; undefined otherwise. Taken even when it names another client, so a
    * leaked request URI is spent by its first use.
    */
-  async take(requestUri: string, clientId: string): Promise<RawParameters | undefined> {
+  async take(requestUri: string, clientId: string): Promise<PushedRequest | undefined> {
     const handle = requestUri.slice(PUSHED_REQUEST_URI_PREFIX.length);
     if (!requestUri.startsWith(PUSHED_REQUEST_URI_PREFIX) || !isHandle(handle)) return undefined;
     const stored = await this.store.take(key(handle));
     if (stored === null) return undefined;
     const pushed = JSON.parse(stored) as Pushed;
     if (pushed.clientId !== clientId || this.clock.now() >= pushed.expiresAt) return undefined;
-    return pushed.params;
+    return { params: pushed.params, signed: pushed.signed };
   }
 }
 

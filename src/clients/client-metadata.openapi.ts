@@ -3,7 +3,7 @@
  * has every rule). Only documentation: `client-metadata.validator.ts` checks them.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AUTH_METHODS } from './client-metadata.js';
+import { AUTH_METHODS, PRIVATE_KEY_JWT_ALGS } from './client-metadata.js';
 
 /** OpenID Connect Dynamic Client Registration 1.0 §2 and RFC 7591 §2. */
 export class ClientRegistrationMetadata {
@@ -120,6 +120,20 @@ export class ClientRegistrationMetadata {
 
   @ApiPropertyOptional({ description: 'Every ID token carries auth_time anyway', example: false })
   require_auth_time?: boolean;
+
+  @ApiPropertyOptional({
+    enum: PRIVATE_KEY_JWT_ALGS,
+    description:
+      'RFC 9101 §10.5: the algorithm this client signs request objects with (its jwks or jwks_uri keys); any asymmetric one when unset',
+    example: 'ES256',
+  })
+  request_object_signing_alg?: string;
+
+  @ApiPropertyOptional({
+    description: 'RFC 9101 §10.5: authorization requests only as signed request objects',
+    example: false,
+  })
+  require_signed_request_object?: boolean;
 
   @ApiPropertyOptional({
     description: 'RFC 9126 §6: authorization requests only through /par (a request_uri)',

@@ -71,6 +71,10 @@ export interface ClientMetadata {
   /** Seconds (Core §3.1.2.1 max_age semantics). */
   default_max_age?: number;
   require_auth_time: boolean;
+  /** RFC 9101 §10.5: request objects from this client must be signed with this algorithm. */
+  request_object_signing_alg?: (typeof PRIVATE_KEY_JWT_ALGS)[number];
+  /** RFC 9101 §10.5: this client's authorization requests must be signed request objects. */
+  require_signed_request_object?: boolean;
   /** RFC 9126 §6: this client's authorization requests must come through `/par`. */
   require_pushed_authorization_requests?: boolean;
   /**

@@ -164,6 +164,11 @@ export function validateClientMetadata(
     ...optional('default_max_age', read.integer('default_max_age', 0, 10 * 366 * 86_400)),
     require_auth_time: read.boolean('require_auth_time') ?? false,
     ...optional(
+      'request_object_signing_alg',
+      read.oneOf('request_object_signing_alg', PRIVATE_KEY_JWT_ALGS),
+    ),
+    ...optional('require_signed_request_object', read.boolean('require_signed_request_object')),
+    ...optional(
       'require_pushed_authorization_requests',
       read.boolean('require_pushed_authorization_requests'),
     ),
