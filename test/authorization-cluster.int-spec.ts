@@ -186,4 +186,25 @@ describe('authorization code flow across two instances', { timeout: 60_000 }, ()
       assert.deepEqual(statuses, [200, 400], JSON.stringify(results.map((r) => r.body)));
     }
   });
+
+  test('a request pushed to A is used once, on B; the same request_uri is then refused on A', async () => {
+    const browser = await signInOnA();
+    const { params, verifier } = await request(a, { prompt: 'none' });
+    const pushed = await postForm(`${a.url}/par`, Object.fromEntries(params), {
+      authorization: basicAuth(client.clientId, client.secret!),
+    });
+    assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+    const query = new URLSearchParams({
+      client_id: client.clientId,
+      request_uri: pushed.body.request_uri as string,
+    }).toString();
+    const code = codeFrom(
+      await browser.at(b.url).get(`${b.url}/authorize?${query}`),
+      params.get('state')!,
+    );
+    assert.equal((await redeem(a, code, verifier)).status, 200);
+    const again = await browser.get(`${a.url}/authorize?${query}`);
+    assert.equal(again.status, 400);
+    assert.match(again.html, /invalid_request_uri/);
+  });
 });
