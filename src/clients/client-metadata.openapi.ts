@@ -271,6 +271,23 @@ export class AdminClientInput extends ClientRegistrationMetadata {
   })
   introspect_any_token?: boolean;
 
+  @ApiPropertyOptional({
+    type: [String],
+    enum: [
+      'urn:ietf:params:oauth:token-type:access_token',
+      'urn:ietf:params:oauth:token-type:id_token',
+    ],
+    description: 'RFC 8693: the subject token types this client may exchange',
+    example: ['urn:ietf:params:oauth:token-type:access_token'],
+  })
+  token_exchange_subject_token_types?: string[];
+
+  @ApiPropertyOptional({
+    description: 'RFC 8693: let this client exchange without an actor token (impersonation)',
+    example: false,
+  })
+  token_exchange_impersonation?: boolean;
+
   @ApiPropertyOptional({ type: () => ClientLifespansInput })
   lifespans?: ClientLifespansInput;
 }

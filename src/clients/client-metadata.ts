@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { SigningAlg } from '../config/environment.js';
+import type { ExchangeableTokenType } from '../token/token-types.js';
 
 /** The scope the admin API requires; only the operator grants it (admin API or configuration). */
 export const ADMIN_SCOPE = 'admin';
@@ -110,6 +111,14 @@ export interface ClientMetadata {
   introspection_audiences: string[];
   /** The operator lets this client introspect any token (a gateway, an audit service). */
   introspect_any_token: boolean;
+  /**
+   * RFC 8693: the subject token types this client may exchange (with the token-exchange grant
+   * type; the audiences it may ask for are `audience`). Absent from metadata stored before
+   * token exchange was served (no such client has the grant type): the default then.
+   */
+  token_exchange_subject_token_types?: ExchangeableTokenType[];
+  /** RFC 8693 §1.1: whether this client may exchange without an actor token (impersonation). */
+  token_exchange_impersonation?: boolean;
   /** Per-client lifetimes in milliseconds, overriding the global ones. */
   lifespans: {
     access_token?: number;

@@ -31,6 +31,8 @@ test('a minimal web client gets the documented defaults', () => {
     cors_allowed_origins: [],
     introspection_audiences: [],
     introspect_any_token: false,
+    token_exchange_subject_token_types: ['urn:ietf:params:oauth:token-type:access_token'],
+    token_exchange_impersonation: false,
     lifespans: {},
     public: false,
   } satisfies ClientMetadata);
@@ -162,6 +164,39 @@ test('introspection rights are operator settings with closed defaults', () => {
     { introspection_audiences: 'https://invoices.example' },
     { introspection_audiences: ['has space'] },
     { introspect_any_token: 'yes' },
+  ]) {
+    assert.throws(
+      () => validateClientMetadata({ ...machine, ...bad }, 'admin'),
+      (e: OAuthError) => e.error === 'invalid_client_metadata',
+      JSON.stringify(bad),
+    );
+  }
+});
+
+test('the token exchange policy is the operator’s, with closed defaults (RFC 8693)', () => {
+  const idToken = 'urn:ietf:params:oauth:token-type:id_token';
+  const accessToken = 'urn:ietf:params:oauth:token-type:access_token';
+  const machine = { grant_types: ['client_credentials'], scope: '' };
+  const plain = validateClientMetadata(machine, 'admin');
+  assert.deepEqual(plain.token_exchange_subject_token_types, [accessToken]);
+  assert.equal(plain.token_exchange_impersonation, false);
+  const open = {
+    ...machine,
+    token_exchange_subject_token_types: [accessToken, idToken],
+    token_exchange_impersonation: true,
+  };
+  const seeded = validateClientMetadata(open, 'seed');
+  assert.deepEqual(seeded.token_exchange_subject_token_types, [accessToken, idToken]);
+  assert.equal(seeded.token_exchange_impersonation, true);
+  // A registrant may ask for the grant, never for a wider policy.
+  const registered = validateClientMetadata(open, 'registration');
+  assert.deepEqual(registered.token_exchange_subject_token_types, [accessToken]);
+  assert.equal(registered.token_exchange_impersonation, false);
+  for (const bad of [
+    { token_exchange_subject_token_types: accessToken },
+    { token_exchange_subject_token_types: ['urn:ietf:params:oauth:token-type:refresh_token'] },
+    { token_exchange_subject_token_types: [42] },
+    { token_exchange_impersonation: 'yes' },
   ]) {
     assert.throws(
       () => validateClientMetadata({ ...machine, ...bad }, 'admin'),

@@ -7,6 +7,7 @@ import { SUPPORTED_SIGNING_ALGS, type SigningAlg } from '../config/environment.j
 import { declaredGrantTypes } from '../token/grants/grant.js';
 // Defines the served grants, which declare their types, wherever this validator runs.
 import '../token/grants/served-grants.js';
+import { ACCESS_TOKEN_TYPE_URI, EXCHANGEABLE_TOKEN_TYPES } from '../token/token-types.js';
 import { redirectSector } from '../users/subjects.js';
 import {
   ADMIN_SCOPE,
@@ -201,6 +202,8 @@ type OperatorKey =
   | 'cors_allowed_origins'
   | 'introspection_audiences'
   | 'introspect_any_token'
+  | 'token_exchange_subject_token_types'
+  | 'token_exchange_impersonation'
   | 'lifespans';
 
 /** Authelia's per-client settings; a registrant gets the defaults, or keeps what it had. */
@@ -217,6 +220,8 @@ function operatorSettings(
       cors_allowed_origins: [],
       introspection_audiences: [],
       introspect_any_token: false,
+      token_exchange_subject_token_types: [ACCESS_TOKEN_TYPE_URI],
+      token_exchange_impersonation: false,
       lifespans: {},
     };
     if (!previous) return defaults;
@@ -254,6 +259,11 @@ function operatorSettings(
     cors_allowed_origins: read.origins('cors_allowed_origins'),
     introspection_audiences: read.stringList('introspection_audiences', MAX_URI, /^\S+$/) ?? [],
     introspect_any_token: read.boolean('introspect_any_token') ?? false,
+    token_exchange_subject_token_types: read.enumList(
+      'token_exchange_subject_token_types',
+      EXCHANGEABLE_TOKEN_TYPES,
+    ) ?? [ACCESS_TOKEN_TYPE_URI],
+    token_exchange_impersonation: read.boolean('token_exchange_impersonation') ?? false,
     lifespans: read.lifespans('lifespans'),
   };
 }

@@ -29,6 +29,8 @@ const OPERATOR_KEYS = new Set<string>([
   'cors_allowed_origins',
   'introspection_audiences',
   'introspect_any_token',
+  'token_exchange_subject_token_types',
+  'token_exchange_impersonation',
   'lifespans',
 ]);
 
