@@ -53,6 +53,49 @@ describe('tokens across two instances', { timeout: 60_000 }, () => {
     });
   });
 
+  test('a token exchanged on B ends when its subject token is revoked on A (RFC 8693)', async () => {
+    const jobs = 'https://jobs.internal.example.com';
+    const caller = await registerClient(a.app, {
+      grant_types: ['client_credentials'],
+      scope: 'jobs:run',
+      audience: [jobs],
+    });
+    const exchanger = await registerClient(a.app, {
+      grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      scope: 'jobs:run',
+      audience: ['https://reports.internal.example.com'],
+      introspection_audiences: [jobs],
+      token_exchange_impersonation: true,
+    });
+    const callerAuth = { authorization: basicAuth(caller.clientId, caller.secret!) };
+    const exchangerAuth = { authorization: basicAuth(exchanger.clientId, exchanger.secret!) };
+    const subject = (
+      await postForm(`${a.url}/token`, { grant_type: 'client_credentials' }, callerAuth)
+    ).body.access_token as string;
+    const exchanged = await postForm(
+      `${b.url}/token`,
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: subject,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      },
+      exchangerAuth,
+    );
+    assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+    const token = exchanged.body.access_token as string;
+    // Verified (and cached) by both instances while it is good.
+    for (const instance of [a, b]) {
+      const seen = await postForm(`${instance.url}/introspect`, { token }, exchangerAuth);
+      assert.equal(seen.body.active, true);
+    }
+
+    assert.equal((await postForm(`${a.url}/revoke`, { token: subject }, callerAuth)).status, 200);
+    for (const instance of [a, b]) {
+      const seen = await postForm(`${instance.url}/introspect`, { token }, exchangerAuth);
+      assert.deepEqual(seen.body, { active: false });
+    }
+  });
+
   test('a client created on A works on B at once, even after B looked it up as unknown', async () => {
     const clientId = `late-${Date.now()}`;
     const secret = 'a-secret-chosen-by-the-operator-0123456789';

@@ -174,10 +174,12 @@ test('introspection rights are operator settings with closed defaults', () => {
 });
 
 test('the token exchange policy is the operator’s, with closed defaults (RFC 8693)', () => {
+  const exchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
   const idToken = 'urn:ietf:params:oauth:token-type:id_token';
   const accessToken = 'urn:ietf:params:oauth:token-type:access_token';
-  const machine = { grant_types: ['client_credentials'], scope: '' };
+  const machine = { grant_types: ['client_credentials', exchange], scope: '' };
   const plain = validateClientMetadata(machine, 'admin');
+  assert.deepEqual(plain.grant_types, ['client_credentials', exchange]);
   assert.deepEqual(plain.token_exchange_subject_token_types, [accessToken]);
   assert.equal(plain.token_exchange_impersonation, false);
   const open = {

@@ -63,10 +63,16 @@ export class AccessTokens {
     audience: string[];
     extra?: Record<string, unknown>;
     endUser?: EndUserOfToken;
+    /** Seconds since the epoch the token must not outlive (a token exchange's subject token). */
+    notAfter?: number;
   }): Promise<{ token: string; claims: AccessTokenClaims; expiresIn: number }> {
-    const lifetimeMs =
+    const configuredMs =
       input.client.metadata.lifespans.access_token ?? this.config.lifespans.accessToken;
     const iat = Math.floor(this.clock.now() / 1000);
+    const lifetimeMs =
+      input.notAfter === undefined
+        ? configuredMs
+        : Math.min(configuredMs, Math.max(1000, (input.notAfter - iat) * 1000));
     const expiresIn = Math.floor(lifetimeMs / 1000);
     const audience =
       input.audience.length > 0
@@ -175,22 +181,49 @@ export class AccessTokens {
    */
   async revokeAllOfUser(userId: string): Promise<number> {
     const members = await this.store.takeSet(userTokensKey(userId));
-    await Promise.all(
-      members.map((member) => {
-        const dot = member.lastIndexOf('.');
-        return this.revoke({ jti: member.slice(0, dot), exp: Number(member.slice(dot + 1)) });
-      }),
-    );
+    await Promise.all(members.map((member) => this.revoke(parseMember(member))));
     return members.length;
   }
 
-  /** Denies the token everywhere until it expires by itself. */
+  /**
+   * Denies the token everywhere until it expires by itself, and with it every token exchanged
+   * from it (RFC 8693), down the chain: the denial is written before the exchanged tokens are
+   * taken, so an exchange finishing meanwhile sees one or the other (`recordExchange`).
+   */
   async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
     const ttlMs = claims.exp * 1000 - this.clock.now();
     if (ttlMs > 0) await this.store.put(deniedKey(claims.jti), '1', ttlMs + 1000);
+    const exchanged = await this.store.takeSet(exchangedKey(claims.jti));
+    await Promise.all(exchanged.map((member) => this.revoke(parseMember(member))));
   }
+
+  /**
+   * Records that `exchanged` was issued by a token exchange from `subject`, so revoking the
+   * subject token (itself, its refresh family, its user) denies it too; in the shared store,
+   * so any instance's revocation finds it. A subject revoked while the exchange was signing
+   * is seen here, and the new token denied at once.
+   */
+  async recordExchange(
+    subject: Pick<AccessTokenClaims, 'jti'>,
+    exchanged: Pick<AccessTokenClaims, 'jti' | 'exp'>,
+  ): Promise<void> {
+    const ttlMs = Math.max(1000, exchanged.exp * 1000 - this.clock.now());
+    await this.store.addToSet(
+      exchangedKey(subject.jti),
+      `${exchanged.jti}.${exchanged.exp}`,
+      ttlMs + 1000,
+    );
+    if ((await this.store.get(deniedKey(subject.jti))) !== null) await this.revoke(exchanged);
+  }
+}
+
+function parseMember(member: string): Pick<AccessTokenClaims, 'jti' | 'exp'> {
+  const dot = member.lastIndexOf('.');
+  return { jti: member.slice(0, dot), exp: Number(member.slice(dot + 1)) };
 }
 
 const deniedKey = (jti: string) => `revoked-at:${jti}`;
 const endUserKey = (jti: string) => `at-user:${jti}`;
 const userTokensKey = (userId: string) => `user-ats:${userId}`;
+/** The tokens exchanged from an access token (RFC 8693), as `jti.exp` members. */
+const exchangedKey = (jti: string) => `exchanged-from:${jti}`;

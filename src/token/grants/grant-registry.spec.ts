@@ -17,6 +17,8 @@ import { GrantRegistry } from './grant-registry.js';
 
 const TEST_GRANT = 'urn:example:params:oauth:grant-type:test-only';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** A grant type no class declares (RFC 7523). */
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const TOKEN_URL = 'https://id.example.com/token';
 
 class TestParameters {
@@ -81,18 +83,25 @@ test('a grant declared by its decorator and provided is advertised by discovery'
   });
 });
 
-test('the client metadata validator accepts a declared grant and refuses an unserved one', () => {
+test('the client metadata validator accepts a declared grant and refuses an undeclared one', () => {
   assert.deepEqual(validateClientMetadata({ grant_types: [TEST_GRANT] }, 'admin').grant_types, [
     TEST_GRANT,
   ]);
   for (const source of ['admin', 'registration', 'seed'] as const) {
+    // Token exchange is served now (RFC 8693): accepted like any declared grant.
+    assert.deepEqual(
+      validateClientMetadata({ grant_types: ['client_credentials', TOKEN_EXCHANGE] }, source)
+        .grant_types,
+      ['client_credentials', TOKEN_EXCHANGE],
+    );
     assert.throws(
-      () => validateClientMetadata({ grant_types: ['client_credentials', TOKEN_EXCHANGE] }, source),
+      () => validateClientMetadata({ grant_types: ['client_credentials', JWT_BEARER] }, source),
       (e: unknown) =>
         e instanceof OAuthError &&
         e.error === 'invalid_client_metadata' &&
         /^grant_types\[1\] must be one of /.test(e.description ?? '') &&
-        !e.description!.includes(TOKEN_EXCHANGE),
+        e.description!.includes(TOKEN_EXCHANGE) &&
+        !e.description!.includes(JWT_BEARER),
     );
   }
 });
@@ -137,6 +146,7 @@ test('the token service refuses what no grant should see', async () => {
       exchange({ grant_type: TEST_GRANT, ticket: 't-1' }, ['client_credentials']),
       refused('unauthorized_client', `This client may not use the ${TEST_GRANT} grant`),
     );
+    // Declared (so a client may register it) yet not provided by this module: not served.
     await assert.rejects(
       exchange({ grant_type: TOKEN_EXCHANGE }),
       refused('unsupported_grant_type', `grant_type ${TOKEN_EXCHANGE} is not supported`),
