@@ -151,6 +151,11 @@ describe('the OpenAPI document', { timeout: 60_000 }, () => {
     assert.deepEqual(grant('refresh_token').required, ['grant_type', 'refresh_token']);
     assert.ok('code_verifier' in grant('authorization_code').properties!);
     assert.ok('resource' in grant('client_credentials').properties!);
+    // RFC 8693 §2.1.
+    const exchange = grant('urn:ietf:params:oauth:grant-type:token-exchange');
+    assert.deepEqual(exchange.required, ['grant_type', 'subject_token', 'subject_token_type']);
+    for (const name of ['actor_token', 'actor_token_type', 'requested_token_type', 'audience'])
+      assert.ok(name in exchange.properties!, name);
     // Each grant's schema also names the ways to authenticate in the body.
     for (const grant of grants) assert.ok('client_assertion' in grant.properties!, grant.title);
   });

@@ -661,6 +661,28 @@ describe(`token exchange on ${target}`, { timeout: 120_000 }, () => {
     await assertEnded(forB, forC);
   });
 
+  test('a subject token revoked while its exchange was signing: the new token is denied at once', async () => {
+    const tokens = provider.app.get(AccessTokens);
+    const clients = provider.app.get(ClientsService);
+    const subject = await tokens.issue({
+      client: (await clients.find(rp.clientId))!,
+      subject: 'someone',
+      scope: [],
+      audience: [A],
+    });
+    const exchanged = await tokens.issue({
+      client: (await clients.find(serviceA.clientId))!,
+      subject: 'someone',
+      scope: [],
+      audience: [B],
+    });
+    // The revocation ran between the exchange's check and its record: it found nothing to take.
+    await tokens.revoke(subject.claims);
+    assert.ok(await tokens.inspect(exchanged.token));
+    await tokens.recordExchange(subject.claims, exchanged.claims);
+    assert.equal(await tokens.inspect(exchanged.token), undefined);
+  });
+
   test('revoking an exchanged token ends what was exchanged from it, not its subject token', async () => {
     const { user, forB, forC } = await chain();
     await postForm(`${provider.url}/revoke`, {
