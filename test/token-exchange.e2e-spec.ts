@@ -574,6 +574,31 @@ describe(`token exchange on ${target}`, { timeout: 120_000 }, () => {
     assert.deepEqual(decodeJwt(answer.body.access_token as string).act, { sub: serviceA.clientId });
   });
 
+  test('the admin scope is carried over only when asked for by name', async () => {
+    const operator = await registerClient(provider.app, {
+      grant_types: ['client_credentials', TOKEN_EXCHANGE],
+      scope: 'orders:read admin',
+      audience: [B],
+      introspection_audiences: [A],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    const { token } = await provider.app.get(AccessTokens).issue({
+      client: (await provider.app.get(ClientsService).find(rp.clientId))!,
+      subject: 'an-operator',
+      scope: ['orders:read', 'admin'],
+      audience: [A],
+    });
+    const params = {
+      subject_token: token,
+      subject_token_type: ACCESS_TOKEN,
+      actor_token: await ownToken(operator),
+      actor_token_type: ACCESS_TOKEN,
+      audience: B,
+    };
+    assert.equal((await exchange(operator, params)).body.scope, 'orders:read');
+    assert.equal((await exchange(operator, { ...params, scope: 'admin' })).body.scope, 'admin');
+  });
+
   /** A → B → C from a fresh sign-in: the user's tokens and the two exchanged ones. */
   async function chain(who: User = user) {
     const user = await signIn(undefined, who);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { ADMIN_SCOPE } from '../../clients/client-metadata.js';
 import type { Client } from '../../clients/client.entity.js';
 import { ClientsService } from '../../clients/clients.service.js';
 import {
@@ -128,8 +129,12 @@ interface PresentedToken {
   authentication: Record<string, unknown>;
 }
 
-/** Scopes a token without a refresh token has no use for. */
-const DROPPED_SCOPES = new Set(['offline_access']);
+/**
+ * Left out unless asked for by name: a token without a refresh token has no use for
+ * `offline_access`, and a token for a service must not carry the admin scope by default (as
+ * with client_credentials).
+ */
+const DEFAULT_EXCLUDED_SCOPES = new Set(['offline_access', ADMIN_SCOPE]);
 
 const list = (v: string | string[] | undefined) =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -357,7 +362,7 @@ function narrowedScope(
   registered: readonly string[],
 ): string[] {
   if (asked === undefined) {
-    return carried.filter((s) => registered.includes(s) && !DROPPED_SCOPES.has(s));
+    return carried.filter((s) => registered.includes(s) && !DEFAULT_EXCLUDED_SCOPES.has(s));
   }
   const scope = spacedList(asked);
   for (const s of scope) {
