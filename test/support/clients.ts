@@ -1,10 +1,10 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplicationContext } from '@nestjs/common';
 import { validateClientMetadata } from '../../src/clients/client-metadata.validator.js';
 import { ClientsService } from '../../src/clients/clients.service.js';
 
 /** Registers a client the way the admin API will: through the one metadata validator. */
 export async function registerClient(
-  app: NestFastifyApplication,
+  app: INestApplicationContext,
   input: Record<string, unknown>,
   secret: { secret?: string; secretDigest?: string } = {},
 ): Promise<{ clientId: string; secret?: string }> {
