@@ -10,6 +10,7 @@ import { AuthorizationResponder } from './authorization-responder.js';
 import { AuthorizationService } from './authorization.service.js';
 import { PushedRequests } from './pushed-requests.js';
 import { RequestObjects } from './request-objects.js';
+import { DeviceAuthorizations } from './device-authorizations.js';
 
 /**
  * What an authorization request is checked, decided and answered with, for `/authorize` and
@@ -25,6 +26,7 @@ import { RequestObjects } from './request-objects.js';
     AuthorizationParameters,
     PushedRequests,
     RequestObjects,
+    DeviceAuthorizations,
   ],
   exports: [
     AuthorizationCodes,
@@ -33,6 +35,7 @@ import { RequestObjects } from './request-objects.js';
     AuthorizationParameters,
     PushedRequests,
     RequestObjects,
+    DeviceAuthorizations,
   ],
 })
 export class AuthorizationCoreModule {}

@@ -15,6 +15,7 @@ import { checkAudiences, resourceIndicators } from '../common/resource-indicator
 import { spacedList } from '../common/scopes.js';
 import { parseClaimsRequest, restoredClaimsRequest, type ClaimsRequest } from './claims-request.js';
 import type { ResponseMode } from '../common/client-response.js';
+import { DEVICE_CODE_GRANT, type DeviceRequest } from './device-authorizations.js';
 
 /** Parameters as Fastify parses a query string or a form: repeated ones become arrays. */
 export type RawParameters = Record<string, string | string[] | undefined>;
@@ -61,6 +62,11 @@ export interface AuthorizationRequest {
   claims: ClaimsRequest;
   /** RFC 8707 resources, each among the client's audiences. */
   resources: string[];
+  /**
+   * The device authorization (RFC 8628) this sign-in answers, by its digest: the answer goes
+   * to the polling device, not to a redirect URI.
+   */
+  device?: string;
 }
 
 const RESPONSE_MODES: readonly ResponseMode[] = ['query', 'fragment', 'form_post'];
@@ -268,7 +274,7 @@ function checkEntropy(name: string, value: string, policy: AuthorizationPolicy):
  * exception: it asks for a refresh token, so the `refresh_token` grant decides it, whatever
  * the registered scope says, and a client without that grant loses it silently (Core §11).
  */
-function readScope(text: string | undefined, metadata: ClientMetadata): string[] {
+export function readScope(text: string | undefined, metadata: ClientMetadata): string[] {
   if (text === undefined) return [];
   if (text.length > 4000) throw new InvalidScope('scope is too long');
   const requested = spacedList(text);
@@ -395,6 +401,12 @@ export function restoredRequest(
 ): AuthorizationRequest {
   const metadata = client.metadata;
   if (client.clientId !== clientId) throw new InvalidClient('The client is not known');
+  if (rest.device !== undefined) {
+    if (!metadata.grant_types.includes(DEVICE_CODE_GRANT))
+      throw new UnauthorizedClient('This client may not use the device authorization grant');
+    checkAudiences(rest.resources, (r) => metadata.audience.includes(r));
+    return { ...rest, client, prompt: new Set(prompt), scope: allowedScopes(rest.scope, metadata) };
+  }
   const registered = metadata.redirect_uris;
   const redirectAllowed = rest.redirectUriSent
     ? registered.includes(rest.redirectUri)
@@ -439,4 +451,32 @@ export function authorizationParameters(request: StoredAuthorizationRequest): UR
   if (Object.keys(request.claims).length > 0) set('claims', JSON.stringify(request.claims));
   for (const resource of request.resources) query.append('resource', resource);
   return query;
+}
+
+/**
+ * The sign-in a device authorization asks of its user (RFC 8628 §3.3): its scope and
+ * resources, always with a consent page (§5.4: the user must see which client the code is
+ * for), answered to the device rather than to a redirect URI.
+ */
+export function deviceRequest(
+  client: Client,
+  request: DeviceRequest,
+  digest: string,
+): AuthorizationRequest {
+  return {
+    client,
+    redirectUri: '',
+    redirectUriSent: false,
+    responseMode: 'query',
+    scope: request.scope,
+    openid: request.scope.includes('openid'),
+    prompt: new Set<Prompt>(['consent']),
+    uiLocales: [],
+    claimsLocales: [],
+    acrValues: [],
+    display: 'page',
+    claims: {},
+    resources: request.resources,
+    device: digest,
+  };
 }

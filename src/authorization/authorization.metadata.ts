@@ -13,6 +13,7 @@ import { SCOPE_CLAIMS } from '../users/user-claims.js';
 import { AUTHORIZATION_PATH } from './authorization.controller.js';
 import { PUSHED_AUTHORIZATION_PATH } from './pushed-authorization.controller.js';
 import { REQUEST_OBJECT_SIGNING_ALGS } from './request-objects.js';
+import { DEVICE_AUTHORIZATION_PATH } from './device-authorization.controller.js';
 
 /** Discovery §3 members of the authorization endpoint, from what it does. */
 @Injectable()
@@ -26,6 +27,8 @@ export class AuthorizationMetadata implements MetadataContributor {
       // RFC 9126 §5.
       pushed_authorization_request_endpoint: endpointUrl(this.config, PUSHED_AUTHORIZATION_PATH),
       require_pushed_authorization_requests: this.config.authorization.requirePushedRequests,
+      // RFC 8628 §4.
+      device_authorization_endpoint: endpointUrl(this.config, DEVICE_AUTHORIZATION_PATH),
       scopes_supported: ['openid', ...Object.keys(SCOPE_CLAIMS), 'offline_access'],
       response_types_supported: ['code'],
       response_modes_supported: ['query', 'fragment', 'form_post'],

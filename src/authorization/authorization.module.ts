@@ -5,6 +5,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { AuthorizationCoreModule } from './authorization-core.module.js';
 import { AuthorizationController } from './authorization.controller.js';
 import { PushedAuthorizationController } from './pushed-authorization.controller.js';
+import { DeviceAuthorizationController } from './device-authorization.controller.js';
 
 /**
  * `/authorize` and `/par`: their services (AuthorizationCoreModule, which the token endpoint shares for the
@@ -12,7 +13,11 @@ import { PushedAuthorizationController } from './pushed-authorization.controller
  */
 @Module({
   imports: [AuthorizationCoreModule, InteractionModule, SessionsModule, ClientsModule],
-  controllers: [AuthorizationController, PushedAuthorizationController],
+  controllers: [
+    AuthorizationController,
+    PushedAuthorizationController,
+    DeviceAuthorizationController,
+  ],
   exports: [AuthorizationCoreModule],
 })
 export class AuthorizationModule {}

@@ -48,6 +48,20 @@ export const authorizationSettings = defineSettings({
       summary: 'How long a pushed request may wait for the browser (10s to 10m).',
       checks: 'A duration, `10s`–`10m`.',
     }),
+    DEVICE_CODE_LIFESPAN: duration({
+      default: '10m',
+      description:
+        'How long a device authorization (RFC 8628) waits for its user: the device code and the user code expire together.',
+      summary: 'How long a device authorization waits for its user (1m to 30m).',
+      checks: 'A duration, `1m`–`30m`.',
+    }),
+    DEVICE_CODE_POLLING_INTERVAL: duration({
+      default: '5s',
+      description:
+        'The least time between two polls of a device at `/token` (RFC 8628 §3.5); a device polling faster is told `slow_down`.',
+      summary: 'The least time between two polls of a device (1s to 60s).',
+      checks: 'A duration, `1s`–`60s`, in whole seconds.',
+    }),
     ID_TOKEN_SCOPE_CLAIMS: flag({
       default: 'true',
       description:
@@ -59,6 +73,11 @@ export const authorizationSettings = defineSettings({
     const lifespan = v.PUSHED_AUTHORIZATIONS_CONTEXT_LIFESPAN;
     if (lifespan < 10_000 || lifespan > 600_000)
       yield 'PUSHED_AUTHORIZATIONS_CONTEXT_LIFESPAN must be from 10s to 10m';
+    if (v.DEVICE_CODE_LIFESPAN < 60_000 || v.DEVICE_CODE_LIFESPAN > 1_800_000)
+      yield 'DEVICE_CODE_LIFESPAN must be from 1m to 30m';
+    const interval = v.DEVICE_CODE_POLLING_INTERVAL;
+    if (interval < 1000 || interval > 60_000 || interval % 1000 !== 0)
+      yield 'DEVICE_CODE_POLLING_INTERVAL must be whole seconds from 1s to 60s';
   },
   config: (v) => ({
     authorization: {
@@ -69,6 +88,8 @@ export const authorizationSettings = defineSettings({
       idTokenScopeClaims: v.ID_TOKEN_SCOPE_CLAIMS,
       requirePushedRequests: v.PUSHED_AUTHORIZATIONS_ENFORCE,
       pushedRequestLifespan: v.PUSHED_AUTHORIZATIONS_CONTEXT_LIFESPAN,
+      deviceCodeLifespan: v.DEVICE_CODE_LIFESPAN,
+      devicePollingInterval: v.DEVICE_CODE_POLLING_INTERVAL,
     },
   }),
 });

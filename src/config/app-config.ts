@@ -66,6 +66,9 @@ export interface AppConfig {
     requirePushedRequests: boolean;
     /** How long a pushed request's `request_uri` may be used, in ms. */
     pushedRequestLifespan: number;
+    /** RFC 8628: how long a device code and its user code live, and the polling interval (ms). */
+    deviceCodeLifespan: number;
+    devicePollingInterval: number;
   };
   /** Browser login sessions (SESSION_*). `inactivity` and `rememberMe` 0: off. */
   session: { cookieName: string; expiration: number; inactivity: number; rememberMe: number };

@@ -57,6 +57,19 @@ const en = {
   'logout.cancel': 'Stay signed in',
   'stillSignedIn.title': 'Still signed in',
   'stillSignedIn.body': 'You are still signed in.',
+  'device.title': 'Connect a device',
+  'device.lead':
+    'Enter the code your device shows. Continue only if you started this on your own device.',
+  'device.code': 'Code',
+  'device.hint': 'Eight letters, such as WDJB-MJHT.',
+  'device.submit': 'Continue',
+  'device.failedTitle': 'Code not recognised',
+  'device.failed':
+    'That code is unknown, already used or expired. Check the code on your device, or start again there.',
+  'device.limited': 'Too many codes were tried from here. Wait a few minutes, then try again.',
+  'deviceApproved.title': 'Device connected',
+  'deviceApproved.body':
+    '{client} on your device is now signed in. You can close this page and return to it.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -118,6 +131,20 @@ const fr: Record<MessageKey, string> = {
   'logout.cancel': 'Rester connecté',
   'stillSignedIn.title': 'Toujours connecté',
   'stillSignedIn.body': 'Vous êtes toujours connecté.',
+  'device.title': 'Connecter un appareil',
+  'device.lead':
+    'Saisissez le code affiché par votre appareil. Ne continuez que si vous avez lancé cette connexion vous-même sur votre appareil.',
+  'device.code': 'Code',
+  'device.hint': 'Huit lettres, par exemple WDJB-MJHT.',
+  'device.submit': 'Continuer',
+  'device.failedTitle': 'Code non reconnu',
+  'device.failed':
+    'Ce code est inconnu, déjà utilisé ou expiré. Vérifiez le code sur votre appareil, ou recommencez depuis celui-ci.',
+  'device.limited':
+    'Trop de codes ont été essayés depuis cet endroit. Attendez quelques minutes, puis réessayez.',
+  'deviceApproved.title': 'Appareil connecté',
+  'deviceApproved.body':
+    '{client} est maintenant connecté sur votre appareil. Vous pouvez fermer cette page et y retourner.',
 };
 
 const CATALOGS: Record<UiLocale, Record<MessageKey, string>> = { en, fr };

@@ -109,6 +109,11 @@ export class InteractionPages {
     );
   }
 
+  /** RFC 8628: the device's user answered yes; the device learns it when it polls. */
+  deviceApproved(reply: FastifyReply, request: AuthorizationRequest, locale: UiLocale) {
+    sendPage(reply, this.pages.deviceApproved(locale, { client: this.display(request) }));
+  }
+
   private display(request: AuthorizationRequest): ClientDisplay {
     const m = request.client.metadata;
     return {

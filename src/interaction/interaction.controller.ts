@@ -15,6 +15,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationResponder } from '../authorization/authorization-responder.js';
 import { AUTHORIZATION_PATH } from '../authorization/authorization.controller.js';
+import { DEVICE_VERIFICATION_PATH } from '../authorization/device-authorization.controller.js';
+import { DeviceAuthorizations } from '../authorization/device-authorizations.js';
 import {
   authorizationParameters,
   type AuthorizationRequest,
@@ -69,6 +71,7 @@ export class InteractionController {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(InteractionPages) private readonly views: InteractionPages,
+    @Inject(DeviceAuthorizations) private readonly devices: DeviceAuthorizations,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
     this.prefix = issuerPath(config);
@@ -235,7 +238,31 @@ export class InteractionController {
     if (decision.kind === 'login') return this.restart(reply, interaction, 'login');
     // Of two submissions racing, one answers the client.
     if (!(await this.interactions.finish(interaction.id))) return this.views.expired(reply, req);
+    if (request.device !== undefined)
+      return this.answerDevice(req, reply, request, decision.session, decision.user);
     return this.responder.issue(reply, request, decision.session, decision.user);
+  }
+
+  /** RFC 8628 §3.3: the user said yes; the device's next poll gets the tokens of this sign-in. */
+  private async answerDevice(
+    req: Request,
+    reply: FastifyReply,
+    request: AuthorizationRequest,
+    session: Session,
+    user: User,
+  ) {
+    const recorded = await this.devices.decide(request.device!, {
+      approved: true,
+      userId: user.id,
+      sessionId: session.id,
+      authTime: Math.floor(session.authTime.getTime() / 1000),
+      amr: session.amr,
+      acr: session.acr,
+    });
+    if (!recorded) return this.views.expired(reply, req);
+    // The device's tokens belong to this session: signing out ends them as for any client.
+    await this.sessions.addClient(session.id, request.client.clientId);
+    return this.views.deviceApproved(reply, request, this.locale(request, req));
   }
 
   /**
@@ -260,7 +287,14 @@ export class InteractionController {
           return await run(interaction, request);
         } catch (e) {
           // The answer goes to the client (HtmlErrorFilter): the interaction is over.
-          if (e instanceof OAuthRedirectError) await this.interactions.finish(interaction.id);
+          if (e instanceof OAuthRedirectError) {
+            await this.interactions.finish(interaction.id);
+            // A device has no redirect URI: it learns the refusal when it polls, the user here.
+            if (request.device !== undefined) {
+              await this.devices.decide(request.device, { approved: false });
+              throw e.oauthError;
+            }
+          }
           throw e;
         } finally {
           await this.interactions.release(interaction.id).catch(() => undefined);
@@ -346,6 +380,9 @@ export class InteractionController {
 
   /** The same request at `/authorize` again, for a browser whose interaction ended. */
   private authorizeUrl(interaction: Interaction): string {
+    // A device's user starts again from the code.
+    if (interaction.request.device !== undefined)
+      return `${this.prefix}${DEVICE_VERIFICATION_PATH}`;
     const query = authorizationParameters(interaction.request);
     return `${this.prefix}${AUTHORIZATION_PATH}?${query.toString()}`;
   }

@@ -57,6 +57,18 @@ export interface ConsentPage {
   claims: string[];
 }
 
+export interface DevicePage {
+  action: string;
+  csrf: string;
+  userCode?: string;
+  /** Why the last code was refused: unknown (or used, or expired), or too many tries. */
+  failed?: 'unknown' | 'limited';
+}
+
+export interface DeviceApprovedPage {
+  client: ClientDisplay;
+}
+
 export interface LogoutPage {
   action: string;
   csrf: string;
@@ -175,6 +187,17 @@ ${CSRF}
 </form>`,
   'still-signed-in': `<h1><%= it.t('stillSignedIn.title') %></h1>
 <p class="lead"><%= it.t('stillSignedIn.body') %></p>`,
+  device: `<h1><%= it.t('device.title') %></h1>
+<p class="lead"><%= it.t('device.lead') %></p>
+<% if (it.failed) { %><div class="alert" role="alert" id="device-error"><strong><%= it.t('device.failedTitle') %></strong><%= it.failed === 'limited' ? it.t('device.limited') : it.t('device.failed') %></div><% } %>
+<form method="post" action="<%= it.action %>">
+${CSRF}
+<div class="field"><label for="user_code"><%= it.t('device.code') %></label><input class="code" id="user_code" name="user_code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required maxlength="20" value="<%= it.userCode ?? '' %>" aria-describedby="<% if (it.failed) { %>device-error <% } %>user-code-hint"<% if (it.failed) { %> aria-invalid="true"<% } %> autofocus><span class="hint" id="user-code-hint"><%= it.t('device.hint') %></span></div>
+<div class="actions"><button class="button primary" type="submit"><%= it.t('device.submit') %></button></div>
+</form>`,
+  'device-approved': `<%~ include('@client', it) %>
+<h1><%= it.t('deviceApproved.title') %></h1>
+<p class="lead"><%= it.t('deviceApproved.body', { client: it.client.name }) %></p>`,
 } as const;
 
 type PageName = keyof typeof TEMPLATES;
@@ -187,6 +210,8 @@ const TITLES: Record<PageName, MessageKey> = {
   'signed-out': 'signedOut.title',
   logout: 'logout.title',
   'still-signed-in': 'stillSignedIn.title',
+  device: 'device.title',
+  'device-approved': 'deviceApproved.title',
 };
 
 /** Only http(s) links reach a page: a registered `javascript:` URI renders as nothing. */
@@ -251,6 +276,14 @@ export class Pages {
 
   stillSignedIn(locale: UiLocale) {
     return this.render('still-signed-in', locale, {});
+  }
+
+  device(locale: UiLocale, page: DevicePage) {
+    return this.render('device', locale, { ...page });
+  }
+
+  deviceApproved(locale: UiLocale, page: DeviceApprovedPage) {
+    return this.render('device-approved', locale, { ...page });
   }
 
   private render(name: PageName, locale: UiLocale, data: Record<string, unknown>): RenderedPage {

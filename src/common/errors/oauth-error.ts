@@ -84,6 +84,11 @@ export class InvalidRequestObject extends code('invalid_request_object', 400) {}
 export class RequestNotSupported extends code('request_not_supported', 400) {}
 export class RequestUriNotSupported extends code('request_uri_not_supported', 400) {}
 export class RegistrationNotSupported extends code('registration_not_supported', 400) {}
+// RFC 8628 §3.5: a device's poll at the token endpoint (400, as every RFC 6749 §5.2 error)
+export class AuthorizationPending extends code('authorization_pending', 400) {}
+export class SlowDown extends code('slow_down', 400) {}
+export class ExpiredToken extends code('expired_token', 400) {}
+export class DeviceAccessDenied extends code('access_denied', 400) {}
 // RFC 9449 §5, §8
 export class InvalidDpopProof extends code('invalid_dpop_proof', 400) {}
 export class UseDpopNonce extends code('use_dpop_nonce', 400) {}

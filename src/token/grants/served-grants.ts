@@ -1,3 +1,4 @@
+import { DeviceCodeGrant } from './device-code.grant.js';
 import { AuthorizationCodeGrant } from './authorization-code.grant.js';
 import { ClientCredentialsGrant } from './client-credentials.grant.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
@@ -13,4 +14,5 @@ export const SERVED_GRANTS = [
   AuthorizationCodeGrant,
   RefreshTokenGrant,
   TokenExchangeGrant,
+  DeviceCodeGrant,
 ];
