@@ -149,6 +149,13 @@ export class ClientRegistrationMetadata {
   id_token_scope_claims?: boolean;
 
   @ApiPropertyOptional({
+    description:
+      'RFC 9449 §5.2: every token request must carry a DPoP proof, so every access token is DPoP-bound',
+    example: false,
+  })
+  dpop_bound_access_tokens?: boolean;
+
+  @ApiPropertyOptional({
     type: [String],
     description: 'Where /end_session may send the browser back; same rules as redirect_uris',
     example: ['https://orders.example.com/signed-out'],

@@ -83,6 +83,8 @@ export interface ClientMetadata {
    * false; unset follows the server-wide ID_TOKEN_SCOPE_CLAIMS.
    */
   id_token_scope_claims?: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof (false when unset). */
+  dpop_bound_access_tokens?: boolean;
   post_logout_redirect_uris: string[];
   backchannel_logout_uri?: string;
   backchannel_logout_session_required: boolean;

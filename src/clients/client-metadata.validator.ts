@@ -174,6 +174,7 @@ export function validateClientMetadata(
       read.boolean('require_pushed_authorization_requests'),
     ),
     ...optional('id_token_scope_claims', read.boolean('id_token_scope_claims')),
+    ...optional('dpop_bound_access_tokens', read.boolean('dpop_bound_access_tokens')),
     post_logout_redirect_uris:
       read.uriList('post_logout_redirect_uris', (uri, field) =>
         checkRedirectUri(uri, field, applicationType, InvalidClientMetadata),

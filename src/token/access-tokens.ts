@@ -26,6 +26,8 @@ export interface AccessTokenClaims extends JWTPayload {
   jti: string;
   iat: number;
   exp: number;
+  /** RFC 9449 §6.1: the thumbprint of the key a DPoP-bound token is bound to. */
+  cnf?: { jkt?: string };
 }
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -65,6 +67,8 @@ export class AccessTokens {
     endUser?: EndUserOfToken;
     /** Seconds since the epoch the token must not outlive (a token exchange's subject token). */
     notAfter?: number;
+    /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to. */
+    dpopJkt?: string;
   }): Promise<{ token: string; claims: AccessTokenClaims; expiresIn: number }> {
     const configuredMs =
       input.client.metadata.lifespans.access_token ?? this.config.lifespans.accessToken;
@@ -91,6 +95,7 @@ export class AccessTokens {
       jti: randomId(16),
       iat,
       exp: iat + expiresIn,
+      ...(input.dpopJkt !== undefined && { cnf: { jkt: input.dpopJkt } }),
     };
     const token = await this.signing.sign(claims, {
       alg: this.config.accessTokenSigningAlg,

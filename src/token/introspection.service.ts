@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { SigningService } from '../keys/signing.service.js';
 import { Subjects } from '../users/subjects.js';
 import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
+import { boundKey } from './dpop.js';
 import { RefreshTokens } from './refresh-tokens.js';
 
 export type IntrospectionAnswer = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -67,7 +68,8 @@ export class IntrospectionService {
       if (!mayIntrospectAccessToken(caller, claims)) return INACTIVE;
       // A deleted client's tokens are no longer active, though they still verify offline.
       if (!(await this.clients.find(claims.client_id))) return INACTIVE;
-      return { active: true, token_type: 'Bearer', ...claims };
+      // RFC 9449 §6.2: a bound token says so, with its cnf (among the claims).
+      return { active: true, token_type: boundKey(claims) ? 'DPoP' : 'Bearer', ...claims };
     }
     const refresh = await this.refreshTokens.inspect(token);
     // A refresh token is for the client that holds it alone (RFC 6749 §1.5): no audience.

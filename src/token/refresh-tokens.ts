@@ -22,6 +22,8 @@ export interface RefreshGrant {
   authTime: number;
   amr: string[];
   acr: string;
+  /** RFC 9449 §5.8: the DPoP key thumbprint the family is bound to (public clients), or null. */
+  dpopJkt: string | null;
   familyExpiresAt: Date;
 }
 
@@ -40,7 +42,9 @@ export type Rotation =
   /** A rotated token used again, outside any grace: the family is revoked. */
   | { outcome: 'replayed' }
   /** A usable token, left unused: the narrower scope asked for names one never granted. */
-  | { outcome: 'wider'; scope: string };
+  | { outcome: 'wider'; scope: string }
+  /** A DPoP-bound token without a proof by its key (RFC 9449 §5.8): nothing changes. */
+  | { outcome: 'wrong-key' };
 
 interface Row {
   id: string;
@@ -54,6 +58,7 @@ interface Row {
   auth_time: Date;
   amr: string[];
   acr: string;
+  dpop_jkt: string | null;
   expires_at: Date;
   family_expires_at: Date;
   used_at: Date | null;
@@ -70,10 +75,10 @@ const FAMILY_LOCK = 7_301_010;
 
 /** The columns of a rotated token, copied from the one it was rotated from. */
 const CHILD_COLUMNS = `token_digest, family_id, client_id, user_id, session_id, scope, claims,
-  resources, auth_time, amr, acr, expires_at, family_expires_at, parent_id, created_at`;
+  resources, auth_time, amr, acr, dpop_jkt, expires_at, family_expires_at, parent_id, created_at`;
 /** Their values, from a row of `refresh_tokens`: $1 now, $2 the new digest, $3 its idle end. */
 const CHILD_VALUES = `$2, family_id, client_id, user_id, session_id, scope, claims, resources,
-  auth_time, amr, acr, LEAST($3::timestamptz, family_expires_at), family_expires_at, id,
+  auth_time, amr, acr, dpop_jkt, LEAST($3::timestamptz, family_expires_at), family_expires_at, id,
   $1::timestamptz`;
 
 interface Denial {
@@ -93,6 +98,7 @@ function toGrant(row: Row): RefreshGrant {
     authTime: Math.floor(new Date(row.auth_time).getTime() / 1000),
     amr: row.amr,
     acr: row.acr,
+    dpopJkt: row.dpop_jkt,
     familyExpiresAt: new Date(row.family_expires_at),
   };
 }
@@ -133,8 +139,8 @@ export class RefreshTokens {
     await this.dataSource.query(
       `INSERT INTO refresh_tokens (token_digest, family_id, client_id, user_id, session_id, scope,
          claims, resources, auth_time, amr, acr, access_token_jti, access_token_exp, expires_at,
-         family_expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+         family_expires_at, created_at, dpop_jkt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [
         sha256(token),
         grant.familyId,
@@ -152,6 +158,7 @@ export class RefreshTokens {
         expiresAt,
         familyExpiresAt,
         new Date(now),
+        grant.dpopJkt,
       ],
     );
     return { token, expiresIn: Math.floor((expiresAt.getTime() - now) / 1000) };
@@ -170,9 +177,15 @@ export class RefreshTokens {
    * yet: it then gets a fresh rotation of the same grant beside the first one, and the first of
    * these tokens to be used retires the others, so the family goes on as one chain. With
    * `narrowTo` (RFC 6749 §6 `scope`), a token whose grant does not cover it is left as it was,
-   * so the client keeps it. Finish a rotation with `attach`.
+   * so the client keeps it. A token bound to a DPoP key (RFC 9449 §5.8) is used only with a
+   * proof by that key (`jkt`); otherwise it is left as it was. Finish a rotation with `attach`.
    */
-  async rotate(token: unknown, client: Client, narrowTo?: string[]): Promise<Rotation> {
+  async rotate(
+    token: unknown,
+    client: Client,
+    narrowTo?: string[],
+    jkt?: string,
+  ): Promise<Rotation> {
     if (!isHandle(token)) return { outcome: 'invalid', reason: 'malformed' };
     const key = sha256(token);
     const now = this.clock.now();
@@ -199,6 +212,7 @@ export class RefreshTokens {
             WHERE token_digest = $4 AND client_id = $5 AND used_at IS NULL AND revoked_at IS NULL
               AND expires_at > $1::timestamptz AND family_expires_at > $1::timestamptz
               AND ($6::text[] IS NULL OR scope @> $6::text[])
+              AND (dpop_jkt IS NULL OR dpop_jkt = $7::text)
             RETURNING *
          ), retired AS (
            -- Tokens handed out beside this one by reuses within the grace: this one goes on.
@@ -211,7 +225,7 @@ export class RefreshTokens {
            RETURNING id AS next_id, expires_at AS next_expires_at
          )
          SELECT claimed.*, child.next_id, child.next_expires_at FROM claimed, child`,
-        [...child, key, client.clientId, narrowTo ?? null],
+        [...child, key, client.clientId, narrowTo ?? null, jkt ?? null],
       );
       if (claimed.length === 1)
         return { outcome: 'rotated', grant: toGrant(claimed[0]), next: pending(claimed[0]) };
@@ -224,6 +238,8 @@ export class RefreshTokens {
       // §6 (RFC 6749): a token is bound to its client; another client learns nothing more.
       if (row.client_id !== client.clientId)
         return { outcome: 'invalid', reason: 'another client' };
+      // Whoever lacks the key learns nothing more, and changes nothing (no family revocation).
+      if (row.dpop_jkt !== null && row.dpop_jkt !== jkt) return { outcome: 'wrong-key' };
       if (row.revoked_at) return { outcome: 'invalid', reason: 'revoked' };
       if (new Date(row.expires_at).getTime() <= now)
         return { outcome: 'invalid', reason: 'expired' };

@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokens } from './access-tokens.js';
 import { BearerScopeGuard } from './bearer-auth.js';
+import { DpopProofs } from './dpop.js';
 import { GrantRegistry } from './grants/grant-registry.js';
 import { SERVED_GRANTS } from './grants/served-grants.js';
 import { IntrospectionService } from './introspection.service.js';
@@ -34,7 +35,8 @@ import { TokenService } from './token.service.js';
     SessionEndRevocation,
     UserTokens,
     BearerScopeGuard,
+    DpopProofs,
   ],
-  exports: [AccessTokens, IdTokens, RefreshTokens, BearerScopeGuard],
+  exports: [AccessTokens, IdTokens, RefreshTokens, BearerScopeGuard, DpopProofs],
 })
 export class TokenModule {}

@@ -4,10 +4,12 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import {
+  InvalidDpopProof,
   InvalidRequest,
   UnauthorizedClient,
   UnsupportedGrantType,
 } from '../common/errors/oauth-error.js';
+import { DpopProofs } from './dpop.js';
 import type { TokenResponse } from './grants/grant.js';
 import { GrantRegistry } from './grants/grant-registry.js';
 
@@ -27,7 +29,10 @@ export interface TokenRequest {
  */
 @Injectable()
 export class TokenService {
-  constructor(@Inject(GrantRegistry) private readonly grants: GrantRegistry) {}
+  constructor(
+    @Inject(GrantRegistry) private readonly grants: GrantRegistry,
+    @Inject(DpopProofs) private readonly dpop: DpopProofs,
+  ) {}
 
   async exchange({ client, body, headers, url }: TokenRequest): Promise<TokenResponse> {
     const grantType = body.grant_type;
@@ -56,6 +61,10 @@ export class TokenService {
     if (!client.client.metadata.grant_types.includes(grantType)) {
       throw new UnauthorizedClient(`This client may not use the ${grantType} grant`);
     }
-    return grant.handler.handle({ client, parameters, headers, url });
+    // RFC 9449 §5: a proof, when sent, is checked for every grant alike.
+    const dpop = await this.dpop.atTokenEndpoint({ headers, method: 'POST', url });
+    if (!dpop && client.client.metadata.dpop_bound_access_tokens)
+      throw new InvalidDpopProof('This client must send a DPoP proof (dpop_bound_access_tokens)');
+    return grant.handler.handle({ client, parameters, headers, url, dpop });
   }
 }

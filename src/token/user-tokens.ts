@@ -7,6 +7,7 @@ import { Subjects } from '../users/subjects.js';
 import { claimsForScopes, selectClaims, userClaims } from '../users/user-claims.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokens } from './access-tokens.js';
+import type { DpopProof } from './dpop.js';
 import type { TokenResponse } from './grants/grant.js';
 import { IdTokens } from './id-tokens.js';
 import { RefreshTokens, type PendingRefreshToken } from './refresh-tokens.js';
@@ -30,6 +31,8 @@ export interface UserGrant {
    * starts when the client may refresh.
    */
   family?: { id: string; next: PendingRefreshToken };
+  /** RFC 9449: the access token is bound to this proof's key; a public client's new family too (§5.8). */
+  dpop?: DpopProof;
 }
 
 /**
@@ -61,11 +64,12 @@ export class UserTokens {
       audience: grant.resources,
       extra: { auth_time: grant.authTime, acr: grant.acr, amr: grant.amr },
       endUser: { userId: user.id, userinfoClaims: requestedClaims(grant.claims, 'userinfo') },
+      dpopJkt: grant.dpop?.jkt,
     });
     const accessToken = { jti: access.claims.jti, exp: access.claims.exp };
     const response: TokenResponse = {
       access_token: access.token,
-      token_type: 'Bearer',
+      token_type: grant.dpop ? 'DPoP' : 'Bearer',
       expires_in: access.expiresIn,
       scope: grant.scope.join(' '),
     };
@@ -104,6 +108,9 @@ export class UserTokens {
         authTime: grant.authTime,
         amr: grant.amr,
         acr: grant.acr,
+        // §5.8: a public client's refresh tokens are bound to its key; a confidential client's
+        // are already bound to its credentials.
+        dpopJkt: grant.client.metadata.public ? (grant.dpop?.jkt ?? null) : null,
       },
       accessToken,
     );

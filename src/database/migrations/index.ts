@@ -11,6 +11,7 @@ import { RefreshTokenParents1764000000023 } from './1764000000023-refresh-token-
 import { UsersRehashedFrom1764000000024 } from './1764000000024-users-rehashed-from.js';
 import { SessionCookieDigest1764000000025 } from './1764000000025-session-cookie-digest.js';
 import { ClientIntrospectionPolicy1764000000026 } from './1764000000026-client-introspection-policy.js';
+import { RefreshTokenDpop1764000000027 } from './1764000000027-refresh-token-dpop.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   UsersRehashedFrom1764000000024,
   SessionCookieDigest1764000000025,
   ClientIntrospectionPolicy1764000000026,
+  RefreshTokenDpop1764000000027,
 ];

@@ -67,6 +67,7 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
   async handle({
     client: { client },
     parameters: params,
+    dpop,
   }: TokenRequestContext<AuthorizationCodeParameters>): Promise<TokenResponse> {
     // RFC 6749 §4.1.2: a code used twice takes back what it issued.
     const redemption = await this.codes.redeem(params.code, client.clientId, async (issued) => {
@@ -101,6 +102,7 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
       acr: grant.acr,
       sessionId: grant.sessionId,
       nonce: grant.nonce,
+      dpop,
     });
     await finish({
       accessTokenJti: accessToken.jti,

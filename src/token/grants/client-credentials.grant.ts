@@ -71,6 +71,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
   async handle({
     client: { client },
     parameters: params,
+    dpop,
   }: TokenRequestContext<ClientCredentialsParameters>): Promise<TokenResponse> {
     const metadata = client.metadata;
     // §4.4: for confidential clients only, whatever the stored metadata says.
@@ -105,10 +106,11 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
       subject: client.clientId,
       scope,
       audience: requested,
+      dpopJkt: dpop?.jkt,
     });
     return {
       access_token: token,
-      token_type: 'Bearer',
+      token_type: dpop ? 'DPoP' : 'Bearer',
       expires_in: expiresIn,
       ...(scope.length > 0 ? { scope: scope.join(' ') } : {}),
     };

@@ -14,6 +14,9 @@ import { TokenMetadata } from '../token.metadata.js';
 import { TokenService } from '../token.service.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 import { GrantRegistry } from './grant-registry.js';
+import { ShortLivedStore } from '../../cache/short-lived-store.js';
+import { MemoryStore } from '../../cache/memory.store.js';
+import { DpopProofs } from '../dpop.js';
 
 const TEST_GRANT = 'urn:example:params:oauth:grant-type:test-only';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -51,6 +54,8 @@ class TestGrant implements GrantHandler<TestParameters> {
     },
     GrantRegistry,
     TokenService,
+    DpopProofs,
+    { provide: ShortLivedStore, useValue: new MemoryStore() },
     TokenMetadata,
     ProviderMetadataService,
     TestGrant,
@@ -109,7 +114,7 @@ test('the client metadata validator accepts a declared grant and refuses an unde
 test('the handler gets the client, its validated parameters, the headers and the URL', async () => {
   await withApp(async (app) => {
     const client = authenticated([TEST_GRANT]);
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', dpop: 'proof' };
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-trace': 'abc' };
     await app.get(TokenService).exchange({
       client,
       body: { grant_type: TEST_GRANT, ticket: 't-1', target: ['a', 'b'], scope: 'ignored' },
@@ -122,6 +127,26 @@ test('the handler gets the client, its validated parameters, the headers and the
     assert.deepEqual({ ...context.parameters }, { ticket: 't-1', target: ['a', 'b'] });
     assert.equal(context.headers, headers);
     assert.equal(context.url, TOKEN_URL);
+    assert.equal(context.dpop, undefined);
+  });
+});
+
+test('a DPoP proof is checked before any grant runs (RFC 9449 §5): a bad one never reaches it', async () => {
+  await withApp(async (app) => {
+    await assert.rejects(
+      app.get(TokenService).exchange({
+        client: authenticated([TEST_GRANT]),
+        body: { grant_type: TEST_GRANT, ticket: 't-1' },
+        headers: { dpop: 'proof' },
+        url: TOKEN_URL,
+      }),
+      (e: unknown) =>
+        e instanceof OAuthError &&
+        e.error === 'invalid_dpop_proof' &&
+        e.status === 400 &&
+        e.description === 'The DPoP proof is not a compact JWS',
+    );
+    assert.equal(app.get(TestGrant).seen.length, 0);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { DiscoveryService } from '@nestjs/core';
 import type { AuthenticatedClient } from '../../clients/auth/client-authenticator.js';
+import type { DpopProof } from '../dpop.js';
 
 /** RFC 6749 §5.1 successful response. */
 export interface TokenResponse {
@@ -44,6 +45,11 @@ export interface TokenRequestContext<P extends object = object> {
    * proxies forwarded them), without the query: what a DPoP proof's `htu` names (RFC 9449 §4.3).
    */
   readonly url: string;
+  /**
+   * The request's DPoP proof, checked (RFC 9449 §4.3): the access token must be bound to its
+   * key (`cnf.jkt`, `token_type` DPoP), a public client's refresh token too (§5.8).
+   */
+  readonly dpop?: DpopProof;
 }
 
 /** The handler of one grant type; the class carries its `@Grant` options. */

@@ -50,14 +50,23 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
   async handle({
     client: { client },
     parameters: params,
+    dpop,
   }: TokenRequestContext<RefreshTokenParameters>): Promise<TokenResponse> {
     const asked = params.scope === undefined ? undefined : spacedList(params.scope);
     // A scope wider than granted is refused without using the token, so the client keeps it.
-    const rotation = await this.refreshTokens.rotate(params.refresh_token, client, asked);
+    const rotation = await this.refreshTokens.rotate(
+      params.refresh_token,
+      client,
+      asked,
+      dpop?.jkt,
+    );
     if (rotation.outcome === 'wider')
       throw new InvalidScope(`The scope ${rotation.scope.slice(0, 40)} was not granted`);
     if (rotation.outcome === 'replayed')
       throw new InvalidGrant('The refresh token was already used; its grant is revoked');
+    // RFC 9449 §5.8: a public client's token needs a proof by the key it is bound to.
+    if (rotation.outcome === 'wrong-key')
+      throw new InvalidGrant('The refresh token is bound to another DPoP key');
     if (rotation.outcome === 'invalid')
       throw new InvalidGrant('The refresh token is invalid, expired or revoked');
     const { grant } = rotation;
@@ -79,6 +88,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
       acr: grant.acr,
       sessionId: grant.sessionId,
       family: { id: grant.familyId, next: rotation.next },
+      dpop,
     });
     return response;
   }

@@ -1,0 +1,186 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  jwtVerify,
+  type JWTPayload,
+} from 'jose';
+import { ShortLivedStore } from '../cache/short-lived-store.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
+import { sha256 } from '../common/digest.js';
+import { InvalidDpopProof } from '../common/errors/oauth-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AccessTokenClaims } from './access-tokens.js';
+
+/**
+ * The proof algorithms accepted (RFC 9449 §4.2: asymmetric only, never `none` or a MAC), as
+ * discovery's `dpop_signing_alg_values_supported` lists them.
+ */
+export const DPOP_SIGNING_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'] as const;
+
+/** RFC 9449 §4.2: the proof's `typ`. */
+const DPOP_TYP = 'dpop+jwt';
+
+/**
+ * How far a proof's `iat` may be from our clock, either way (RFC 9449 §11.1: a short window,
+ * with some tolerance for clock skew). The `jti` replay cache keeps what it saw this long twice.
+ */
+export const DPOP_IAT_WINDOW_MS = 60_000;
+
+/** Larger is not a proof a client library makes: refused before any parsing. */
+const MAX_PROOF_LENGTH = 8192;
+const MAX_JTI_LENGTH = 256;
+// An empty signature gets as far as the alg check (alg none).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** JWK members that only a private (or symmetric) key has (RFC 7518 §6). */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** A proof that checked out: the thumbprint (RFC 7638) of its key, what tokens get bound to. */
+export interface DpopProof {
+  jkt: string;
+}
+
+/** The request a proof is for (RFC 9449 §4.3 steps 8, 9). */
+export interface DpopRequest {
+  headers: IncomingHttpHeaders;
+  method: string;
+  /**
+   * The URL as the request reached us, without the query. The same path on the issuer's
+   * origin (what discovery advertises, what a client behind a load balancer signs) is accepted
+   * too.
+   */
+  url: string;
+}
+
+/** Why a proof was refused; each caller turns it into its endpoint's error. */
+class ProofRefused extends Error {}
+
+/**
+ * RFC 9449 DPoP proofs, checked in one place for the token endpoint (§4.3, §5) and the
+ * resources (§7.1): one `DPoP` header, a JWS of `typ` dpop+jwt with an asymmetric `alg` and a
+ * public `jwk` that verifies it, `htm` and `htu` naming this request, a fresh `iat`, and a `jti`
+ * never seen in the window, on any instance (the shared store's put-if-absent).
+ */
+@Injectable()
+export class DpopProofs {
+  constructor(
+    @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {}
+
+  /**
+   * The proof of a token request, or undefined when it carries none; a bad one is
+   * `invalid_dpop_proof` (400, §5).
+   */
+  async atTokenEndpoint(request: DpopRequest): Promise<DpopProof | undefined> {
+    try {
+      return await this.check(request, undefined);
+    } catch (e) {
+      if (e instanceof ProofRefused) throw new InvalidDpopProof(e.message);
+      throw e;
+    }
+  }
+
+  /** The proof's key thumbprint; undefined without a DPoP header; ProofRefused when bad. */
+  private async check(
+    { headers, method, url }: DpopRequest,
+    accessToken: string | undefined,
+  ): Promise<DpopProof | undefined> {
+    const header = headers.dpop;
+    if (header === undefined) return undefined;
+    // Node joins a repeated header with ", "; no JWS has a comma.
+    if (typeof header !== 'string' || header.includes(','))
+      throw new ProofRefused('Send exactly one DPoP header');
+    if (header.length > MAX_PROOF_LENGTH || !COMPACT_JWS.test(header))
+      throw new ProofRefused('The DPoP proof is not a compact JWS');
+
+    let protectedHeader: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      protectedHeader = decodeProtectedHeader(header);
+    } catch {
+      throw new ProofRefused('The DPoP proof header is not valid JSON');
+    }
+    if (protectedHeader.typ !== DPOP_TYP)
+      throw new ProofRefused('The DPoP proof typ must be dpop+jwt');
+    const alg = protectedHeader.alg;
+    if (typeof alg !== 'string' || !(DPOP_SIGNING_ALGS as readonly string[]).includes(alg))
+      throw new ProofRefused(`The DPoP proof alg must be one of ${DPOP_SIGNING_ALGS.join(', ')}`);
+    const jwk = protectedHeader.jwk;
+    if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk))
+      throw new ProofRefused('The DPoP proof header must carry the public key as jwk');
+    if (PRIVATE_MEMBERS.some((member) => member in jwk))
+      throw new ProofRefused('The DPoP proof jwk must be a public key');
+
+    let payload: JWTPayload;
+    const now = this.clock.now();
+    try {
+      ({ payload } = await jwtVerify(header, EmbeddedJWK, {
+        algorithms: [...DPOP_SIGNING_ALGS],
+        typ: DPOP_TYP,
+        currentDate: new Date(now),
+      }));
+    } catch {
+      throw new ProofRefused('The DPoP proof signature or key is invalid');
+    }
+
+    if (typeof payload.jti !== 'string' || payload.jti.length === 0)
+      throw new ProofRefused('The DPoP proof must have a jti');
+    if (payload.jti.length > MAX_JTI_LENGTH)
+      throw new ProofRefused('The DPoP proof jti is too long');
+    if (payload.htm !== method) throw new ProofRefused(`The DPoP proof htm must be ${method}`);
+    const htu = typeof payload.htu === 'string' ? normalisedUri(payload.htu) : undefined;
+    const reached = normalisedUri(url);
+    const advertised = reached && new URL(this.config.issuer).origin + new URL(reached).pathname;
+    if (htu === undefined || (htu !== reached && htu !== advertised))
+      throw new ProofRefused('The DPoP proof htu does not name this endpoint');
+    if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat))
+      throw new ProofRefused('The DPoP proof must have a numeric iat');
+    if (Math.abs(payload.iat * 1000 - now) > DPOP_IAT_WINDOW_MS)
+      throw new ProofRefused('The DPoP proof iat is too far from the current time');
+    if (accessToken !== undefined) {
+      if (typeof payload.ath !== 'string')
+        throw new ProofRefused('The DPoP proof must have ath with an access token');
+      if (payload.ath !== sha256(accessToken))
+        throw new ProofRefused('The DPoP proof ath does not match the access token');
+    }
+
+    const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+    // §11.1: one use per jti and key, on every instance, for as long as its iat is accepted.
+    const fresh = await this.store.putIfAbsent(
+      `dpop-jti:${sha256(`${jkt}:${payload.jti}`)}`,
+      '1',
+      2 * DPOP_IAT_WINDOW_MS + 1000,
+    );
+    if (!fresh) throw new ProofRefused('The DPoP proof was already used');
+    return { jkt };
+  }
+}
+
+/** The key thumbprint an access token is bound to (RFC 9449 §6.1), if any. */
+export function boundKey(claims: Pick<AccessTokenClaims, 'cnf'>): string | undefined {
+  const jkt = claims.cnf?.jkt;
+  return typeof jkt === 'string' ? jkt : undefined;
+}
+
+/**
+ * RFC 9449 §4.3 step 9: `htu` compared without query and fragment, after RFC 3986 §6.2.2 and
+ * §6.2.3 normalisation (case of scheme and host, default port, dot segments): what WHATWG
+ * URL parsing gives. Undefined for anything but an absolute http(s) URI.
+ */
+function normalisedUri(uri: string): string | undefined {
+  if (uri.length > 2000) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+  if (parsed.username !== '' || parsed.password !== '') return undefined;
+  return `${parsed.origin}${parsed.pathname}`;
+}

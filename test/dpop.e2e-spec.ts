@@ -1,0 +1,383 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, decodeJwt, exportJWK, SignJWT } from 'jose';
+import * as oidc from 'openid-client';
+import type { User } from '../src/users/user.entity.js';
+import { UsersService } from '../src/users/users.service.js';
+import { basicAuth, postForm, registerClient } from './support/clients.js';
+import { MovableClock } from './support/clock.js';
+import { CODE_REDIRECT_URI as CB, codeGrant, mintCode } from './support/codes.js';
+import { dpopKey, dpopProof, unsignedProof, type DpopKey } from './support/dpop.js';
+import {
+  createStorage,
+  startProvider,
+  target,
+  type RunningProvider,
+  type Storage,
+} from './support/provider.js';
+
+type Client = { clientId: string; secret?: string };
+const ALGS = 'ES256 PS256 RS256 EdDSA';
+
+describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
+  let storage: Storage;
+  let provider: RunningProvider;
+  let user: User;
+  /** Confidential, client_credentials. */
+  let service: Client;
+  /** Confidential, must always send a proof (dpop_bound_access_tokens). */
+  let strict: Client;
+  /** Confidential web app with refresh tokens. */
+  let web: Client;
+  /** Public app (PKCE, none) with refresh tokens. */
+  let spa: Client;
+  let key: DpopKey;
+  let otherKey: DpopKey;
+  const clock = new MovableClock();
+  const tokenUrl = () => `${provider.url}/token`;
+
+  before(async () => {
+    storage = await createStorage();
+    provider = await startProvider(storage.env, { clock });
+    user = await provider.app.get(UsersService).create({
+      username: `dora-${randomBytes(3).toString('hex')}`,
+      claims: { email: 'dora@example.com', email_verified: true },
+      origin: 'admin',
+    });
+    const cc = { grant_types: ['client_credentials'], scope: 'orders:read' };
+    service = await registerClient(provider.app, cc);
+    strict = await registerClient(provider.app, { ...cc, dpop_bound_access_tokens: true });
+    const code = {
+      redirect_uris: [CB],
+      grant_types: ['authorization_code', 'refresh_token'],
+      scope: 'openid email offline_access',
+    };
+    web = await registerClient(provider.app, {
+      ...code,
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    spa = await registerClient(provider.app, { ...code, token_endpoint_auth_method: 'none' });
+    key = await dpopKey();
+    otherKey = await dpopKey();
+  });
+  after(async () => {
+    await provider?.close();
+    await storage?.dispose();
+  });
+
+  const rp = (client: Client) =>
+    oidc.discovery(
+      new URL(provider.config.issuer),
+      client.clientId,
+      undefined,
+      !client.secret
+        ? oidc.None()
+        : client === service || client === strict
+          ? oidc.ClientSecretBasic(client.secret)
+          : oidc.ClientSecretPost(client.secret),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+
+  /** openid-client redeems a code minted as /authorize mints it, with a DPoP proof. */
+  async function codeFlow(client: Client, dpop: DpopKey) {
+    const config = await rp(client);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const code = await mintCode(
+      provider,
+      codeGrant(client.clientId, user.id, {
+        scope: ['openid', 'email', 'offline_access'],
+        codeChallenge: await oidc.calculatePKCECodeChallenge(verifier),
+        codeChallengeMethod: 'S256',
+      }),
+    );
+    const handle = oidc.getDPoPHandle(config, dpop);
+    const callback = new URL(
+      `${CB}?code=${code}&state=s-12345678&iss=${encodeURIComponent(provider.config.issuer)}`,
+    );
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      callback,
+      {
+        pkceCodeVerifier: verifier,
+        expectedState: 's-12345678',
+        expectedNonce: 'nonce-for-the-id-token',
+      },
+      undefined,
+      { DPoP: handle },
+    );
+    return { config, handle, tokens };
+  }
+
+  /** A client_credentials request of `service` with the given DPoP header(s). */
+  const ccWith = (dpop: string | string[] | undefined, client: Client = service) => {
+    const headers = new Headers({
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuth(client.clientId, client.secret!),
+    });
+    for (const value of dpop === undefined ? [] : Array.isArray(dpop) ? dpop : [dpop])
+      headers.append('dpop', value);
+    return fetch(tokenUrl(), {
+      method: 'POST',
+      headers,
+      body: 'grant_type=client_credentials',
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+  };
+
+  test('openid-client gets a DPoP-bound token by client_credentials: cnf.jkt, token_type DPoP, introspected as such', async () => {
+    const config = await rp(service);
+    const tokens = await oidc.clientCredentialsGrant(config, undefined, {
+      DPoP: oidc.getDPoPHandle(config, key),
+    });
+    assert.equal(tokens.token_type, 'dpop');
+    const jkt = await calculateJwkThumbprint(key.jwk);
+    assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt });
+
+    const introspected = await oidc.tokenIntrospection(config, tokens.access_token);
+    assert.equal(introspected.active, true);
+    assert.equal(introspected.token_type, 'DPoP');
+    assert.deepEqual(introspected.cnf, { jkt });
+
+    // Without a proof, the same client still gets a Bearer token (dpop_bound_access_tokens off).
+    const bearer = await oidc.clientCredentialsGrant(config);
+    assert.equal(bearer.token_type, 'bearer');
+    assert.equal(decodeJwt(bearer.access_token).cnf, undefined);
+  });
+
+  test('a client registered with dpop_bound_access_tokens must send a proof', async () => {
+    assert.deepEqual(await ccWith(undefined, strict), {
+      status: 400,
+      body: {
+        error: 'invalid_dpop_proof',
+        error_description: 'This client must send a DPoP proof (dpop_bound_access_tokens)',
+      },
+    });
+    const ok = await ccWith(await dpopProof(key, { htm: 'POST', htu: tokenUrl() }), strict);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.token_type, 'DPoP');
+  });
+
+  test('the code flow with DPoP: bound tokens, refresh with the same key', async () => {
+    for (const client of [web, spa]) {
+      const { config, handle, tokens } = await codeFlow(client, key);
+      assert.equal(tokens.token_type, 'dpop');
+      const jkt = await calculateJwkThumbprint(key.jwk);
+      assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt });
+
+      const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!, undefined, {
+        DPoP: handle,
+      });
+      assert.equal(refreshed.token_type, 'dpop');
+      assert.deepEqual(decodeJwt(refreshed.access_token).cnf, { jkt });
+    }
+  });
+
+  test("a public client's refresh token is bound to its key: another key or none is invalid_grant, and the family lives on", async () => {
+    const { config, tokens } = await codeFlow(spa, key);
+    const refresh = (dpop?: string) =>
+      postForm(
+        tokenUrl(),
+        {
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refresh_token!,
+          client_id: spa.clientId,
+        },
+        dpop === undefined ? {} : { dpop },
+      );
+    for (const dpop of [await dpopProof(otherKey, { htm: 'POST', htu: tokenUrl() }), undefined]) {
+      const res = await refresh(dpop);
+      assert.deepEqual(
+        { status: res.status, body: res.body },
+        {
+          status: 400,
+          body: {
+            error: 'invalid_grant',
+            error_description: 'The refresh token is bound to another DPoP key',
+          },
+        },
+      );
+    }
+    // The holder of the key is not punished for what the thief tried.
+    const ok = await oidc.refreshTokenGrant(config, tokens.refresh_token!, undefined, {
+      DPoP: oidc.getDPoPHandle(config, key),
+    });
+    assert.equal(ok.token_type, 'dpop');
+  });
+
+  test("a confidential client's refresh token is not bound (§5.8); a proof at refresh binds the new access token", async () => {
+    const { config, tokens } = await codeFlow(web, key);
+    const other = await oidc.refreshTokenGrant(config, tokens.refresh_token!, undefined, {
+      DPoP: oidc.getDPoPHandle(config, otherKey),
+    });
+    assert.deepEqual(decodeJwt(other.access_token).cnf, {
+      jkt: await calculateJwkThumbprint(otherKey.jwk),
+    });
+    const plain = await oidc.refreshTokenGrant(config, other.refresh_token!);
+    assert.equal(plain.token_type, 'bearer');
+    assert.equal(decodeJwt(plain.access_token).cnf, undefined);
+  });
+
+  describe('bad proofs at /token: 400 invalid_dpop_proof', () => {
+    const refused = (error_description: string) => ({
+      status: 400,
+      body: { error: 'invalid_dpop_proof', error_description },
+    });
+    const cases: [string, () => Promise<string | string[]>, string][] = [
+      ['not a JWS', () => Promise.resolve('not-a-jws'), 'The DPoP proof is not a compact JWS'],
+      [
+        'typ JWT',
+        () => dpopProof(key, { htm: 'POST', htu: tokenUrl() }, { typ: 'JWT' }),
+        'The DPoP proof typ must be dpop+jwt',
+      ],
+      [
+        'alg none',
+        () =>
+          Promise.resolve(
+            unsignedProof(
+              { alg: 'none', typ: 'dpop+jwt', jwk: key.jwk },
+              {
+                htm: 'POST',
+                htu: tokenUrl(),
+                iat: Math.floor(Date.now() / 1000),
+                jti: randomUUID(),
+              },
+            ),
+          ),
+        `The DPoP proof alg must be one of ${ALGS.replaceAll(' ', ', ')}`,
+      ],
+      [
+        'alg HS256',
+        async () => {
+          const secret = randomBytes(32);
+          return new SignJWT({ htm: 'POST', htu: tokenUrl(), jti: randomUUID() })
+            .setIssuedAt()
+            .setProtectedHeader({
+              alg: 'HS256',
+              typ: 'dpop+jwt',
+              jwk: { kty: 'oct', k: secret.toString('base64url') } as never,
+            })
+            .sign(secret);
+        },
+        `The DPoP proof alg must be one of ${ALGS.replaceAll(' ', ', ')}`,
+      ],
+      [
+        'no jwk',
+        () => dpopProof(key, { htm: 'POST', htu: tokenUrl() }, { jwk: undefined }),
+        'The DPoP proof header must carry the public key as jwk',
+      ],
+      [
+        'a private jwk',
+        async () =>
+          dpopProof(
+            key,
+            { htm: 'POST', htu: tokenUrl() },
+            { jwk: await exportJWK(key.privateKey) },
+          ),
+        'The DPoP proof jwk must be a public key',
+      ],
+      [
+        'a signature by another key',
+        () => dpopProof(otherKey, { htm: 'POST', htu: tokenUrl() }, { jwk: key.jwk }),
+        'The DPoP proof signature or key is invalid',
+      ],
+      [
+        'htm GET',
+        () => dpopProof(key, { htm: 'GET', htu: tokenUrl() }),
+        'The DPoP proof htm must be POST',
+      ],
+      [
+        'htu of another endpoint',
+        () => dpopProof(key, { htm: 'POST', htu: `${provider.url}/userinfo` }),
+        'The DPoP proof htu does not name this endpoint',
+      ],
+      [
+        'htu not a URL',
+        () => dpopProof(key, { htm: 'POST', htu: 'token' }),
+        'The DPoP proof htu does not name this endpoint',
+      ],
+      [
+        'no htu',
+        () => dpopProof(key, { htm: 'POST', htu: undefined }),
+        'The DPoP proof htu does not name this endpoint',
+      ],
+      [
+        'iat 2 minutes old',
+        () =>
+          dpopProof(key, {
+            htm: 'POST',
+            htu: tokenUrl(),
+            iat: Math.floor(Date.now() / 1000) - 120,
+          }),
+        'The DPoP proof iat is too far from the current time',
+      ],
+      [
+        'iat 2 minutes ahead',
+        () =>
+          dpopProof(key, {
+            htm: 'POST',
+            htu: tokenUrl(),
+            iat: Math.floor(Date.now() / 1000) + 120,
+          }),
+        'The DPoP proof iat is too far from the current time',
+      ],
+      [
+        'iat a string',
+        () => dpopProof(key, { htm: 'POST', htu: tokenUrl(), iat: 'now' }),
+        'The DPoP proof signature or key is invalid',
+      ],
+      [
+        'no jti',
+        () => dpopProof(key, { htm: 'POST', htu: tokenUrl(), jti: undefined }),
+        'The DPoP proof must have a jti',
+      ],
+      [
+        'a jti of 300 characters',
+        () => dpopProof(key, { htm: 'POST', htu: tokenUrl(), jti: 'j'.repeat(300) }),
+        'The DPoP proof jti is too long',
+      ],
+      [
+        'two DPoP headers',
+        async () => [
+          await dpopProof(key, { htm: 'POST', htu: tokenUrl() }),
+          await dpopProof(key, { htm: 'POST', htu: tokenUrl() }),
+        ],
+        'Send exactly one DPoP header',
+      ],
+    ];
+    for (const [name, make, description] of cases) {
+      test(name, async () => {
+        assert.deepEqual(await ccWith(await make()), refused(description));
+      });
+    }
+
+    test('a replayed proof (same jti and key)', async () => {
+      const proof = await dpopProof(key, { htm: 'POST', htu: tokenUrl() });
+      assert.equal((await ccWith(proof)).status, 200);
+      assert.deepEqual(await ccWith(proof), refused('The DPoP proof was already used'));
+    });
+
+    test('iat is judged on the provider clock; htu is compared normalised (§4.3)', async () => {
+      clock.advance(120_000);
+      try {
+        const late = await dpopProof(key, { htm: 'POST', htu: tokenUrl() });
+        assert.deepEqual(
+          await ccWith(late),
+          refused('The DPoP proof iat is too far from the current time'),
+        );
+        const current = await dpopProof(key, {
+          htm: 'POST',
+          htu: tokenUrl(),
+          iat: Math.floor(clock.now() / 1000),
+        });
+        assert.equal((await ccWith(current)).status, 200);
+      } finally {
+        clock.rewind(120_000);
+      }
+      const upper = tokenUrl().replace('http://', 'HTTP://');
+      for (const htu of [upper, `${tokenUrl()}?x=1#f`]) {
+        const res = await ccWith(await dpopProof(key, { htm: 'POST', htu }));
+        assert.equal(res.status, 200, htu);
+      }
+    });
+  });
+});
