@@ -5,10 +5,11 @@ import { calculateJwkThumbprint, decodeJwt, exportJWK, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
+import { ADMIN_ENV } from './support/admin.js';
 import { basicAuth, postForm, registerClient } from './support/clients.js';
 import { MovableClock } from './support/clock.js';
 import { CODE_REDIRECT_URI as CB, codeGrant, mintCode } from './support/codes.js';
-import { dpopKey, dpopProof, unsignedProof, type DpopKey } from './support/dpop.js';
+import { ath, dpopKey, dpopProof, unsignedProof, type DpopKey } from './support/dpop.js';
 import {
   createStorage,
   startProvider,
@@ -36,10 +37,14 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
   let otherKey: DpopKey;
   const clock = new MovableClock();
   const tokenUrl = () => `${provider.url}/token`;
+  const userinfoUrl = () => `${provider.url}/userinfo`;
 
   before(async () => {
     storage = await createStorage();
-    provider = await startProvider(storage.env, { clock });
+    provider = await startProvider(
+      { ...storage.env, ...ADMIN_ENV, REGISTRATION_MODE: 'open' },
+      { clock },
+    );
     user = await provider.app.get(UsersService).create({
       username: `dora-${randomBytes(3).toString('hex')}`,
       claims: { email: 'dora@example.com', email_verified: true },
@@ -124,6 +129,20 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
     }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
   };
 
+  const userinfo = (authorization: string, dpop?: string) =>
+    fetch(userinfoUrl(), {
+      headers: { authorization, ...(dpop !== undefined && { dpop }) },
+    }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as Record<string, unknown>,
+      challenge: r.headers.get('www-authenticate'),
+    }));
+
+  test('discovery lists the proof algorithms', async () => {
+    const config = await rp(service);
+    assert.deepEqual(config.serverMetadata().dpop_signing_alg_values_supported, ALGS.split(' '));
+  });
+
   test('openid-client gets a DPoP-bound token by client_credentials: cnf.jkt, token_type DPoP, introspected as such', async () => {
     const config = await rp(service);
     const tokens = await oidc.clientCredentialsGrant(config, undefined, {
@@ -157,18 +176,25 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(ok.body.token_type, 'DPoP');
   });
 
-  test('the code flow with DPoP: bound tokens, refresh with the same key', async () => {
+  test('the code flow with DPoP: bound tokens, UserInfo with the proof, refresh with the same key', async () => {
     for (const client of [web, spa]) {
       const { config, handle, tokens } = await codeFlow(client, key);
       assert.equal(tokens.token_type, 'dpop');
       const jkt = await calculateJwkThumbprint(key.jwk);
       assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt });
+      const sub = tokens.claims()!.sub;
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, sub, { DPoP: handle });
+      assert.equal(info.email, 'dora@example.com');
 
       const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!, undefined, {
         DPoP: handle,
       });
       assert.equal(refreshed.token_type, 'dpop');
       assert.deepEqual(decodeJwt(refreshed.access_token).cnf, { jkt });
+      const again = await oidc.fetchUserInfo(config, refreshed.access_token, sub, {
+        DPoP: handle,
+      });
+      assert.equal(again.sub, sub);
     }
   });
 
@@ -287,7 +313,7 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
       ],
       [
         'htu of another endpoint',
-        () => dpopProof(key, { htm: 'POST', htu: `${provider.url}/userinfo` }),
+        () => dpopProof(key, { htm: 'POST', htu: userinfoUrl() }),
         'The DPoP proof htu does not name this endpoint',
       ],
       [
@@ -378,6 +404,175 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
         const res = await ccWith(await dpopProof(key, { htm: 'POST', htu }));
         assert.equal(res.status, 200, htu);
       }
+    });
+  });
+
+  describe('resource side: /userinfo and the admin API', () => {
+    let bound: { token: string; sub: string };
+    let bearerToken: string;
+    before(async () => {
+      const { tokens } = await codeFlow(web, key);
+      bound = { token: tokens.access_token, sub: tokens.claims()!.sub };
+      const config = await rp(web);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const code = await mintCode(
+        provider,
+        codeGrant(web.clientId, user.id, {
+          codeChallenge: await oidc.calculatePKCECodeChallenge(verifier),
+          codeChallengeMethod: 'S256',
+        }),
+      );
+      const plain = await oidc.authorizationCodeGrant(
+        config,
+        new URL(`${CB}?code=${code}&iss=${encodeURIComponent(provider.config.issuer)}`),
+        { pkceCodeVerifier: verifier, expectedNonce: 'nonce-for-the-id-token' },
+      );
+      bearerToken = plain.access_token;
+    });
+
+    const proofFor = (token: string | undefined, k: DpopKey = key, extra = {}) =>
+      dpopProof(k, {
+        htm: 'GET',
+        htu: userinfoUrl(),
+        ...(token !== undefined && { ath: ath(token) }),
+        ...extra,
+      });
+    const dpopRefusal = (description: string) => ({
+      status: 401,
+      body: { error: 'invalid_dpop_proof', error_description: description },
+      challenge: `DPoP error="invalid_dpop_proof", error_description="${description}", algs="${ALGS}"`,
+    });
+
+    test('a bound token with a proof of its key and ath is served', async () => {
+      const res = await userinfo(`DPoP ${bound.token}`, await proofFor(bound.token));
+      assert.equal(res.status, 200);
+      assert.equal(res.body.sub, bound.sub);
+    });
+
+    const cases: [string, () => Promise<[string, string | undefined]>, object][] = [
+      [
+        'no ath',
+        async () => [`DPoP ${bound.token}`, await proofFor(undefined)],
+        dpopRefusal('The DPoP proof must have ath with an access token'),
+      ],
+      [
+        'a wrong ath',
+        async () => [`DPoP ${bound.token}`, await proofFor(bearerToken)],
+        dpopRefusal('The DPoP proof ath does not match the access token'),
+      ],
+      [
+        'no DPoP header',
+        () => Promise.resolve([`DPoP ${bound.token}`, undefined]),
+        dpopRefusal('A DPoP proof is required with a DPoP-bound token'),
+      ],
+      [
+        'a proof by another key',
+        async () => [`DPoP ${bound.token}`, await proofFor(bound.token, otherKey)],
+        dpopRefusal('The DPoP proof is not signed by the key the token is bound to'),
+      ],
+      [
+        'htm POST on a GET',
+        async () => [`DPoP ${bound.token}`, await proofFor(bound.token, key, { htm: 'POST' })],
+        dpopRefusal('The DPoP proof htm must be GET'),
+      ],
+      [
+        'htu of /token',
+        async () => [`DPoP ${bound.token}`, await proofFor(bound.token, key, { htu: tokenUrl() })],
+        dpopRefusal('The DPoP proof htu does not name this endpoint'),
+      ],
+      [
+        'the bound token as Bearer',
+        () => Promise.resolve([`Bearer ${bound.token}`, undefined]),
+        {
+          status: 401,
+          body: {
+            error: 'invalid_token',
+            error_description: 'The access token is DPoP-bound: present it with the DPoP scheme',
+          },
+          challenge: `DPoP error="invalid_token", error_description="The access token is DPoP-bound: present it with the DPoP scheme", algs="${ALGS}"`,
+        },
+      ],
+      [
+        'a Bearer token with the DPoP scheme',
+        async () => [`DPoP ${bearerToken}`, await proofFor(bearerToken)],
+        {
+          status: 401,
+          body: {
+            error: 'invalid_token',
+            error_description: 'The access token is not DPoP-bound: present it as Bearer',
+          },
+          challenge:
+            'Bearer error="invalid_token", error_description="The access token is not DPoP-bound"',
+        },
+      ],
+    ];
+    for (const [name, make, expected] of cases) {
+      test(`userinfo refuses ${name}`, async () => {
+        const [authorization, dpop] = await make();
+        assert.deepEqual(await userinfo(authorization, dpop), expected);
+      });
+    }
+
+    test('a proof is used once at userinfo too', async () => {
+      const proof = await proofFor(bound.token);
+      assert.equal((await userinfo(`DPoP ${bound.token}`, proof)).status, 200);
+      assert.deepEqual(
+        await userinfo(`DPoP ${bound.token}`, proof),
+        dpopRefusal('The DPoP proof was already used'),
+      );
+    });
+
+    test('the admin API takes a DPoP-bound admin token with its proof, never as Bearer', async () => {
+      const proof = await dpopProof(key, { htm: 'POST', htu: tokenUrl() });
+      const issued = await postForm(
+        tokenUrl(),
+        { grant_type: 'client_credentials', scope: 'admin' },
+        {
+          authorization: basicAuth(ADMIN_ENV.ADMIN_CLIENT_ID, ADMIN_ENV.ADMIN_CLIENT_SECRET),
+          dpop: proof,
+        },
+      );
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      const token = issued.body.access_token as string;
+      const url = `${provider.url}/admin/clients`;
+      const asBearer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(asBearer.status, 401);
+      assert.equal(((await asBearer.json()) as { error: string }).error, 'invalid_token');
+      const withProof = await fetch(url, {
+        headers: {
+          authorization: `DPoP ${token}`,
+          dpop: await dpopProof(key, { htm: 'GET', htu: url, ath: ath(token) }),
+        },
+      });
+      assert.equal(withProof.status, 200);
+    });
+
+    test('registration management stays Bearer-only (RFC 7592): the DPoP scheme is refused', async () => {
+      const registered = await fetch(`${provider.url}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['https://app.example.com/cb'] }),
+      }).then((r) => r.json() as Promise<Record<string, string>>);
+      const uri = registered.registration_client_uri;
+      const token = registered.registration_access_token;
+      const asDpop = await fetch(uri, {
+        headers: {
+          authorization: `DPoP ${token}`,
+          dpop: await dpopProof(key, { htm: 'GET', htu: uri, ath: ath(token) }),
+        },
+      });
+      assert.deepEqual(
+        { status: asDpop.status, body: await asDpop.json() },
+        {
+          status: 400,
+          body: {
+            error: 'invalid_request',
+            error_description: 'The Authorization header must be "Bearer <token>"',
+          },
+        },
+      );
+      const asBearer = await fetch(uri, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(asBearer.status, 200);
     });
   });
 });

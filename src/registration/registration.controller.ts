@@ -55,7 +55,8 @@ const EXAMPLE = {
 function bearer(authorization: string | undefined): string | undefined {
   const presented = presentedAccessToken({ authorization });
   if (presented.kind === 'absent') return undefined;
-  if (presented.kind === 'malformed')
+  // Registration access tokens are never DPoP-bound (RFC 7592 §3: Bearer).
+  if (presented.kind === 'malformed' || presented.scheme !== 'Bearer')
     throw new InvalidRequest('The Authorization header must be "Bearer <token>"');
   return presented.token;
 }

@@ -14,7 +14,9 @@ import type { FastifyRequest } from 'fastify';
 import { ClientsService } from '../clients/clients.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { requestUrl } from '../common/request-url.js';
 import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
+import { DpopProofs } from './dpop.js';
 import {
   accessTokenInvalid,
   accessTokenLacksScope,
@@ -28,7 +30,7 @@ const CLAIMS = Symbol('bearer claims');
 
 /**
  * Accepts a request carrying one of our access tokens (signature, issuer, expiry and the
- * revocation deny list checked) that holds the required scope, issued to a client that still
+ * revocation deny list checked; a DPoP-bound one with its proof, RFC 9449 §7) that holds the required scope, issued to a client that still
  * exists and is still allowed that scope. RFC 6750 §3.1: no token is a
  * bare `Bearer` challenge, a bad one `invalid_token` (401), a missing scope
  * `insufficient_scope` (403).
@@ -39,6 +41,7 @@ export class BearerScopeGuard implements CanActivate {
     @Inject(AccessTokens) private readonly tokens: AccessTokens,
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(DpopProofs) private readonly dpop: DpopProofs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -60,6 +63,13 @@ export class BearerScopeGuard implements CanActivate {
     if (!claims || !client) {
       throw accessTokenInvalid('The access token is invalid, expired or revoked');
     }
+    // RFC 9449 §7: a DPoP-bound token only with a proof by its key, an unbound one as Bearer.
+    if (presented.kind === 'token')
+      await this.dpop.atResource(presented, claims, {
+        headers: req.headers,
+        method: req.method,
+        url: requestUrl(req),
+      });
     // The scope must be in the token and still be the client's: taking it from the client
     // takes it from the tokens already issued.
     const held = (claims.scope ?? '').split(' ').includes(scope);

@@ -10,10 +10,11 @@ import {
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { sha256 } from '../common/digest.js';
-import { InvalidDpopProof } from '../common/errors/oauth-error.js';
+import { InvalidDpopProof, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AccessTokenClaims } from './access-tokens.js';
+import type { AccessTokenScheme } from './presented-access-token.js';
 
 /**
  * The proof algorithms accepted (RFC 9449 §4.2: asymmetric only, never `none` or a MAC), as
@@ -84,6 +85,43 @@ export class DpopProofs {
       if (e instanceof ProofRefused) throw new InvalidDpopProof(e.message);
       throw e;
     }
+  }
+
+  /**
+   * Checks how a resource request presents an access token we verified (§7.1, §7.2): a token
+   * bound to a key (`cnf.jkt`) only with the DPoP scheme and a proof by that key for this
+   * token (`ath`); an unbound one only as Bearer. Refusals are 401s with a challenge.
+   */
+  async atResource(
+    { scheme, token }: { scheme: AccessTokenScheme; token: string },
+    claims: Pick<AccessTokenClaims, 'cnf'>,
+    request: DpopRequest,
+  ): Promise<void> {
+    const jkt = boundKey(claims);
+    if (jkt === undefined) {
+      if (scheme === 'DPoP')
+        throw new InvalidToken(
+          'The access token is not DPoP-bound: present it as Bearer',
+        ).withChallenge('Bearer', {
+          error: 'invalid_token',
+          error_description: 'The access token is not DPoP-bound',
+        });
+      return;
+    }
+    if (scheme !== 'DPoP')
+      throw dpopChallenge(
+        new InvalidToken('The access token is DPoP-bound: present it with the DPoP scheme'),
+      );
+    let proof: DpopProof | undefined;
+    try {
+      proof = await this.check(request, token);
+    } catch (e) {
+      if (e instanceof ProofRefused) throw resourceProofError(e.message);
+      throw e;
+    }
+    if (!proof) throw resourceProofError('A DPoP proof is required with a DPoP-bound token');
+    if (proof.jkt !== jkt)
+      throw resourceProofError('The DPoP proof is not signed by the key the token is bound to');
   }
 
   /** The proof's key thumbprint; undefined without a DPoP header; ProofRefused when bad. */
@@ -183,4 +221,18 @@ function normalisedUri(uri: string): string | undefined {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
   if (parsed.username !== '' || parsed.password !== '') return undefined;
   return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** §7.1: the challenge of a resource refusing a DPoP request, with the algorithms it takes. */
+function dpopChallenge<E extends OAuthError>(error: E): E {
+  return error.withChallenge('DPoP', {
+    error: error.error,
+    ...(error.description !== undefined && { error_description: error.description }),
+    algs: DPOP_SIGNING_ALGS.join(' '),
+  });
+}
+
+/** §7.1: a bad proof at a resource is a 401 `invalid_dpop_proof`. */
+function resourceProofError(description: string): OAuthError {
+  return dpopChallenge(new OAuthError('invalid_dpop_proof', description, 401));
 }

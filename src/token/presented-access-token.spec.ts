@@ -49,8 +49,14 @@ test('the token is token68: its charset, with "=" only as trailing padding', () 
     assert.deepEqual(header(`Bearer ${token}`), MALFORMED, token);
 });
 
-test('other schemes are malformed until they are served (DPoP, RFC 9449 §7.1)', () => {
-  for (const value of ['Basic YTpi', 'DPoP abc', 'Token abc'])
+test('DPoP is a scheme of its own (RFC 9449 §7.1), case-insensitive too', () => {
+  for (const scheme of ['DPoP', 'dpop', 'DPOP'])
+    assert.deepEqual(header(`${scheme} abc`), { kind: 'token', scheme: 'DPoP', token: 'abc' });
+  assert.deepEqual(header('DPoP abc, DPoP def'), MALFORMED);
+});
+
+test('other schemes are malformed', () => {
+  for (const value of ['Basic YTpi', 'Token abc', 'DPoPabc'])
     assert.deepEqual(header(value), MALFORMED, value);
 });
 

@@ -1,10 +1,13 @@
 import { InsufficientScope, InvalidRequest, InvalidToken } from '../common/errors/oauth-error.js';
 
-/** The schemes an access token is accepted with; DPoP (RFC 9449 §7.1) is the one to come. */
-export type AccessTokenScheme = 'Bearer';
+/**
+ * The schemes an access token is presented with: Bearer (RFC 6750), or DPoP with a proof
+ * (RFC 9449 §7.1). Which one a token needs is each endpoint's to check (`DpopProofs.atResource`).
+ */
+export type AccessTokenScheme = 'Bearer' | 'DPoP';
 
 /** Auth-schemes are case-insensitive (RFC 9110 §11.1). */
-const SCHEMES: Readonly<Record<string, AccessTokenScheme>> = { bearer: 'Bearer' };
+const SCHEMES: Readonly<Record<string, AccessTokenScheme>> = { bearer: 'Bearer', dpop: 'DPoP' };
 
 /**
  * `<scheme> 1*SP <token68>` (RFC 9110 §11.4; RFC 6750 §2.1's b64token is the same charset),

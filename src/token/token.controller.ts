@@ -11,6 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
+import { requestUrl } from '../common/request-url.js';
 import { ApiOAuthError } from '../common/errors/oauth-error.openapi.js';
 import { answerPreflight, CorsEndpoint } from '../common/cors.js';
 import { ApiPreflight } from '../common/cors.openapi.js';
@@ -136,11 +137,6 @@ export class TokenController {
   tokenGet(): never {
     throw methodNotAllowed();
   }
-}
-
-/** Scheme and host as Fastify reads them (from X-Forwarded-* only behind trusted proxies). */
-function requestUrl(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}${req.url.split('?')[0]}`;
 }
 
 function requireToken(body: Record<string, unknown>): string {

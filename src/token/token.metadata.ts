@@ -10,6 +10,7 @@ import {
 } from '../discovery/discovery-contributor.js';
 import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from './token.controller.js';
 import { GrantRegistry } from './grants/grant-registry.js';
+import { DPOP_SIGNING_ALGS } from './dpop.js';
 
 const AUTH_METHODS = [
   'client_secret_basic',
@@ -41,6 +42,8 @@ export class TokenMetadata implements MetadataContributor {
       revocation_endpoint: endpointUrl(this.config, REVOCATION_PATH),
       revocation_endpoint_auth_methods_supported: [...AUTH_METHODS, 'none'],
       revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
+      // RFC 9449 §5.1: proofs are checked at /token, /userinfo and the admin API.
+      dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
     };
   }
 }

@@ -7,18 +7,22 @@ import {
   Inject,
   Options,
   Post,
+  Req,
   Res,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
 import { ApiPreflight } from '../common/cors.openapi.js';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestUrl } from '../common/request-url.js';
+import type { DpopRequest } from '../token/dpop.js';
 import {
   accessTokenInvalid,
   accessTokenRequired,
   presentedAccessToken,
   type AccessTokenCarriers,
+  type AccessTokenScheme,
 } from '../token/presented-access-token.js';
 import { UserinfoService } from './userinfo.service.js';
 import { ApiUserinfoErrors, ApiUserinfoForm, ApiUserinfoResponse } from './userinfo.openapi.js';
@@ -45,9 +49,10 @@ export class UserinfoController {
   get(
     @Headers('authorization') authorization: string | undefined,
     @Headers('origin') origin: string | undefined,
+    @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.respond(accessToken({ authorization }), origin, reply);
+    return this.respond(accessToken({ authorization }), dpopRequest(req), origin, reply);
   }
 
   @Post(USERINFO_PATH)
@@ -67,9 +72,15 @@ export class UserinfoController {
     @Headers('content-type') contentType: string | undefined,
     @Headers('origin') origin: string | undefined,
     @Body() body: unknown,
+    @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.respond(accessToken({ authorization, form: { body, contentType } }), origin, reply);
+    return this.respond(
+      accessToken({ authorization, form: { body, contentType } }),
+      dpopRequest(req),
+      origin,
+      reply,
+    );
   }
 
   /** CORS preflight: whether the page may read the answer is decided per client afterwards. */
@@ -82,12 +93,17 @@ export class UserinfoController {
   ): void {
     answerPreflight(reply, origin, {
       methods: 'GET, POST',
-      headers: 'authorization, content-type',
+      headers: 'authorization, content-type, dpop',
     });
   }
 
-  private async respond(token: string, origin: string | undefined, reply: FastifyReply) {
-    const { client, body } = await this.userinfo.answer(token);
+  private async respond(
+    token: PresentedToken,
+    request: DpopRequest,
+    origin: string | undefined,
+    reply: FastifyReply,
+  ) {
+    const { client, body } = await this.userinfo.answer(token, request);
     // A browser page may read the claims only from one of the client's allowed origins.
     if (origin !== undefined && client.metadata.cors_allowed_origins.includes(origin))
       allowOrigin(reply, origin);
@@ -99,11 +115,18 @@ export class UserinfoController {
   }
 }
 
+type PresentedToken = { scheme: AccessTokenScheme; token: string };
+
 /** The token presented, the one way the request may present it (RFC 6750 §2). */
-function accessToken(carriers: AccessTokenCarriers): string {
+function accessToken(carriers: AccessTokenCarriers): PresentedToken {
   const presented = presentedAccessToken(carriers);
   if (presented.kind === 'absent') throw accessTokenRequired('A bearer access token is required');
   if (presented.kind === 'malformed' || presented.token.length > MAX_TOKEN)
     throw accessTokenInvalid('The access token is malformed');
-  return presented.token;
+  return presented;
+}
+
+/** What a DPoP proof sent with the token must name (RFC 9449 §7.1). */
+function dpopRequest(req: FastifyRequest): DpopRequest {
+  return { headers: req.headers, method: req.method, url: requestUrl(req) };
 }

@@ -6,7 +6,12 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SigningService } from '../keys/signing.service.js';
 import { AccessTokens } from '../token/access-tokens.js';
-import { accessTokenInvalid, accessTokenLacksScope } from '../token/presented-access-token.js';
+import { DpopProofs, type DpopRequest } from '../token/dpop.js';
+import {
+  accessTokenInvalid,
+  accessTokenLacksScope,
+  type AccessTokenScheme,
+} from '../token/presented-access-token.js';
 import { claimsForScopes, selectClaims, userClaims } from '../users/user-claims.js';
 import { UsersService } from '../users/users.service.js';
 
@@ -24,14 +29,20 @@ export class UserinfoService {
     @Inject(ClientsService) private readonly clients: ClientsService,
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(SigningService) private readonly signing: SigningService,
+    @Inject(DpopProofs) private readonly dpop: DpopProofs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
 
-  async answer(token: string): Promise<UserinfoAnswer> {
-    const inspected = await this.accessTokens.inspectWithEndUser(token);
+  async answer(
+    presented: { scheme: AccessTokenScheme; token: string },
+    request: DpopRequest,
+  ): Promise<UserinfoAnswer> {
+    const inspected = await this.accessTokens.inspectWithEndUser(presented.token);
     if (!inspected) throw accessTokenInvalid('The access token is invalid, expired or revoked');
     const { claims, endUser } = inspected;
+    // RFC 9449 §7: a DPoP-bound token only with a proof by its key; an unbound one as Bearer.
+    await this.dpop.atResource(presented, claims, request);
     const scope = (claims.scope ?? '').split(' ');
     if (!scope.includes('openid')) {
       throw accessTokenLacksScope('openid', 'The access token was not issued for openid');

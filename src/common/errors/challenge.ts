@@ -1,16 +1,18 @@
 /** The authentication schemes this server challenges with (RFC 9110 §11.6.1). */
-export type ChallengeScheme = 'Basic' | 'Bearer';
+export type ChallengeScheme = 'Basic' | 'Bearer' | 'DPoP';
 
-/** The auth-params of a challenge (RFC 7617 §2, RFC 6750 §3). */
+/** The auth-params of a challenge (RFC 7617 §2, RFC 6750 §3, RFC 9449 §7.1). */
 export interface ChallengeParams {
   realm?: string;
   error?: string;
   error_description?: string;
   scope?: string;
+  /** RFC 9449 §7.1: the DPoP proof algorithms accepted, space-separated. */
+  algs?: string;
 }
 
 /** RFC 6750 §3 lists realm first; the rest keep the order of its examples. */
-const PARAM_ORDER = ['realm', 'error', 'error_description', 'scope'] as const;
+const PARAM_ORDER = ['realm', 'error', 'error_description', 'scope', 'algs'] as const;
 
 /**
  * A `WWW-Authenticate` value: the scheme alone without params (RFC 6750 §3.1: no error code
