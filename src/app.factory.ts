@@ -14,6 +14,7 @@ import { issuerPath } from './common/urls.js';
 import { ProviderMetadataService } from './discovery/discovery.service.js';
 import type { AppConfig } from './config/app-config.js';
 import type { Clock } from './common/clock.js';
+import { DPOP_SECURITY, DPOP_SECURITY_SCHEME } from './token/dpop.openapi.js';
 
 /** Generous for OAuth forms and JWTs; anything larger is refused with 413 before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -130,6 +131,7 @@ export async function createApp(
         description:
           'An access token of this provider (RFC 9068 JWT). The admin API needs the admin scope: POST /token with grant_type=client_credentials&scope=admin as the ADMIN_CLIENT_ID client.',
       })
+      .addSecurity(DPOP_SECURITY, DPOP_SECURITY_SCHEME)
       .addBasicAuth(
         {
           type: 'http',

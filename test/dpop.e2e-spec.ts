@@ -143,6 +143,34 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
     assert.deepEqual(config.serverMetadata().dpop_signing_alg_values_supported, ALGS.split(' '));
   });
 
+  test('Swagger documents the DPoP header at /token and /userinfo, and the DPoP scheme', async () => {
+    type Operation = { parameters?: { name: string; in: string }[]; security?: object[] };
+    const doc = (await (await fetch(`${provider.url}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+    };
+    assert.deepEqual(
+      { ...doc.components.securitySchemes.DPoP, description: undefined },
+      { type: 'http', scheme: 'DPoP', description: undefined },
+    );
+    const path = (p: string) =>
+      Object.keys(doc.paths).find((k) => k.endsWith(p)) ?? assert.fail(`${p} is not documented`);
+    for (const [p, method] of [
+      ['/token', 'post'],
+      ['/userinfo', 'get'],
+      ['/userinfo', 'post'],
+    ] as const) {
+      const op = doc.paths[path(p)][method];
+      assert.ok(
+        op.parameters?.some((x) => x.name === 'DPoP' && x.in === 'header'),
+        `${method} ${p}`,
+      );
+    }
+    // Either scheme: two alternatives, in any order.
+    const security = doc.paths[path('/userinfo')].get.security ?? [];
+    assert.deepEqual(security.map((s) => Object.keys(s).join()).sort(), ['DPoP', 'bearer']);
+  });
+
   test('openid-client gets a DPoP-bound token by client_credentials: cnf.jkt, token_type DPoP, introspected as such', async () => {
     const config = await rp(service);
     const tokens = await oidc.clientCredentialsGrant(config, undefined, {

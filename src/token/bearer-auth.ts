@@ -9,7 +9,12 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiSecurity,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ClientsService } from '../clients/clients.service.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -17,6 +22,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { requestUrl } from '../common/request-url.js';
 import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
 import { DpopProofs } from './dpop.js';
+import { DPOP_SECURITY } from './dpop.openapi.js';
 import {
   accessTokenInvalid,
   accessTokenLacksScope,
@@ -107,6 +113,7 @@ export const RequireScope = (scope: string, options: { audience?: string } = {})
     SetMetadata(REQUIRED_AUDIENCE, options.audience),
     UseGuards(BearerScopeGuard),
     ApiBearerAuth(),
+    ApiSecurity(DPOP_SECURITY),
     ApiUnauthorizedResponse({
       description: 'No access token, or an invalid, expired or revoked one',
     }),

@@ -18,6 +18,7 @@ import {
 import { ApiOAuthError } from '../common/errors/oauth-error.openapi.js';
 import { formSchema } from '../common/form-schema.openapi.js';
 import { ClientAuthenticationParameters } from '../clients/auth/client-authentication.openapi.js';
+import { ApiDpopHeader } from './dpop.openapi.js';
 import { declaredGrants } from './grants/grant.js';
 import { INTROSPECTION_JWT } from './introspection.service.js';
 // Every served grant declares itself (its @Grant) before the token endpoint is documented.
@@ -32,7 +33,11 @@ export class TokenResponseBody {
   @ApiProperty({ description: 'An RFC 9068 JWT (typ at+jwt)', example: EXAMPLE_TOKEN })
   access_token!: string;
 
-  @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
+  @ApiProperty({
+    enum: ['Bearer', 'DPoP'],
+    description: 'DPoP when the request carried a DPoP proof (RFC 9449 §5)',
+    example: 'Bearer',
+  })
   token_type!: string;
 
   @ApiProperty({ description: 'Seconds until the access token expires', example: 3600 })
@@ -66,7 +71,11 @@ export class IntrospectionResponseBody {
   @ApiProperty({ example: true })
   active!: boolean;
 
-  @ApiPropertyOptional({ enum: ['Bearer', 'refresh_token'], example: 'Bearer' })
+  @ApiPropertyOptional({
+    enum: ['Bearer', 'DPoP', 'refresh_token'],
+    description: 'DPoP for a DPoP-bound access token, which also has cnf (RFC 9449 §6.2)',
+    example: 'Bearer',
+  })
   token_type?: string;
 
   @ApiPropertyOptional({ example: 'invoices:read' })
@@ -185,6 +194,7 @@ export const TokenEndpointDocs = () =>
     ApiConsumes(FORM),
     ApiBody({ schema: tokenRequest() }),
     bodyAuthentication(),
+    ApiDpopHeader('token'),
     ApiOkResponse({
       description: 'RFC 6749 §5.1 access token response, with Cache-Control: no-store',
       content: {
@@ -218,6 +228,10 @@ export const TokenEndpointDocs = () =>
         error: 'invalid_target',
         error_description:
           'This client may not request a token for https://other.internal.example.com',
+      },
+      invalid_dpop_proof: {
+        error: 'invalid_dpop_proof',
+        error_description: 'The DPoP proof was already used',
       },
     }),
     invalidClient(),

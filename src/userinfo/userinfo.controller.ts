@@ -11,7 +11,8 @@ import {
   Res,
 } from '@nestjs/common';
 import { NoStore } from '../common/no-store.js';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiDpopHeader, DPOP_SECURITY } from '../token/dpop.openapi.js';
 import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
 import { ApiPreflight } from '../common/cors.openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -44,6 +45,8 @@ export class UserinfoController {
     summary: 'OpenID Connect Core §5.3 UserInfo (token in the Authorization header)',
   })
   @ApiBearerAuth()
+  @ApiSecurity(DPOP_SECURITY)
+  @ApiDpopHeader('resource')
   @ApiUserinfoResponse()
   @ApiUserinfoErrors()
   get(
@@ -64,6 +67,8 @@ export class UserinfoController {
       'UserInfo by POST: the token in the Authorization header or the form body (RFC 6750 §2.2)',
   })
   @ApiBearerAuth()
+  @ApiSecurity(DPOP_SECURITY)
+  @ApiDpopHeader('resource')
   @ApiUserinfoForm()
   @ApiUserinfoResponse()
   @ApiUserinfoErrors()

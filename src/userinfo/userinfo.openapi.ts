@@ -79,10 +79,19 @@ export const ApiUserinfoErrors = () =>
         error_description: 'The access token is invalid, expired or revoked',
       },
       no_token: { error: 'invalid_token', error_description: 'A bearer access token is required' },
+      dpop_bound_as_bearer: {
+        error: 'invalid_token',
+        error_description: 'The access token is DPoP-bound: present it with the DPoP scheme',
+      },
+      invalid_dpop_proof: {
+        error: 'invalid_dpop_proof',
+        error_description: 'The DPoP proof ath does not match the access token',
+      },
     },
     {
       'WWW-Authenticate': {
-        description: 'Bearer realm="openid-provider", with error and error_description',
+        description:
+          'Bearer, with error and error_description; DPoP (RFC 9449 §7.1) for a DPoP-bound token, with algs too',
         schema: { type: 'string' },
       },
     },
