@@ -153,6 +153,8 @@ export class DpopProofs {
       throw new ProofRefused('The DPoP proof header must carry the public key as jwk');
     if (PRIVATE_MEMBERS.some((member) => member in jwk))
       throw new ProofRefused('The DPoP proof jwk must be a public key');
+    if (jwk.kty === 'RSA' && !reasonableRsaKey(jwk))
+      throw new ProofRefused('The DPoP proof jwk is an RSA key of unreasonable size');
 
     let payload: JWTPayload;
     const now = this.clock.now();
@@ -197,6 +199,19 @@ export class DpopProofs {
     if (!fresh) throw new ProofRefused('The DPoP proof was already used');
     return { jkt };
   }
+}
+
+/**
+ * At most an 8192-bit modulus and a 64-bit public exponent: a verification costs what a
+ * client library's key costs, not whatever a caller's key makes it (jose refuses below 2048).
+ */
+function reasonableRsaKey({ n, e }: { n?: unknown; e?: unknown }): boolean {
+  return (
+    typeof n === 'string' &&
+    typeof e === 'string' &&
+    Buffer.byteLength(n, 'base64url') <= 1024 &&
+    Buffer.byteLength(e, 'base64url') <= 8
+  );
 }
 
 /** The key thumbprint an access token is bound to (RFC 9449 §6.1), if any. */
