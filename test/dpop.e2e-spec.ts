@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
+import { loadConfig } from '../src/config/app-config.js';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
 import { ADMIN_ENV } from './support/admin.js';
@@ -601,6 +602,161 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
       );
       const asBearer = await fetch(uri, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(asBearer.status, 200);
+    });
+  });
+});
+
+describe(`DPoP with DPOP_NONCE and DPOP_PROOF_WINDOW on ${target}`, { timeout: 120_000 }, () => {
+  let storage: Storage;
+  let provider: RunningProvider;
+  let service: Client;
+  let key: DpopKey;
+  const clock = new MovableClock();
+  const tokenUrl = () => `${provider.url}/token`;
+
+  before(async () => {
+    storage = await createStorage();
+    provider = await startProvider(
+      { ...storage.env, DPOP_NONCE: 'true', DPOP_PROOF_WINDOW: '10s' },
+      { clock },
+    );
+    service = await registerClient(provider.app, {
+      grant_types: ['client_credentials'],
+      scope: 'orders:read',
+    });
+    key = await dpopKey();
+  });
+  after(async () => {
+    await provider?.close();
+    await storage?.dispose();
+  });
+
+  const cc = (dpop: string) =>
+    postForm(
+      tokenUrl(),
+      { grant_type: 'client_credentials' },
+      { authorization: basicAuth(service.clientId, service.secret!), dpop },
+    );
+
+  test('the settings are checked at boot', () => {
+    for (const [value, message] of [
+      ['0s', 'DPOP_PROOF_WINDOW must be longer than 0'],
+      ['11m', 'DPOP_PROOF_WINDOW must be at most 10m'],
+    ])
+      assert.throws(
+        () => loadConfig({ ...storage.env, DPOP_PROOF_WINDOW: value }),
+        (e: Error) => e.message.includes(message),
+        value,
+      );
+    assert.throws(
+      () => loadConfig({ ...storage.env, DPOP_NONCE: 'yes' }),
+      (e: Error) => e.message.includes('DPOP_NONCE must be true or false'),
+    );
+  });
+
+  test('openid-client retries with the nonce it is given, by itself', async () => {
+    const config = await oidc.discovery(
+      new URL(provider.config.issuer),
+      service.clientId,
+      undefined,
+      oidc.ClientSecretBasic(service.secret),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const tokens = await oidc.clientCredentialsGrant(config, undefined, {
+      DPoP: oidc.getDPoPHandle(config, key),
+    });
+    assert.equal(tokens.token_type, 'dpop');
+  });
+
+  test('a proof without the nonce is use_dpop_nonce with a DPoP-Nonce; with it, served; a stale one refused', async () => {
+    const first = await cc(await dpopProof(key, { htm: 'POST', htu: tokenUrl() }));
+    assert.deepEqual(
+      { status: first.status, body: first.body },
+      {
+        status: 400,
+        body: {
+          error: 'use_dpop_nonce',
+          error_description: 'The DPoP proof must carry the server nonce',
+        },
+      },
+    );
+    const nonce = first.headers.get('dpop-nonce');
+    assert.match(nonce ?? '', /^[A-Za-z0-9_-]{43}$/);
+
+    const served = await cc(await dpopProof(key, { htm: 'POST', htu: tokenUrl(), nonce }));
+    assert.equal(served.status, 200, JSON.stringify(served.body));
+    assert.equal(served.headers.get('dpop-nonce'), nonce, 'the nonce to use next');
+
+    const wrong = await cc(await dpopProof(key, { htm: 'POST', htu: tokenUrl(), nonce: 'x' }));
+    assert.deepEqual(wrong.body, {
+      error: 'use_dpop_nonce',
+      error_description: 'The DPoP proof nonce is stale or unknown',
+    });
+
+    // A period later the nonce is still good (the client may just have received it); two, not.
+    clock.advance(5 * 60_000);
+    try {
+      const iat = Math.floor(clock.now() / 1000);
+      const later = await cc(await dpopProof(key, { htm: 'POST', htu: tokenUrl(), nonce, iat }));
+      assert.equal(later.status, 200);
+      assert.notEqual(later.headers.get('dpop-nonce'), nonce);
+      clock.advance(5 * 60_000);
+      const stale = await cc(
+        await dpopProof(key, {
+          htm: 'POST',
+          htu: tokenUrl(),
+          nonce,
+          iat: Math.floor(clock.now() / 1000),
+        }),
+      );
+      assert.equal(stale.status, 400);
+      assert.equal(stale.body.error, 'use_dpop_nonce');
+      assert.notEqual(stale.headers.get('dpop-nonce'), nonce);
+    } finally {
+      clock.rewind(10 * 60_000);
+    }
+  });
+
+  test('at /userinfo, a proof without the nonce is a 401 use_dpop_nonce challenge with a DPoP-Nonce', async () => {
+    const nonce = (await cc(await dpopProof(key, { htm: 'POST', htu: tokenUrl() }))).headers.get(
+      'dpop-nonce',
+    );
+    const issued = await cc(await dpopProof(key, { htm: 'POST', htu: tokenUrl(), nonce }));
+    const token = issued.body.access_token as string;
+    const url = `${provider.url}/userinfo`;
+    const res = await fetch(url, {
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await dpopProof(key, { htm: 'GET', htu: url, ath: ath(token) }),
+      },
+    });
+    assert.equal(res.status, 401);
+    assert.deepEqual(await res.json(), {
+      error: 'use_dpop_nonce',
+      error_description: 'The DPoP proof must carry the server nonce',
+    });
+    assert.equal(
+      res.headers.get('www-authenticate'),
+      `DPoP error="use_dpop_nonce", error_description="The DPoP proof must carry the server nonce", algs="${ALGS}"`,
+    );
+    assert.equal(res.headers.get('dpop-nonce'), nonce);
+  });
+
+  test('DPOP_PROOF_WINDOW: a proof 20 s old is refused with a 10 s window', async () => {
+    const nonce = (await cc(await dpopProof(key, { htm: 'POST', htu: tokenUrl() }))).headers.get(
+      'dpop-nonce',
+    );
+    const old = await cc(
+      await dpopProof(key, {
+        htm: 'POST',
+        htu: tokenUrl(),
+        nonce,
+        iat: Math.floor(Date.now() / 1000) - 20,
+      }),
+    );
+    assert.deepEqual(old.body, {
+      error: 'invalid_dpop_proof',
+      error_description: 'The DPoP proof iat is too far from the current time',
     });
   });
 });

@@ -54,6 +54,8 @@ export interface AppConfig {
   accessTokenSigningAlg: SigningAlg;
   /** Refresh-token families: absolute lifetime and the reuse grace window (ms). */
   refreshTokens: { familyLifespan: number; reuseGrace: number };
+  /** RFC 9449 (DPOP_*): the proofs' `iat` window (ms), and whether server nonces are required. */
+  dpop: { proofWindow: number; nonce: boolean };
   /** What an authorization request may be (Authelia's names). */
   authorization: {
     enforcePkce: 'never' | 'public_clients_only' | 'always';

@@ -9,6 +9,7 @@ import { pagesSettings } from '../interaction/pages.settings.js';
 import { keysSettings } from '../keys/keys.settings.js';
 import { registrationSettings } from '../registration/registration.settings.js';
 import { backchannelLogoutSettings, sessionSettings } from '../sessions/sessions.settings.js';
+import { dpopSettings } from '../token/dpop.settings.js';
 import { tokenSettings } from '../token/token.settings.js';
 import { regulationSettings, totpSettings, usersSettings } from '../users/users.settings.js';
 import { serverSettings } from './server.settings.js';
@@ -30,6 +31,7 @@ export const SETTINGS = composeSettings([
   adminSettings,
   keysSettings,
   tokenSettings,
+  dpopSettings,
   authorizationSettings,
   sessionSettings,
   backchannelLogoutSettings,

@@ -7,8 +7,12 @@ import type { AppConfig } from '../config/app-config.js';
 import { DpopProofs } from './dpop.js';
 
 const URL_ = 'https://id.example.com/token';
-const proofs = () =>
-  new DpopProofs(new MemoryStore(), { issuer: 'https://id.example.com' } as AppConfig);
+const CONFIG = {
+  issuer: 'https://id.example.com',
+  keys: { encryptionSecret: 'a-test-secret-of-more-than-32-characters' },
+  dpop: { proofWindow: 60_000, nonce: false },
+} as AppConfig;
+const proofs = () => new DpopProofs(new MemoryStore(), CONFIG);
 
 async function proof(alg: string, jwk?: JWK, claims: Record<string, unknown> = {}) {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });

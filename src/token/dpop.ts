@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
@@ -10,7 +11,12 @@ import {
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { sha256 } from '../common/digest.js';
-import { InvalidDpopProof, InvalidToken, OAuthError } from '../common/errors/oauth-error.js';
+import {
+  InvalidDpopProof,
+  InvalidToken,
+  OAuthError,
+  UseDpopNonce,
+} from '../common/errors/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AccessTokenClaims } from './access-tokens.js';
@@ -25,11 +31,8 @@ export const DPOP_SIGNING_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'] as const;
 /** RFC 9449 §4.2: the proof's `typ`. */
 const DPOP_TYP = 'dpop+jwt';
 
-/**
- * How far a proof's `iat` may be from our clock, either way (RFC 9449 §11.1: a short window,
- * with some tolerance for clock skew). The `jti` replay cache keeps what it saw this long twice.
- */
-export const DPOP_IAT_WINDOW_MS = 60_000;
+/** A server nonce (DPOP_NONCE) is good for this period and the next (RFC 9449 §8). */
+const NONCE_PERIOD_MS = 5 * 60_000;
 
 /** Larger is not a proof a client library makes: refused before any parsing. */
 const MAX_PROOF_LENGTH = 8192;
@@ -59,6 +62,8 @@ export interface DpopRequest {
 
 /** Why a proof was refused; each caller turns it into its endpoint's error. */
 class ProofRefused extends Error {}
+/** A proof without the current server nonce (§8, §9): the answer hands one out. */
+class NonceRequired extends Error {}
 
 /**
  * RFC 9449 DPoP proofs, checked in one place for the token endpoint (§4.3, §5) and the
@@ -68,11 +73,39 @@ class ProofRefused extends Error {}
  */
 @Injectable()
 export class DpopProofs {
+  /**
+   * With DPOP_NONCE, nonces are an HMAC of the current period under a key derived from
+   * KEYS_ENCRYPTION_SECRET: every instance hands out and accepts the same ones, with no state.
+   */
+  private readonly nonceKey: Buffer | undefined;
+
   constructor(
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.nonceKey = config.dpop.nonce
+      ? Buffer.from(
+          hkdfSync('sha256', config.keys.encryptionSecret, 'openid-provider/dpop', 'nonce v1', 32),
+        )
+      : undefined;
+  }
+
+  /** The nonce clients should put in their next proofs (`DPoP-Nonce`); none unless DPOP_NONCE. */
+  currentNonce(): string | undefined {
+    return this.nonceKey && this.nonceFor(Math.floor(this.clock.now() / NONCE_PERIOD_MS));
+  }
+
+  private nonceFor(period: number): string {
+    return createHmac('sha256', this.nonceKey!).update(String(period)).digest('base64url');
+  }
+
+  /** The current period's nonce, or the last one's (a client may have just received it). */
+  private nonceAccepted(nonce: unknown): boolean {
+    if (typeof nonce !== 'string') return false;
+    const period = Math.floor(this.clock.now() / NONCE_PERIOD_MS);
+    return nonce === this.nonceFor(period) || nonce === this.nonceFor(period - 1);
+  }
 
   /**
    * The proof of a token request, or undefined when it carries none; a bad one is
@@ -83,6 +116,9 @@ export class DpopProofs {
       return await this.check(request, undefined);
     } catch (e) {
       if (e instanceof ProofRefused) throw new InvalidDpopProof(e.message);
+      // §8: 400 use_dpop_nonce with the nonce to use.
+      if (e instanceof NonceRequired)
+        throw new UseDpopNonce(e.message).withHeader('dpop-nonce', this.currentNonce()!);
       throw e;
     }
   }
@@ -117,6 +153,12 @@ export class DpopProofs {
       proof = await this.check(request, token);
     } catch (e) {
       if (e instanceof ProofRefused) throw resourceProofError(e.message);
+      // §9: 401 with a use_dpop_nonce challenge and the nonce to use.
+      if (e instanceof NonceRequired)
+        throw dpopChallenge(new OAuthError('use_dpop_nonce', e.message, 401)).withHeader(
+          'dpop-nonce',
+          this.currentNonce()!,
+        );
       throw e;
     }
     if (!proof) throw resourceProofError('A DPoP proof is required with a DPoP-bound token');
@@ -180,7 +222,8 @@ export class DpopProofs {
       throw new ProofRefused('The DPoP proof htu does not name this endpoint');
     if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat))
       throw new ProofRefused('The DPoP proof must have a numeric iat');
-    if (Math.abs(payload.iat * 1000 - now) > DPOP_IAT_WINDOW_MS)
+    const window = this.config.dpop.proofWindow;
+    if (Math.abs(payload.iat * 1000 - now) > window)
       throw new ProofRefused('The DPoP proof iat is too far from the current time');
     if (accessToken !== undefined) {
       if (typeof payload.ath !== 'string')
@@ -189,12 +232,19 @@ export class DpopProofs {
         throw new ProofRefused('The DPoP proof ath does not match the access token');
     }
 
+    // Last, so that a proof refused for its nonce alone does not use up its jti.
+    if (this.nonceKey && !this.nonceAccepted(payload.nonce))
+      throw new NonceRequired(
+        payload.nonce === undefined
+          ? 'The DPoP proof must carry the server nonce'
+          : 'The DPoP proof nonce is stale or unknown',
+      );
     const jkt = await calculateJwkThumbprint(jwk, 'sha256');
     // §11.1: one use per jti and key, on every instance, for as long as its iat is accepted.
     const fresh = await this.store.putIfAbsent(
       `dpop-jti:${sha256(`${jkt}:${payload.jti}`)}`,
       '1',
-      2 * DPOP_IAT_WINDOW_MS + 1000,
+      2 * window + 1000,
     );
     if (!fresh) throw new ProofRefused('The DPoP proof was already used');
     return { jkt };

@@ -35,6 +35,7 @@ import {
   type IntrospectionAnswer,
 } from './introspection.service.js';
 import { RevocationService } from './revocation.service.js';
+import { DpopProofs } from './dpop.js';
 
 export const TOKEN_PATH = '/token';
 export const INTROSPECTION_PATH = '/introspect';
@@ -53,6 +54,7 @@ export class TokenController {
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(IntrospectionService) private readonly introspection: IntrospectionService,
     @Inject(RevocationService) private readonly revocation: RevocationService,
+    @Inject(DpopProofs) private readonly dpop: DpopProofs,
   ) {}
 
   @Post(TOKEN_PATH)
@@ -66,7 +68,11 @@ export class TokenController {
     @CurrentClient() client: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
+    // RFC 9449 §8.2: with DPOP_NONCE, every answer tells the client the nonce to use next.
+    const nonce = this.dpop.currentNonce();
+    if (nonce !== undefined) void reply.header('dpop-nonce', nonce);
     return this.tokens.exchange({ client, body, headers: req.headers, url: requestUrl(req) });
   }
 

@@ -17,7 +17,7 @@ import { allowOrigin, answerPreflight, CorsEndpoint } from '../common/cors.js';
 import { ApiPreflight } from '../common/cors.openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestUrl } from '../common/request-url.js';
-import type { DpopRequest } from '../token/dpop.js';
+import { DpopProofs, type DpopRequest } from '../token/dpop.js';
 import {
   accessTokenInvalid,
   accessTokenRequired,
@@ -36,7 +36,10 @@ const MAX_TOKEN = 16_384;
 @ApiTags('openid')
 @Controller()
 export class UserinfoController {
-  constructor(@Inject(UserinfoService) private readonly userinfo: UserinfoService) {}
+  constructor(
+    @Inject(UserinfoService) private readonly userinfo: UserinfoService,
+    @Inject(DpopProofs) private readonly dpop: DpopProofs,
+  ) {}
 
   @Get(USERINFO_PATH)
   @NoStore({ pragma: true })
@@ -109,6 +112,9 @@ export class UserinfoController {
     reply: FastifyReply,
   ) {
     const { client, body } = await this.userinfo.answer(token, request);
+    // RFC 9449 §9: with DPOP_NONCE, the nonce to use next.
+    const nonce = this.dpop.currentNonce();
+    if (nonce !== undefined) void reply.header('dpop-nonce', nonce);
     // A browser page may read the claims only from one of the client's allowed origins.
     if (origin !== undefined && client.metadata.cors_allowed_origins.includes(origin))
       allowOrigin(reply, origin);

@@ -50,7 +50,11 @@ class TestGrant implements GrantHandler<TestParameters> {
   providers: [
     {
       provide: APP_CONFIG,
-      useValue: { issuer: 'https://id.example.com', keys: { algorithms: ['RS256'] } },
+      useValue: {
+        issuer: 'https://id.example.com',
+        keys: { algorithms: ['RS256'] },
+        dpop: { proofWindow: 60_000, nonce: false },
+      },
     },
     GrantRegistry,
     TokenService,
