@@ -272,6 +272,69 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(decodeJwt(plain.access_token).cnf, undefined);
   });
 
+  test('dpop_jkt binds the code to a key (§10): another key or no proof is invalid_grant', async () => {
+    const jkt = await calculateJwkThumbprint(key.jwk);
+    const redeem = async (dpop: DpopKey | undefined) => {
+      const code = await mintCode(provider, codeGrant(web.clientId, user.id, { dpopJkt: jkt }));
+      return postForm(
+        tokenUrl(),
+        {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: CB,
+          client_id: web.clientId,
+          client_secret: web.secret!,
+        },
+        dpop ? { dpop: await dpopProof(dpop, { htm: 'POST', htu: tokenUrl() }) } : {},
+      );
+    };
+    for (const dpop of [otherKey, undefined]) {
+      const res = await redeem(dpop);
+      assert.deepEqual(
+        { status: res.status, body: res.body },
+        {
+          status: 400,
+          body: {
+            error: 'invalid_grant',
+            error_description: 'The code is bound to another DPoP key (dpop_jkt)',
+          },
+        },
+      );
+    }
+    const ok = await redeem(key);
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.token_type, 'DPoP');
+  });
+
+  test('/authorize refuses a dpop_jkt that is not a thumbprint, at the redirect URI', async () => {
+    const authorize = (dpopJkt: string) =>
+      fetch(
+        `${provider.url}/authorize?${new URLSearchParams({
+          client_id: web.clientId,
+          redirect_uri: CB,
+          response_type: 'code',
+          scope: 'openid',
+          state: 'state-12345678',
+          dpop_jkt: dpopJkt,
+        }).toString()}`,
+        { redirect: 'manual' },
+      );
+    for (const bad of ['short', 'x'.repeat(43) + '=', `${'a'.repeat(42)}+`]) {
+      const res = await authorize(bad);
+      assert.equal(res.status, 303, bad);
+      const location = new URL(res.headers.get('location')!);
+      assert.equal(location.origin + location.pathname, CB);
+      assert.equal(location.searchParams.get('error'), 'invalid_request', bad);
+      assert.equal(
+        location.searchParams.get('error_description'),
+        'dpop_jkt must be the base64url SHA-256 thumbprint of a JWK',
+      );
+    }
+    const good = await authorize(await calculateJwkThumbprint(key.jwk));
+    assert.equal(good.status, 303);
+    assert.match(good.headers.get('location')!, /\/interaction\//);
+  });
+
   describe('bad proofs at /token: 400 invalid_dpop_proof', () => {
     const refused = (error_description: string) => ({
       status: 400,

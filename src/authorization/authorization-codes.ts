@@ -13,6 +13,8 @@ export interface CodeGrant {
   redirectUriSent: boolean;
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
+  /** RFC 9449 §10: the code is redeemed only with a DPoP proof by this key. */
+  dpopJkt?: string;
   nonce?: string;
   scope: string[];
   claims: ClaimsRequest;

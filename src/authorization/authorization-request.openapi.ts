@@ -63,6 +63,13 @@ export class AuthorizationRequestParameters {
   code_challenge_method?: string;
 
   @ApiPropertyOptional({
+    description:
+      'RFC 9449 §10: the JWK SHA-256 thumbprint of the DPoP key the code is bound to; the token request must carry a DPoP proof by that key',
+    example: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+  })
+  dpop_jkt?: string;
+
+  @ApiPropertyOptional({
     enum: ['query', 'fragment', 'form_post'],
     description:
       'How the answer reaches the client (OAuth 2.0 Multiple Response Types, Form Post Response Mode); query by default',

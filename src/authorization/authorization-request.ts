@@ -50,6 +50,8 @@ export interface AuthorizationRequest {
   nonce?: string;
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is bound to. */
+  dpopJkt?: string;
   prompt: Set<Prompt>;
   /** Seconds; the request's `max_age`, or the client's `default_max_age`. */
   maxAge?: number;
@@ -74,6 +76,8 @@ const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'
 const DISPLAYS = ['page', 'popup', 'touch', 'wap'] as const;
 /** RFC 7636 §4.2: 43 to 128 characters of the unreserved set. */
 const CODE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
+/** RFC 9449 §10: a JWK SHA-256 thumbprint (RFC 7638), base64url. */
+const DPOP_JKT = /^[A-Za-z0-9_-]{43}$/;
 /** RFC 6749 §3.3 scope-token. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 /** Generous bounds for free-text parameters: enough for any real client, not for abuse. */
@@ -203,6 +207,9 @@ function readRequest(
   }
 
   const { codeChallenge, codeChallengeMethod } = readPkce(params, client, policy);
+  const dpopJkt = single(params, 'dpop_jkt');
+  if (dpopJkt !== undefined && !DPOP_JKT.test(dpopJkt))
+    throw new InvalidRequest('dpop_jkt must be the base64url SHA-256 thumbprint of a JWK');
   const prompt = readPrompt(single(params, 'prompt'));
   const maxAge = readMaxAge(single(params, 'max_age')) ?? metadata.default_max_age;
 
@@ -225,6 +232,7 @@ function readRequest(
     ...(state !== undefined && { state }),
     ...(nonce !== undefined && { nonce }),
     ...(codeChallenge !== undefined && { codeChallenge, codeChallengeMethod }),
+    ...(dpopJkt !== undefined && { dpopJkt }),
     prompt,
     ...(maxAge !== undefined && { maxAge }),
     ...(idTokenHint !== undefined && { idTokenHint }),
@@ -439,6 +447,7 @@ export function authorizationParameters(request: StoredAuthorizationRequest): UR
   set('nonce', request.nonce);
   set('code_challenge', request.codeChallenge);
   set('code_challenge_method', request.codeChallengeMethod);
+  set('dpop_jkt', request.dpopJkt);
   if (request.responseMode !== 'query') set('response_mode', request.responseMode);
   set('prompt', request.prompt.join(' '));
   set('max_age', request.maxAge);

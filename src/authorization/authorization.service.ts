@@ -213,6 +213,7 @@ export class AuthorizationService {
         redirectUriSent: request.redirectUriSent,
         codeChallenge: request.codeChallenge,
         codeChallengeMethod: request.codeChallengeMethod,
+        ...(request.dpopJkt !== undefined && { dpopJkt: request.dpopJkt }),
         nonce: request.nonce,
         scope: request.scope,
         claims: request.claims,

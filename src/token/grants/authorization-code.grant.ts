@@ -88,6 +88,9 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
         throw new InvalidGrant('redirect_uri does not match the authorization request');
     }
     checkPkce(grant, params.code_verifier);
+    // RFC 9449 §10: a code bound to a DPoP key needs a proof by that key.
+    if (grant.dpopJkt !== undefined && dpop?.jkt !== grant.dpopJkt)
+      throw new InvalidGrant('The code is bound to another DPoP key (dpop_jkt)');
 
     const user = await this.users.findById(grant.userId);
     if (!user || user.disabled) throw new InvalidGrant('The user can no longer sign in');
