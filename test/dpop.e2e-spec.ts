@@ -441,7 +441,13 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
       [
         'iat a string',
         () => dpopProof(key, { htm: 'POST', htu: tokenUrl(), iat: 'now' }),
-        'The DPoP proof signature or key is invalid',
+        'The DPoP proof iat claim is invalid',
+      ],
+      [
+        'exp in the past',
+        () =>
+          dpopProof(key, { htm: 'POST', htu: tokenUrl(), exp: Math.floor(Date.now() / 1000) - 5 }),
+        'The DPoP proof exp claim is invalid',
       ],
       [
         'no jti',

@@ -5,6 +5,7 @@ import {
   calculateJwkThumbprint,
   decodeProtectedHeader,
   EmbeddedJWK,
+  errors as joseErrors,
   jwtVerify,
   type JWTPayload,
 } from 'jose';
@@ -206,7 +207,10 @@ export class DpopProofs {
         typ: DPOP_TYP,
         currentDate: new Date(now),
       }));
-    } catch {
+    } catch (e) {
+      // A claim jose checks itself (iat, exp, nbf of the wrong type or out of range).
+      if (e instanceof joseErrors.JWTClaimValidationFailed || e instanceof joseErrors.JWTExpired)
+        throw new ProofRefused(`The DPoP proof ${e.claim} claim is invalid`);
       throw new ProofRefused('The DPoP proof signature or key is invalid');
     }
 
