@@ -611,6 +611,22 @@ describe(`DPoP (RFC 9449) on ${target}`, { timeout: 120_000 }, () => {
       });
     }
 
+    test('an invalid token sent with the DPoP scheme gets a DPoP challenge, at userinfo and the admin API', async () => {
+      const description = 'The access token is invalid, expired or revoked';
+      const challenge = `DPoP error="invalid_token", error_description="${description}", algs="${ALGS}"`;
+      const garbage = 'not.a.token';
+      assert.deepEqual(await userinfo(`DPoP ${garbage}`, await proofFor(garbage)), {
+        status: 401,
+        body: { error: 'invalid_token', error_description: description },
+        challenge,
+      });
+      const admin = await fetch(`${provider.url}/admin/clients`, {
+        headers: { authorization: `DPoP ${garbage}` },
+      });
+      assert.equal(admin.status, 401);
+      assert.equal(admin.headers.get('www-authenticate'), challenge);
+    });
+
     test('a proof is used once at userinfo too', async () => {
       const proof = await proofFor(bound.token);
       assert.equal((await userinfo(`DPoP ${bound.token}`, proof)).status, 200);

@@ -21,7 +21,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { requestUrl } from '../common/request-url.js';
 import { AccessTokens, type AccessTokenClaims } from './access-tokens.js';
-import { DpopProofs } from './dpop.js';
+import { DpopProofs, dpopTokenInvalid } from './dpop.js';
 import { DPOP_SECURITY } from './dpop.openapi.js';
 import {
   accessTokenInvalid,
@@ -67,7 +67,11 @@ export class BearerScopeGuard implements CanActivate {
     // tokens stop here, as at /introspect.
     const client = claims && (await this.clients.find(claims.client_id));
     if (!claims || !client) {
-      throw accessTokenInvalid('The access token is invalid, expired or revoked');
+      const invalid =
+        presented.kind === 'token' && presented.scheme === 'DPoP'
+          ? dpopTokenInvalid
+          : accessTokenInvalid;
+      throw invalid('The access token is invalid, expired or revoked');
     }
     // RFC 9449 §7: a DPoP-bound token only with a proof by its key, an unbound one as Bearer.
     if (presented.kind === 'token')

@@ -301,6 +301,14 @@ function dpopChallenge<E extends OAuthError>(error: E): E {
   });
 }
 
+/**
+ * RFC 9449 §7.1: a token sent with the DPoP scheme that is invalid, expired or revoked is
+ * answered with a DPoP challenge, as a Bearer one gets a Bearer challenge.
+ */
+export function dpopTokenInvalid(description: string): OAuthError {
+  return dpopChallenge(new InvalidToken(description));
+}
+
 /** §7.1: a bad proof at a resource is a 401 `invalid_dpop_proof`. */
 function resourceProofError(description: string): OAuthError {
   return dpopChallenge(new OAuthError('invalid_dpop_proof', description, 401));

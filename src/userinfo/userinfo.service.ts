@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SigningService } from '../keys/signing.service.js';
 import { AccessTokens } from '../token/access-tokens.js';
-import { DpopProofs, type DpopRequest } from '../token/dpop.js';
+import { DpopProofs, dpopTokenInvalid, type DpopRequest } from '../token/dpop.js';
 import {
   accessTokenInvalid,
   accessTokenLacksScope,
@@ -38,8 +38,10 @@ export class UserinfoService {
     presented: { scheme: AccessTokenScheme; token: string },
     request: DpopRequest,
   ): Promise<UserinfoAnswer> {
+    // The challenge of the scheme the token came with (RFC 6750 §3.1, RFC 9449 §7.1).
+    const invalid = presented.scheme === 'DPoP' ? dpopTokenInvalid : accessTokenInvalid;
     const inspected = await this.accessTokens.inspectWithEndUser(presented.token);
-    if (!inspected) throw accessTokenInvalid('The access token is invalid, expired or revoked');
+    if (!inspected) throw invalid('The access token is invalid, expired or revoked');
     const { claims, endUser } = inspected;
     // RFC 9449 §7: a DPoP-bound token only with a proof by its key; an unbound one as Bearer.
     await this.dpop.atResource(presented, claims, request);
@@ -48,9 +50,9 @@ export class UserinfoService {
       throw accessTokenLacksScope('openid', 'The access token was not issued for openid');
     }
     const client = await this.clients.find(claims.client_id);
-    if (!client || !endUser) throw accessTokenInvalid('The access token is not about a user');
+    if (!client || !endUser) throw invalid('The access token is not about a user');
     const user = await this.users.findById(endUser.userId);
-    if (!user || user.disabled) throw accessTokenInvalid('The user is no longer active');
+    if (!user || user.disabled) throw invalid('The user is no longer active');
 
     const names = claimsForScopes(scope);
     for (const name of endUser.userinfoClaims) names.add(name);
