@@ -1,11 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { UsersService } from '../src/users/users.service.js';
 import { Browser, type Visit } from './support/browser.js';
 import { basicAuth, postForm, registerClient } from './support/clients.js';
 import { MovableClock } from './support/clock.js';
+import { dpopKey, dpopProof } from './support/dpop.js';
 import {
   createStorage,
   startProvider,
@@ -147,6 +149,29 @@ describe(`device authorization grant on ${target}`, { timeout: 120_000 }, () => 
     assert.equal(again.body.error, 'invalid_grant');
     const reused = await approve(response.user_code).catch((e: unknown) => e);
     assert.ok(reused instanceof Error, 'the code form refuses a used code');
+  });
+
+  test('a poll with a DPoP proof gets tokens bound to the device’s key (RFC 9449)', async () => {
+    const { device_code, user_code } = await started(tv, { scope: 'openid offline_access' });
+    await approve(user_code);
+    const key = await dpopKey();
+    const answer = await postForm(
+      `${provider.url}/token`,
+      { grant_type: DEVICE_GRANT, device_code, client_id: tv.clientId },
+      { dpop: await dpopProof(key, { htm: 'POST', htu: `${provider.url}/token` }) },
+    );
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.token_type, 'DPoP');
+    const jkt = await calculateJwkThumbprint(key.jwk);
+    assert.equal((decodeJwt(answer.body.access_token as string).cnf as { jkt: string }).jkt, jkt);
+    // A public client's refresh token is bound too: without the key it is refused.
+    const stolen = await postForm(`${provider.url}/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: answer.body.refresh_token as string,
+      client_id: tv.clientId,
+    });
+    assert.equal(stolen.status, 400);
+    assert.equal(stolen.body.error, 'invalid_grant');
   });
 
   test('polls say authorization_pending, then slow_down when too fast', async () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { decodeJwt } from 'jose';
+import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { ClientsService } from '../src/clients/clients.service.js';
 import { AccessTokens } from '../src/token/access-tokens.js';
@@ -9,6 +9,7 @@ import { RefreshTokens } from '../src/token/refresh-tokens.js';
 import type { User } from '../src/users/user.entity.js';
 import { UsersService } from '../src/users/users.service.js';
 import { postForm, registerClient } from './support/clients.js';
+import { dpopKey, dpopProof } from './support/dpop.js';
 import { MovableClock } from './support/clock.js';
 import { CODE_REDIRECT_URI, codeGrant, mintCode, redeemCode } from './support/codes.js';
 import {
@@ -192,6 +193,29 @@ describe(`token exchange on ${target}`, { timeout: 120_000 }, () => {
     assert.equal(seen.active, true);
     assert.deepEqual(seen.act, { sub: serviceA.clientId });
     assert.equal(seen.sub, subject.sub);
+  });
+
+  test('with a DPoP proof the exchanged token is bound to the caller’s key (RFC 9449)', async () => {
+    const { access_token } = await signIn();
+    const key = await dpopKey();
+    const answer = await postForm(
+      `${provider.url}/token`,
+      {
+        grant_type: TOKEN_EXCHANGE,
+        client_id: serviceA.clientId,
+        client_secret: serviceA.secret!,
+        subject_token: access_token,
+        subject_token_type: ACCESS_TOKEN,
+        actor_token: await ownToken(serviceA),
+        actor_token_type: ACCESS_TOKEN,
+        audience: B,
+      },
+      { dpop: await dpopProof(key, { htm: 'POST', htu: `${provider.url}/token` }) },
+    );
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.token_type, 'DPoP');
+    const cnf = decodeJwt(answer.body.access_token as string).cnf as { jkt?: string };
+    assert.equal(cnf.jkt, await calculateJwkThumbprint(key.jwk));
   });
 
   test('a chain of two services: B exchanges A’s token for C; act nests (act.sub = B, act.act.sub = A)', async () => {

@@ -44,6 +44,7 @@ export class DeviceCodeGrant implements GrantHandler<DeviceCodeParameters> {
   async handle({
     client: { client },
     parameters,
+    dpop,
   }: TokenRequestContext<DeviceCodeParameters>): Promise<TokenResponse> {
     const poll = await this.devices.poll(parameters.device_code, client.clientId);
     switch (poll.outcome) {
@@ -71,6 +72,8 @@ export class DeviceCodeGrant implements GrantHandler<DeviceCodeParameters> {
       amr: decision.amr,
       acr: decision.acr,
       sessionId: decision.sessionId,
+      // RFC 9449: a proof with the poll binds the tokens (a public client's refresh token too).
+      dpop,
     });
     return response;
   }

@@ -164,6 +164,7 @@ export class TokenExchangeGrant implements GrantHandler<TokenExchangeParameters>
   async handle({
     client: { client },
     parameters: params,
+    dpop,
   }: TokenRequestContext<TokenExchangeParameters>): Promise<TokenResponse> {
     if (params.subject_token.length > MAX_TOKEN) {
       throw new InvalidRequest('subject_token is too long');
@@ -233,6 +234,8 @@ export class TokenExchangeGrant implements GrantHandler<TokenExchangeParameters>
       extra: { ...subject.authentication, ...(act !== undefined ? { act } : {}) },
       endUser: subject.endUser,
       notAfter: subject.exp,
+      // RFC 9449 §6: a proof binds the new token to the caller's key.
+      dpopJkt: dpop?.jkt,
     });
     if (subject.jti !== undefined) {
       await this.accessTokens.recordExchange({ jti: subject.jti }, issued.claims);
@@ -240,7 +243,7 @@ export class TokenExchangeGrant implements GrantHandler<TokenExchangeParameters>
     return {
       access_token: issued.token,
       issued_token_type: ACCESS_TOKEN_TYPE_URI,
-      token_type: 'Bearer',
+      token_type: dpop ? 'DPoP' : 'Bearer',
       expires_in: issued.expiresIn,
       ...(scope.length > 0 ? { scope: scope.join(' ') } : {}),
     };
