@@ -6,6 +6,7 @@ import { UsersService } from '../src/users/users.service.js';
 import { Browser } from './support/browser.js';
 import { basicAuth, postForm, registerClient } from './support/clients.js';
 import { MovableClock } from './support/clock.js';
+import { dpopKey, dpopProof } from './support/dpop.js';
 import {
   createStorage,
   startProvider,
@@ -113,6 +114,78 @@ describe(`pushed authorization requests on ${target}`, { timeout: 120_000 }, () 
     const again = await new Browser(provider.url).get(url.href);
     assert.equal(again.status, 400);
     assert.match(again.html, /invalid_request_uri/);
+  });
+
+  test('a DPoP proof with the push binds the code to its key (RFC 9449 §10.1)', async () => {
+    const config = await discover(provider.config.issuer, client);
+    const keys = await oidc.randomDPoPKeyPair('ES256');
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const url = await oidc.buildAuthorizationUrlWithPAR(
+      config,
+      {
+        redirect_uri: CB,
+        scope: 'openid email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      },
+      { DPoP: oidc.getDPoPHandle(config, keys) },
+    );
+    const browser = new Browser(provider.url);
+    const login = await browser.get(url.href);
+    const landed = await browser.submit(login, '/login', { username, password: PASSWORD });
+    const code = new URL(landed.url).searchParams.get('code')!;
+    // Without the pushing key the code is refused; with it the token is bound to the key.
+    const other = await postForm(
+      `${provider.url}/token`,
+      { grant_type: 'authorization_code', code, redirect_uri: CB, code_verifier: verifier },
+      { authorization: basicAuth(client.clientId, client.secret!) },
+    );
+    assert.equal(other.status, 400);
+    assert.equal(other.body.error, 'invalid_grant');
+    // The refused attempt spent the code (single use): the pushing key signs in again.
+    const again = await oidc.buildAuthorizationUrlWithPAR(
+      config,
+      {
+        redirect_uri: CB,
+        scope: 'openid email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      },
+      { DPoP: oidc.getDPoPHandle(config, keys) },
+    );
+    const second = await browser.get(again.href);
+    const bound = await oidc.authorizationCodeGrant(
+      config,
+      new URL(second.url),
+      { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce },
+      undefined,
+      { DPoP: oidc.getDPoPHandle(config, keys) },
+    );
+    assert.equal(bound.token_type, 'dpop');
+    // A dpop_jkt that names another key than the proof's is refused at /par.
+    const mismatch = await postForm(
+      `${provider.url}/par`,
+      {
+        response_type: 'code',
+        redirect_uri: CB,
+        scope: 'openid',
+        code_challenge: CHALLENGE,
+        code_challenge_method: 'S256',
+        dpop_jkt: 'A'.repeat(43),
+      },
+      {
+        authorization: basicAuth(client.clientId, client.secret!),
+        dpop: await dpopProof(await dpopKey(), { htm: 'POST', htu: `${provider.url}/par` }),
+      },
+    );
+    assert.equal(mismatch.status, 400);
+    assert.equal(mismatch.body.error, 'invalid_dpop_proof');
   });
 
   test('/par answers 201 with a request_uri and expires_in, not cached', async () => {

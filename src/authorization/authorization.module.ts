@@ -6,6 +6,7 @@ import { AuthorizationCoreModule } from './authorization-core.module.js';
 import { AuthorizationController } from './authorization.controller.js';
 import { PushedAuthorizationController } from './pushed-authorization.controller.js';
 import { DeviceAuthorizationController } from './device-authorization.controller.js';
+import { DpopProofs } from '../token/dpop.js';
 
 /**
  * `/authorize` and `/par`: their services (AuthorizationCoreModule, which the token endpoint shares for the
@@ -18,6 +19,8 @@ import { DeviceAuthorizationController } from './device-authorization.controller
     PushedAuthorizationController,
     DeviceAuthorizationController,
   ],
+  // The token module's proof checker, stateless but for the shared store: also for /par.
+  providers: [DpopProofs],
   exports: [AuthorizationCoreModule],
 })
 export class AuthorizationModule {}

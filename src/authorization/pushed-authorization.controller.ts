@@ -1,9 +1,25 @@
-import { Body, Controller, Headers, HttpCode, Inject, Options, Post, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  Inject,
+  Options,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
-import { InvalidRequest, OAuthRedirectError } from '../common/errors/oauth-error.js';
+import {
+  InvalidDpopProof,
+  InvalidRequest,
+  OAuthRedirectError,
+} from '../common/errors/oauth-error.js';
+import { requestUrl } from '../common/request-url.js';
+import { DpopProofs } from '../token/dpop.js';
 import { MultiValued } from '../common/form-body.guard.js';
 import { NoStore } from '../common/no-store.js';
 import { answerPreflight } from '../common/cors.js';
@@ -29,6 +45,7 @@ export class PushedAuthorizationController {
     @Inject(AuthorizationService) private readonly authorization: AuthorizationService,
     @Inject(PushedRequests) private readonly pushed: PushedRequests,
     @Inject(RequestObjects) private readonly requestObjects: RequestObjects,
+    @Inject(DpopProofs) private readonly dpop: DpopProofs,
   ) {}
 
   @Post(PUSHED_AUTHORIZATION_PATH)
@@ -41,6 +58,7 @@ export class PushedAuthorizationController {
   async push(
     @CurrentClient() { client }: AuthenticatedClient,
     @Body() body: RawParameters,
+    @Req() req: FastifyRequest,
   ): Promise<{ request_uri: string; expires_in: number }> {
     // §2.1: a pushed request cannot itself point at another one.
     if (body.request_uri !== undefined)
@@ -52,6 +70,17 @@ export class PushedAuthorizationController {
     // §3: a request object may be pushed; its claims are then the request (RFC 9101 §6.3).
     const signed = sent.request !== undefined;
     const params = signed ? await this.requestObjects.resolve(sent) : sent;
+    // RFC 9449 §10.1: a proof with the push binds the code to its key, as dpop_jkt would.
+    const proof = await this.dpop.atTokenEndpoint({
+      headers: req.headers,
+      method: 'POST',
+      url: requestUrl(req),
+    });
+    if (proof) {
+      if (params.dpop_jkt !== undefined && params.dpop_jkt !== proof.jkt)
+        throw new InvalidDpopProof('dpop_jkt is not the thumbprint of the DPoP proof’s key');
+      params.dpop_jkt = proof.jkt;
+    }
     try {
       await this.authorization.parse(params, { pushed: true, signed });
     } catch (e) {
