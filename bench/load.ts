@@ -20,6 +20,15 @@ export interface LoadScenario {
     count: number;
     form: string;
   };
+  /** DPoP (RFC 9449): a fresh proof per request, pre-signed like the assertions. */
+  dpop?: {
+    privateJwk: JWK;
+    publicJwk: JWK;
+    alg: string;
+    htm: string;
+    htu: string;
+    count: number;
+  };
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
@@ -56,8 +65,29 @@ async function presign(spec: NonNullable<LoadScenario['assertions']>): Promise<s
   return bodies;
 }
 
-function run(scenario: LoadScenario, seconds: number, bodies?: string[], start = 0) {
+async function presignProofs(spec: NonNullable<LoadScenario['dpop']>): Promise<string[]> {
+  const key = await importJWK(spec.privateJwk, spec.alg);
+  const now = Math.floor(Date.now() / 1000);
+  const proofs: string[] = [];
+  for (let i = 0; i < spec.count; i++) {
+    proofs.push(
+      await new SignJWT({ htm: spec.htm, htu: spec.htu, iat: now, jti: randomUUID() })
+        .setProtectedHeader({ alg: spec.alg, typ: 'dpop+jwt', jwk: spec.publicJwk })
+        .sign(key),
+    );
+  }
+  return proofs;
+}
+
+/** What changes per request: a pre-signed body, or a pre-signed DPoP proof. */
+interface PerRequest {
+  bodies?: string[];
+  proofs?: string[];
+}
+
+function run(scenario: LoadScenario, seconds: number, each: PerRequest, start = 0) {
   let next = start;
+  const { bodies, proofs } = each;
   return autocannon({
     url: scenario.url,
     method: scenario.method,
@@ -65,13 +95,17 @@ function run(scenario: LoadScenario, seconds: number, bodies?: string[], start =
     body: scenario.body,
     connections: scenario.connections,
     duration: seconds,
-    ...(bodies && {
+    ...((bodies || proofs) && {
       requests: [
         {
-          setupRequest: (req: autocannon.Request) => ({
-            ...req,
-            body: bodies[next++ % bodies.length],
-          }),
+          setupRequest: (req: autocannon.Request) => {
+            const i = next++;
+            return {
+              ...req,
+              ...(bodies && { body: bodies[i % bodies.length] }),
+              ...(proofs && { headers: { ...req.headers, dpop: proofs[i % proofs.length] } }),
+            };
+          },
         },
       ],
     }),
@@ -80,11 +114,15 @@ function run(scenario: LoadScenario, seconds: number, bodies?: string[], start =
 
 async function main(): Promise<void> {
   const scenario = JSON.parse(process.argv[2]) as LoadScenario;
-  const bodies = scenario.assertions ? await presign(scenario.assertions) : undefined;
-  const warm = await run(scenario, scenario.warmupSeconds, bodies);
-  const { result, used } = await run(scenario, scenario.durationSeconds, bodies, warm.used);
-  if (bodies && warm.used + used > bodies.length) {
-    throw new Error(`ran out of pre-signed assertions (${bodies.length}); raise the pool`);
+  const each: PerRequest = {
+    bodies: scenario.assertions ? await presign(scenario.assertions) : undefined,
+    proofs: scenario.dpop ? await presignProofs(scenario.dpop) : undefined,
+  };
+  const warm = await run(scenario, scenario.warmupSeconds, each);
+  const { result, used } = await run(scenario, scenario.durationSeconds, each, warm.used);
+  const pool = each.bodies?.length ?? each.proofs?.length;
+  if (pool !== undefined && warm.used + used > pool) {
+    throw new Error(`ran out of pre-signed assertions or proofs (${pool}); raise the pool`);
   }
   const out: LoadResult = {
     requestsPerSecond: result.requests.average,

@@ -11,7 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from 'jose';
+import {
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type JWK,
+} from 'jose';
 import pg from 'pg';
 import type { LoadResult, LoadScenario } from './load.js';
 import type { TheirSettings } from './oidc-provider-server.js';
@@ -125,6 +132,9 @@ async function startChild(
 
 interface Keys {
   pkjwtPrivate: JWK;
+  /** The key of the DPoP scenario's proofs (RFC 9449), public half in each proof's header. */
+  dpopPrivate: JWK;
+  dpopPublic: JWK;
   pkjwtPublic: JWK;
   theirKeys: JWK[];
 }
@@ -147,7 +157,14 @@ async function makeKeys(): Promise<Keys> {
     const pair = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
     theirKeys.push({ ...(await exportJWK(pair.privateKey)), kid: `their-${alg}`, alg, use: 'sig' });
   }
-  return { pkjwtPrivate, pkjwtPublic, theirKeys };
+  const dpop = await generateKeyPair('ES256', { extractable: true });
+  return {
+    pkjwtPrivate,
+    pkjwtPublic,
+    theirKeys,
+    dpopPrivate: await exportJWK(dpop.privateKey),
+    dpopPublic: await exportJWK(dpop.publicKey),
+  };
 }
 
 async function adminQuery(sql: string): Promise<void> {
@@ -326,6 +343,44 @@ const SCENARIOS: { alg: 'RS256' | 'ES256'; scenarios: Scenario[] }[] = [
           const json = (await res.json()) as { active?: boolean };
           if (json.active !== true)
             throw new Error(`${server.name}: introspection says ${JSON.stringify(json)}`);
+        },
+      },
+      {
+        name: 'client_credentials, client_secret_basic, DPoP-bound (ES256 proofs), ES256',
+        load: (server, keys) =>
+          Promise.resolve({
+            url: server.endpoints.token,
+            method: 'POST',
+            headers: { ...FORM, authorization: basic('bench-basic') },
+            body: ccBody,
+            dpop: {
+              privateJwk: keys.dpopPrivate,
+              publicJwk: keys.dpopPublic,
+              alg: 'ES256',
+              htm: 'POST',
+              htu: server.endpoints.token,
+              count: (WARMUP + DURATION) * 6_000,
+            },
+          }),
+        async check(server, keys) {
+          const proof = await new SignJWT({
+            htm: 'POST',
+            htu: server.endpoints.token,
+            iat: Math.floor(Date.now() / 1000),
+            jti: randomBytes(16).toString('base64url'),
+          })
+            .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: keys.dpopPublic })
+            .sign(await importJWK(keys.dpopPrivate, 'ES256'));
+          const res = await fetch(server.endpoints.token, {
+            method: 'POST',
+            headers: { ...FORM, authorization: basic('bench-basic'), dpop: proof },
+            body: ccBody,
+          });
+          const json = (await res.json()) as { token_type?: string };
+          if (res.status !== 200 || json.token_type?.toLowerCase() !== 'dpop')
+            throw new Error(
+              `${server.name}: expected a DPoP-bound token, got ${JSON.stringify(json)}`,
+            );
         },
       },
       {
