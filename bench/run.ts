@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  decodeJwt,
   decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
@@ -31,6 +32,10 @@ const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RESOURCE = 'https://orders.example';
 const SCOPE = 'orders:read';
+/** The other service the token-exchange scenario asks a token for. */
+const EXCHANGE_AUDIENCE = 'https://invoices.example';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const SECRET = randomBytes(32).toString('base64url');
 /** One per run: both of our servers share the database and its encrypted keys. */
 const KEYS_ENCRYPTION_SECRET = randomBytes(32).toString('base64url');
@@ -185,7 +190,12 @@ function clientsFile(dir: string, keys: Keys): string {
     `clients:
   - client_id: bench-basic
     client_secret: '$plaintext$${SECRET}'
-${machine}  - client_id: bench-introspector
+${machine}  - client_id: bench-exchanger
+    client_secret: '$plaintext$${SECRET}'
+    grant_types: [client_credentials, '${TOKEN_EXCHANGE}']
+    scopes: [${SCOPE}]
+    audience: [${RESOURCE}, ${EXCHANGE_AUDIENCE}]
+  - client_id: bench-introspector
     client_secret: '$plaintext$${SECRET}'
 ${machine}  - client_id: bench-pkjwt
     token_endpoint_auth_method: private_key_jwt
@@ -240,6 +250,7 @@ async function startTheirs(alg: 'RS256' | 'ES256', keys: Keys): Promise<Server> 
     secret: SECRET,
     keys: keys.theirKeys,
     pkjwtPublicJwk: keys.pkjwtPublic,
+    exchangeAudience: EXCHANGE_AUDIENCE,
   };
   return startChild(
     'theirs',
@@ -343,6 +354,35 @@ const SCENARIOS: { alg: 'RS256' | 'ES256'; scenarios: Scenario[] }[] = [
           const json = (await res.json()) as { active?: boolean };
           if (json.active !== true)
             throw new Error(`${server.name}: introspection says ${JSON.stringify(json)}`);
+        },
+      },
+      {
+        name: 'token exchange (RFC 8693), delegation, ES256',
+        async load(server) {
+          // A service's own token as the subject, and as the actor: the same work as a user's.
+          const subject = await tokenFrom(server, 'bench-exchanger', ccBody);
+          const actor = await tokenFrom(server, 'bench-exchanger', ccBody);
+          return {
+            url: server.endpoints.token,
+            method: 'POST',
+            headers: { ...FORM, authorization: basic('bench-exchanger') },
+            body: new URLSearchParams({
+              grant_type: TOKEN_EXCHANGE,
+              subject_token: subject,
+              subject_token_type: ACCESS_TOKEN_TYPE,
+              actor_token: actor,
+              actor_token_type: ACCESS_TOKEN_TYPE,
+              audience: EXCHANGE_AUDIENCE,
+            }).toString(),
+          };
+        },
+        async check(server) {
+          const { url, headers, body } = await this.load(server, undefined as never);
+          const res = await fetch(url, { method: 'POST', headers, body });
+          const json = (await res.json()) as { access_token?: string };
+          const claims = json.access_token ? decodeJwt(json.access_token) : {};
+          if (res.status !== 200 || claims.aud !== EXCHANGE_AUDIENCE || !claims.act)
+            throw new Error(`${server.name}: token exchange gave ${JSON.stringify(json)}`);
         },
       },
       {
