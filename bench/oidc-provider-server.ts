@@ -112,7 +112,7 @@ provider.registerGrantType(
   TOKEN_EXCHANGE,
   async (ctx) => {
     const params = ctx.oidc.params as Record<string, string | undefined>;
-    const client = ctx.oidc.client!;
+    const client = ctx.oidc.client;
     if (
       params.subject_token_type !== ACCESS_TOKEN_TYPE ||
       params.actor_token_type !== ACCESS_TOKEN_TYPE
