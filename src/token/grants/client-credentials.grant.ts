@@ -9,8 +9,9 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { AccessTokens } from '../access-tokens.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
+import { TargetParameters } from './target-parameters.js';
 
-export class ClientCredentialsParameters {
+export class ClientCredentialsParameters extends TargetParameters {
   @ApiPropertyOptional({
     type: 'string',
     maxLength: 2000,
@@ -22,27 +23,6 @@ export class ClientCredentialsParameters {
   @IsString()
   @MaxLength(2000)
   scope?: string;
-
-  /** RFC 8707 §2: one or more absolute URIs of the resources the token is for. */
-  @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'string', format: 'uri' },
-    description:
-      'RFC 8707: absolute URIs of the services the token is for, each in the client’s audience; may be repeated',
-    example: ['https://invoices.internal.example.com'],
-  })
-  @IsOptional()
-  resource?: string | string[];
-
-  /** Logical names of the resources, as Authelia and RFC 8693 call them. */
-  @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'string' },
-    description: 'Like resource, by logical name (Authelia, RFC 8693); may be repeated',
-    example: ['invoices'],
-  })
-  @IsOptional()
-  audience?: string | string[];
 }
 
 /** Scopes about an end user, meaningless in a token a client gets for itself. */

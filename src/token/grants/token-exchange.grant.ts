@@ -23,6 +23,7 @@ import {
   type ExchangeableTokenType,
 } from '../token-types.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
+import { TargetParameters } from './target-parameters.js';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -31,7 +32,7 @@ const MAX_TOKEN = 8192;
 const MAX_TYPE = 200;
 
 /** RFC 8693 §2.1 request parameters. */
-export class TokenExchangeParameters {
+export class TokenExchangeParameters extends TargetParameters {
   @ApiProperty({
     type: 'string',
     maxLength: MAX_TOKEN,
@@ -82,25 +83,6 @@ export class TokenExchangeParameters {
   @IsString()
   @MaxLength(MAX_TYPE, { message: 'requested_token_type is too long' })
   requested_token_type?: string;
-
-  @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'string', format: 'uri' },
-    description:
-      'RFC 8707: absolute URIs of the services the new token is for, each in the client’s audience; may be repeated',
-    example: ['https://invoices.internal.example.com'],
-  })
-  @IsOptional()
-  resource?: string | string[];
-
-  @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'string' },
-    description: 'Like resource, by logical name, each in the client’s audience; may be repeated',
-    example: ['invoices'],
-  })
-  @IsOptional()
-  audience?: string | string[];
 
   @ApiPropertyOptional({
     type: 'string',
