@@ -128,7 +128,9 @@ describe(`the pages in Chromium on ${target}`, { timeout: 300_000 }, () => {
               await page.locator('h1').waitFor();
               assert.match((await page.locator('h1').textContent()) ?? '', expectedHeading);
               assert.equal(await page.getAttribute('html', 'lang'), lang);
-              // Every image has loaded: the stylesheet's, the brand's and the client's.
+              // Every image has loaded: the stylesheet's, the brand's and the client's. On a busy
+              // machine the heading can come before the images: wait until each has settled.
+              await page.waitForFunction('[...document.images].every((i) => i.complete)');
               const broken = await page.evaluate<number>(
                 '[...document.images].filter((i) => !i.complete || i.naturalWidth === 0).length',
               );
