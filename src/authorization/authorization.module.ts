@@ -6,21 +6,20 @@ import { AuthorizationCoreModule } from './authorization-core.module.js';
 import { AuthorizationController } from './authorization.controller.js';
 import { PushedAuthorizationController } from './pushed-authorization.controller.js';
 import { DeviceAuthorizationController } from './device-authorization.controller.js';
-import { DpopProofs } from '../token/dpop.js';
+import { DpopModule } from '../token/dpop.module.js';
 
 /**
- * `/authorize` and `/par`: their services (AuthorizationCoreModule, which the token endpoint shares for the
- * codes) and the interaction whose pages it hands the browser to.
+ * `/authorize`, `/par` and `/device_authorization`: their services (AuthorizationCoreModule,
+ * which the token endpoint shares for the codes) and the interaction whose pages it hands the
+ * browser to.
  */
 @Module({
-  imports: [AuthorizationCoreModule, InteractionModule, SessionsModule, ClientsModule],
+  imports: [AuthorizationCoreModule, InteractionModule, SessionsModule, ClientsModule, DpopModule],
   controllers: [
     AuthorizationController,
     PushedAuthorizationController,
     DeviceAuthorizationController,
   ],
-  // The token module's proof checker, stateless but for the shared store: also for /par.
-  providers: [DpopProofs],
   exports: [AuthorizationCoreModule],
 })
 export class AuthorizationModule {}

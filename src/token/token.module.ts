@@ -6,7 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokens } from './access-tokens.js';
 import { BearerScopeGuard } from './bearer-auth.js';
-import { DpopProofs } from './dpop.js';
+import { DpopModule } from './dpop.module.js';
 import { GrantRegistry } from './grants/grant-registry.js';
 import { SERVED_GRANTS } from './grants/served-grants.js';
 import { IntrospectionService } from './introspection.service.js';
@@ -20,7 +20,14 @@ import { TokenMetadata } from './token.metadata.js';
 import { TokenService } from './token.service.js';
 
 @Module({
-  imports: [DiscoveryModule, ClientsModule, UsersModule, AuthorizationModule, SessionsModule],
+  imports: [
+    DiscoveryModule,
+    ClientsModule,
+    UsersModule,
+    AuthorizationModule,
+    SessionsModule,
+    DpopModule,
+  ],
   controllers: [TokenController],
   providers: [
     TokenService,
@@ -35,8 +42,7 @@ import { TokenService } from './token.service.js';
     SessionEndRevocation,
     UserTokens,
     BearerScopeGuard,
-    DpopProofs,
   ],
-  exports: [AccessTokens, IdTokens, RefreshTokens, BearerScopeGuard, DpopProofs],
+  exports: [AccessTokens, IdTokens, RefreshTokens, BearerScopeGuard, DpopModule],
 })
 export class TokenModule {}
