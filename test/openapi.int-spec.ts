@@ -37,11 +37,8 @@ interface OpenApiDocument {
   components: { schemas: Record<string, Schema> };
 }
 
-/**
- * Served but not API: the pages' form steps (HTML, CSRF-bound; the device verification page is
- * one) and Swagger UI's own files.
- */
-const NOT_API = [/^\/docs/, /^\/interaction\//, /^\/end_session\/confirm$/, /^\/device$/];
+/** Served but not API: the pages' form steps (HTML, CSRF-bound) and Swagger UI's own files. */
+const NOT_API = [/^\/docs/, /^\/interaction\//, /^\/end_session\/confirm$/];
 
 /** A 200 without a body, as RFC 7009 §2.2 answers a revocation. */
 const EMPTY_SUCCESS = new Set(['post /revoke 200']);

@@ -21,10 +21,12 @@ const LOCATION = {
  * The answers of an endpoint a browser navigates to: a 303 on (to the client, or to the next
  * page), or a page. Only documentation: the routes render or redirect themselves.
  */
-export const ApiBrowserAnswers = (what: { redirect: string; page: string; error?: string }) =>
+export const ApiBrowserAnswers = (what: { redirect: string; page?: string; error?: string }) =>
   applyDecorators(
     ApiResponse({ status: 303, description: what.redirect, headers: LOCATION }),
-    ApiResponse({ status: 200, description: what.page, content: HTML }),
+    ...(what.page === undefined
+      ? []
+      : [ApiResponse({ status: 200, description: what.page, content: HTML })]),
     ApiResponse({
       status: 400,
       description:

@@ -10,7 +10,7 @@ import {
   Res,
   UseFilters,
 } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { deviceRequest } from '../authorization/authorization-request.js';
 import { AuthorizationService } from '../authorization/authorization.service.js';
@@ -27,6 +27,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { sessionCookieValues } from '../sessions/session-cookie.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { ApiDeviceCodeForm, ApiDeviceCodePage } from './device-verification.openapi.js';
 import { HtmlErrorFilter } from './html-error.filter.js';
 import { pickLocale } from './i18n.js';
 import { Interactions } from './interactions.js';
@@ -43,7 +44,7 @@ const MISS_WINDOW_MS = 5 * 60_000;
  * the user code; a known code starts the same interaction a sign-in has (login, second factor,
  * consent, on the interaction pages), whose answer goes to the polling device.
  */
-@ApiExcludeController()
+@ApiTags('openid')
 @Controller(DEVICE_VERIFICATION_PATH)
 @UseFilters(HtmlErrorFilter)
 export class DeviceVerificationController {
@@ -65,6 +66,8 @@ export class DeviceVerificationController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'RFC 8628 §3.3 verification page: where the user types the code' })
+  @ApiDeviceCodePage()
   show(
     @Query('user_code') userCode: unknown,
     @Req() req: FastifyRequest,
@@ -75,6 +78,8 @@ export class DeviceVerificationController {
 
   @Post()
   @HttpCode(200)
+  @ApiOperation({ summary: 'The code typed: on to the sign-in pages, or the page again' })
+  @ApiDeviceCodeForm()
   async submit(
     @Body() body: Record<string, unknown> | undefined,
     @Req() req: FastifyRequest,
