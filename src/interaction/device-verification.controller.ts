@@ -25,7 +25,7 @@ import { safeEqual } from '../common/safe-equal.js';
 import { issuerPath } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { sessionCookieValues } from '../sessions/session-cookie.js';
+import { providerCookie, sessionCookieValues } from '../sessions/session-cookie.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ApiDeviceCodeForm, ApiDeviceCodePage } from './device-verification.openapi.js';
 import { HtmlErrorFilter } from './html-error.filter.js';
@@ -124,13 +124,10 @@ export class DeviceVerificationController {
     const csrf = newHandle();
     void reply.header(
       'set-cookie',
-      [
-        `${FORM_COOKIE}=${csrf}`,
-        `Path=${this.prefix}${DEVICE_VERIFICATION_PATH}`,
-        'HttpOnly',
-        'SameSite=Lax',
-        ...(this.secure ? ['Secure'] : []),
-      ].join('; '),
+      providerCookie(`${FORM_COOKIE}=${csrf}`, {
+        path: `${this.prefix}${DEVICE_VERIFICATION_PATH}`,
+        secure: this.secure,
+      }),
     );
     const locale = pickLocale([], req.headers['accept-language']);
     sendPage(

@@ -6,7 +6,7 @@ import { safeEqual } from '../common/safe-equal.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { issuerPath } from '../common/urls.js';
-import { sessionCookieValues } from '../sessions/session-cookie.js';
+import { providerCookie, sessionCookieValues } from '../sessions/session-cookie.js';
 import {
   storedRequest,
   type AuthorizationRequest,
@@ -148,12 +148,9 @@ export class Interactions {
 
   /** The Set-Cookie value of the browser cookie; a browser session cookie (no Max-Age). */
   private browserCookie(value: string): string {
-    return [
-      `${BROWSER_COOKIE}=${value}`,
-      `Path=${this.prefix}${INTERACTION_PATH}`,
-      'HttpOnly',
-      'SameSite=Lax',
-      ...(this.secure ? ['Secure'] : []),
-    ].join('; ');
+    return providerCookie(`${BROWSER_COOKIE}=${value}`, {
+      path: `${this.prefix}${INTERACTION_PATH}`,
+      secure: this.secure,
+    });
   }
 }

@@ -97,9 +97,25 @@ export function clearSessionCookie(settings: SessionCookieSettings): string {
 }
 
 function attributes(settings: SessionCookieSettings, pair: string, maxAge: number): string {
-  const parts = [pair, `Max-Age=${maxAge}`, `Path=${settings.path}`, 'HttpOnly', 'SameSite=Lax'];
-  if (settings.secure) parts.push('Secure');
-  return parts.join('; ');
+  return providerCookie(pair, { path: settings.path, secure: settings.secure, maxAge });
+}
+
+/**
+ * A `Set-Cookie` value for one of the provider's own cookies: HttpOnly, SameSite=Lax, Secure on
+ * https, for `path`; without `maxAge`, a browser-session cookie.
+ */
+export function providerCookie(
+  pair: string,
+  options: { path: string; secure: boolean; maxAge?: number },
+): string {
+  return [
+    pair,
+    ...(options.maxAge === undefined ? [] : [`Max-Age=${options.maxAge}`]),
+    `Path=${options.path}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 /**
