@@ -33,8 +33,9 @@ export function createAdapter(
     childLoggerFactory: (_parent: unknown, bindings: Bindings, options: ChildLoggerOptions) =>
       requestLogger(logger, bindings, options),
     bodyLimit: BODY_LIMIT_BYTES,
-    // Client ids may be 200 characters; longer path parameters get 414.
-    routerOptions: { maxParamLength: 256 },
+    // Client ids may be 200 characters and resource identifiers 300 (URL-encoded in the
+    // admin API's paths, up to three times as long); longer path parameters get 414.
+    routerOptions: { maxParamLength: 1024 },
     // Take a caller's request id when it is sane, so logs correlate across services.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];

@@ -300,15 +300,13 @@ describe(`token exchange on ${target}`, { timeout: 120_000 }, () => {
     });
     // The user's token at another client, addressed to nobody A serves.
     const foreign = (
-      await redeemCode(
-        provider,
-        rp,
-        await mintCode(
-          provider,
-          codeGrant(rp.clientId, user.id, { scope: ['openid'], resources: [C] }),
-        ),
-      )
-    ).body.access_token as string;
+      await provider.app.get(AccessTokens).issue({
+        client: rpEntity,
+        subject: decodeJwt(signedIn.access_token).sub!,
+        scope: ['openid'],
+        audience: [C],
+      })
+    ).token;
     // Revoked by its client.
     const revoked = (await signIn()).access_token;
     await postForm(`${provider.url}/revoke`, {

@@ -9,17 +9,27 @@ import { AdminKeysController } from './admin-keys.controller.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminConsentsController } from './admin-consents.controller.js';
+import { ResourcesModule } from '../resources/resources.module.js';
+import { AdminResourcesController } from './admin-resources.controller.js';
 import { ConsentModule } from '../consent/consent.module.js';
 
 /** The admin API under /admin, for bearer tokens of this provider with the admin scope. */
 @Module({
-  imports: [ClientsModule, TokenModule, UsersModule, SessionsModule, ConsentModule], // KeysModule is global
+  imports: [
+    ClientsModule,
+    TokenModule,
+    UsersModule,
+    SessionsModule,
+    ConsentModule,
+    ResourcesModule,
+  ], // KeysModule is global
   controllers: [
     AdminClientsController,
     AdminKeysController,
     AdminUsersController,
     AdminConsentsController,
     AdminSessionsController,
+    AdminResourcesController,
   ],
   providers: [AdminClientBootstrap],
 })

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module.js';
 import { ConsentModule } from '../consent/consent.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { ResourcesModule } from '../resources/resources.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthorizationCodes } from './authorization-codes.js';
 import { AuthorizationParameters } from './authorization-parameters.js';
@@ -17,7 +18,7 @@ import { DeviceAuthorizations } from './device-authorizations.js';
  * the interaction steps alike, and the codes it hands to the token endpoint.
  */
 @Module({
-  imports: [ClientsModule, UsersModule, SessionsModule, ConsentModule],
+  imports: [ClientsModule, UsersModule, SessionsModule, ConsentModule, ResourcesModule],
   providers: [
     AuthorizationCodes,
     AuthorizationService,

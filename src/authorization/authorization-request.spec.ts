@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '../clients/client.entity.js';
+import { ResourceCatalog } from '../resources/resource-catalog.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import { OAuthError, OAuthRedirectError } from '../common/errors/oauth-error.js';
 import {
@@ -22,6 +23,7 @@ const POLICY: AuthorizationPolicy = {
   enforcePkce: 'public_clients_only',
   allowPlainPkce: false,
   minimumParameterEntropy: 8,
+  resources: new ResourceCatalog(),
 };
 
 function client(metadata: Record<string, unknown> = {}, id = 'web-app'): Client {

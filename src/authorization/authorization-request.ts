@@ -11,7 +11,8 @@ import {
   UnauthorizedClient,
   UnsupportedResponseType,
 } from '../common/errors/oauth-error.js';
-import { checkAudiences, resourceIndicators } from '../common/resource-indicators.js';
+import { resourceIndicators } from '../common/resource-indicators.js';
+import type { ResourceCatalog } from '../resources/resource-catalog.js';
 import { spacedList } from '../common/scopes.js';
 import { parseClaimsRequest, restoredClaimsRequest, type ClaimsRequest } from './claims-request.js';
 import type { ResponseMode } from '../common/client-response.js';
@@ -33,6 +34,8 @@ export interface AuthorizationPolicy {
   allowPlainPkce: boolean;
   /** Authelia's `minimum_parameter_entropy`: the least length of `state` and `nonce`; 0 turns it off. */
   minimumParameterEntropy: number;
+  /** The declared resource servers, as they are now (RFC 8707). */
+  resources: ResourceCatalog;
 }
 
 /** A request that passed every check: what the decision and the code are made from. */
@@ -62,7 +65,7 @@ export interface AuthorizationRequest {
   acrValues: string[];
   display: 'page' | 'popup' | 'touch' | 'wap';
   claims: ClaimsRequest;
-  /** RFC 8707 resources, each among the client's audiences. */
+  /** RFC 8707 resources, each one the client may ask for (`ResourceCatalog.mayAsk`). */
   resources: string[];
   /**
    * The device authorization (RFC 8628) this sign-in answers, by its digest: the answer goes
@@ -196,7 +199,13 @@ function readRequest(
   }
   checkCodeFlow(metadata);
 
-  const scope = readScope(single(params, 'scope'), metadata);
+  const resources = resourceIndicators(params.resource);
+  policy.resources.checkTargets(client, resources);
+  // A declared resource's scopes are granted only with it.
+  const scope = policy.resources.scopesFor(
+    readScope(single(params, 'scope'), metadata),
+    policy.resources.audienceOf(client, resources),
+  );
   const openid = scope.includes('openid');
 
   const nonce = single(params, 'nonce');
@@ -242,7 +251,7 @@ function readRequest(
     acrValues: spaced(params, 'acr_values'),
     display: display as AuthorizationRequest['display'],
     claims,
-    resources: readResources(params.resource, metadata.audience),
+    resources,
   };
 }
 
@@ -259,13 +268,6 @@ function bounded(params: RawParameters, name: string, max: number): string | und
 
 function spaced(params: RawParameters, name: string): string[] {
   return spacedList(bounded(params, name, MAX_LENGTH.list));
-}
-
-/** RFC 8707: the resources asked for, each among the client's audiences. */
-function readResources(value: string | string[] | undefined, audiences: string[]): string[] {
-  const resources = resourceIndicators(value);
-  checkAudiences(resources, (r) => audiences.includes(r));
-  return resources;
 }
 
 function checkEntropy(name: string, value: string, policy: AuthorizationPolicy): void {
@@ -412,8 +414,12 @@ export function restoredRequest(
   if (rest.device !== undefined) {
     if (!metadata.grant_types.includes(DEVICE_CODE_GRANT))
       throw new UnauthorizedClient('This client may not use the device authorization grant');
-    checkAudiences(rest.resources, (r) => metadata.audience.includes(r));
-    return { ...rest, client, prompt: new Set(prompt), scope: allowedScopes(rest.scope, metadata) };
+    return {
+      ...rest,
+      client,
+      prompt: new Set(prompt),
+      scope: restoredScope(rest, client, policy),
+    };
   }
   const registered = metadata.redirect_uris;
   const redirectAllowed = rest.redirectUriSent
@@ -422,14 +428,26 @@ export function restoredRequest(
   if (!redirectAllowed) throw new InvalidRequest('redirect_uri is not registered for this client');
   checkCodeFlow(metadata);
   checkPkce(rest.codeChallengeMethod, metadata, policy);
-  checkAudiences(rest.resources, (r) => metadata.audience.includes(r));
   return {
     ...rest,
     client,
     prompt: new Set(prompt),
-    scope: allowedScopes(rest.scope, metadata),
+    scope: restoredScope(rest, client, policy),
     claims: restoredClaimsRequest(rest.claims),
   };
+}
+
+/** The scope of a kept request as its client and the declared resources allow it now. */
+function restoredScope(
+  request: { scope: string[]; resources: string[] },
+  client: Client,
+  policy: AuthorizationPolicy,
+): string[] {
+  policy.resources.checkTargets(client, request.resources);
+  return policy.resources.scopesFor(
+    allowedScopes(request.scope, client.metadata),
+    policy.resources.audienceOf(client, request.resources),
+  );
 }
 
 /**

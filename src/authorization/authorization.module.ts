@@ -1,3 +1,4 @@
+import { ResourcesModule } from '../resources/resources.module.js';
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module.js';
 import { InteractionModule } from '../interaction/interaction.module.js';
@@ -14,7 +15,14 @@ import { DpopModule } from '../token/dpop.module.js';
  * browser to.
  */
 @Module({
-  imports: [AuthorizationCoreModule, InteractionModule, SessionsModule, ClientsModule, DpopModule],
+  imports: [
+    AuthorizationCoreModule,
+    InteractionModule,
+    SessionsModule,
+    ClientsModule,
+    DpopModule,
+    ResourcesModule,
+  ],
   controllers: [
     AuthorizationController,
     PushedAuthorizationController,

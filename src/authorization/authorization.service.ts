@@ -1,3 +1,4 @@
+import { ResourceServers } from '../resources/resource-servers.service.js';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
@@ -56,13 +57,20 @@ export class AuthorizationService {
     @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(ResourceServers) private readonly resources: ResourceServers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
 
-  get policy(): AuthorizationPolicy {
+  private async policy(): Promise<AuthorizationPolicy> {
     const { enforcePkce, allowPlainPkce, minimumParameterEntropy } = this.config.authorization;
-    return { issuer: this.config.issuer, enforcePkce, allowPlainPkce, minimumParameterEntropy };
+    return {
+      issuer: this.config.issuer,
+      enforcePkce,
+      allowPlainPkce,
+      minimumParameterEntropy,
+      resources: await this.resources.catalog(),
+    };
   }
 
   /**
@@ -79,7 +87,7 @@ export class AuthorizationService {
         ? await this.clients.find(clientId)
         : undefined;
     const { redirectUri } = resolveRedirect(params, () => client ?? undefined);
-    const request = parseAuthorizationRequest(params, client!, redirectUri, this.policy);
+    const request = parseAuthorizationRequest(params, client!, redirectUri, await this.policy());
     // RFC 9126 §5, §6: pushed requests only, for every client or for this one.
     const metadata = request.client.metadata;
     const mustPush =
@@ -109,7 +117,7 @@ export class AuthorizationService {
     const client = await this.clients.find(stored.clientId);
     if (!client) return undefined;
     try {
-      return restoredRequest(stored, client, this.policy);
+      return restoredRequest(stored, client, await this.policy());
     } catch (e) {
       if (e instanceof OAuthError) return undefined;
       throw e;

@@ -8,7 +8,8 @@ import { ApiPreflight } from '../common/cors.openapi.js';
 import { InvalidRequest, UnauthorizedClient } from '../common/errors/oauth-error.js';
 import { MultiValued } from '../common/form-body.guard.js';
 import { NoStore } from '../common/no-store.js';
-import { checkAudiences, resourceIndicators } from '../common/resource-indicators.js';
+import { resourceIndicators } from '../common/resource-indicators.js';
+import { ResourceServers } from '../resources/resource-servers.service.js';
 import { endpointUrl } from '../common/urls.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -30,6 +31,7 @@ export const DEVICE_VERIFICATION_PATH = '/device';
 export class DeviceAuthorizationController {
   constructor(
     @Inject(DeviceAuthorizations) private readonly devices: DeviceAuthorizations,
+    @Inject(ResourceServers) private readonly resourceServers: ResourceServers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,9 +50,13 @@ export class DeviceAuthorizationController {
     if (!metadata.grant_types.includes(DEVICE_CODE_GRANT))
       throw new UnauthorizedClient('This client may not use the device authorization grant');
     if (Array.isArray(body.scope)) throw new InvalidRequest('Parameter scope is repeated');
-    const scope = readScope(body.scope === '' ? undefined : body.scope, metadata);
+    const catalog = await this.resourceServers.catalog();
     const resources = resourceIndicators(body.resource);
-    checkAudiences(resources, (r) => metadata.audience.includes(r));
+    catalog.checkTargets(client, resources);
+    const scope = catalog.scopesFor(
+      readScope(body.scope === '' ? undefined : body.scope, metadata),
+      catalog.audienceOf(client, resources),
+    );
     const { deviceCode, userCode, expiresIn } = await this.devices.start(client, scope, resources);
     const verificationUri = endpointUrl(this.config, DEVICE_VERIFICATION_PATH);
     return {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '../clients/client.entity.js';
+import { ResourceCatalog } from '../resources/resource-catalog.js';
 import { validateClientMetadata } from '../clients/client-metadata.validator.js';
 import { OAuthRedirectError } from '../common/errors/oauth-error.js';
 import {
@@ -20,6 +21,7 @@ const POLICY: AuthorizationPolicy = {
   enforcePkce: 'public_clients_only',
   allowPlainPkce: false,
   minimumParameterEntropy: 8,
+  resources: new ResourceCatalog(),
 };
 const web = Object.assign(new Client(), {
   clientId: 'web-app',

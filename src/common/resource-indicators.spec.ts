@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkAudiences, resourceIndicators } from './resource-indicators.js';
+import { resourceIndicators } from './resource-indicators.js';
 import { spacedList } from './scopes.js';
 
 test('resource indicators: absolute URIs without a fragment, distinct, in order', () => {
@@ -26,15 +26,6 @@ test('anything else is invalid_target, never a throw of another kind', () => {
   for (const value of bad) {
     assert.throws(() => resourceIndicators(value), { error: 'invalid_target' }, String(value));
   }
-});
-
-test('an audience the client may not have is invalid_target, named but clipped', () => {
-  const may = (a: string) => a === 'https://mine.example';
-  assert.doesNotThrow(() => checkAudiences(['https://mine.example'], may));
-  assert.throws(() => checkAudiences(['https://mine.example', `https://${'x'.repeat(100)}`], may), {
-    error: 'invalid_target',
-    message: /^This client may not request a token for https:\/\/x{32}…$/,
-  });
 });
 
 test('a spaced list: distinct values in order, extra spaces ignored', () => {

@@ -19,15 +19,3 @@ export function resourceIndicators(value: unknown): string[] {
   }
   return [...new Set(list as string[])];
 }
-
-/** Each audience asked for must be one the client may have (RFC 8707 §2.2): else `invalid_target`. */
-export function checkAudiences(requested: readonly string[], may: (audience: string) => boolean) {
-  for (const audience of requested) {
-    if (!may(audience))
-      throw new InvalidTarget(`This client may not request a token for ${clip(String(audience))}`);
-  }
-}
-
-function clip(value: string): string {
-  return value.length > 40 ? `${value.slice(0, 40)}…` : value;
-}

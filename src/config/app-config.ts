@@ -27,6 +27,8 @@ export interface AppConfig {
   /** Absolute path of the static clients file, if any. */
   clientsFile?: string;
   usersFile?: string;
+  /** Absolute path of the resource servers file (RESOURCES_FILE), if any. */
+  resourcesFile?: string;
   /** Seed the demo user and client at boot (DEMO_SEED auto, the embedded default, not production). */
   demoSeed: boolean;
   registration: {

@@ -7,6 +7,7 @@ import { databaseSettings } from '../database/database.settings.js';
 import { demoSettings } from '../demo/demo.settings.js';
 import { pagesSettings } from '../interaction/pages.settings.js';
 import { keysSettings } from '../keys/keys.settings.js';
+import { resourcesSettings } from '../resources/resources.settings.js';
 import { registrationSettings } from '../registration/registration.settings.js';
 import { backchannelLogoutSettings, sessionSettings } from '../sessions/sessions.settings.js';
 import { dpopSettings } from '../token/dpop.settings.js';
@@ -26,6 +27,7 @@ export const SETTINGS = composeSettings([
   cacheSettings,
   demoSettings,
   clientsSettings,
+  resourcesSettings,
   usersSettings,
   registrationSettings,
   adminSettings,

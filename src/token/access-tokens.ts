@@ -8,6 +8,7 @@ import type { Client } from '../clients/client.entity.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SigningService } from '../keys/signing.service.js';
+import { ResourceServers } from '../resources/resource-servers.service.js';
 
 /** The end user a token was issued for, kept beside it for UserInfo (its `sub` may be pairwise). */
 export interface EndUserOfToken {
@@ -44,6 +45,7 @@ export class AccessTokens {
   constructor(
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Inject(ResourceServers) private readonly resourceServers: ResourceServers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {}
@@ -70,20 +72,25 @@ export class AccessTokens {
     /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to. */
     dpopJkt?: string;
   }): Promise<{ token: string; claims: AccessTokenClaims; expiresIn: number }> {
-    const configuredMs =
-      input.client.metadata.lifespans.access_token ?? this.config.lifespans.accessToken;
-    const iat = Math.floor(this.clock.now() / 1000);
-    const lifetimeMs =
-      input.notAfter === undefined
-        ? configuredMs
-        : Math.min(configuredMs, Math.max(1000, (input.notAfter - iat) * 1000));
-    const expiresIn = Math.floor(lifetimeMs / 1000);
     const audience =
       input.audience.length > 0
         ? input.audience
         : input.client.metadata.audience.length > 0
           ? input.client.metadata.audience
           : [this.config.issuer];
+    // A declared resource's lifespan replaces the provider's; the client's own may shorten it.
+    const resource = (await this.resourceServers.catalog()).tokenSettings(audience);
+    const clientMs = input.client.metadata.lifespans.access_token;
+    const configuredMs =
+      resource.lifespanMs === undefined
+        ? (clientMs ?? this.config.lifespans.accessToken)
+        : Math.min(clientMs ?? Infinity, resource.lifespanMs);
+    const iat = Math.floor(this.clock.now() / 1000);
+    const lifetimeMs =
+      input.notAfter === undefined
+        ? configuredMs
+        : Math.min(configuredMs, Math.max(1000, (input.notAfter - iat) * 1000));
+    const expiresIn = Math.floor(lifetimeMs / 1000);
     const claims: AccessTokenClaims = {
       ...input.extra,
       iss: this.config.issuer,
@@ -98,7 +105,7 @@ export class AccessTokens {
       ...(input.dpopJkt !== undefined && { cnf: { jkt: input.dpopJkt } }),
     };
     const token = await this.signing.sign(claims, {
-      alg: this.config.accessTokenSigningAlg,
+      alg: resource.alg ?? this.config.accessTokenSigningAlg,
       typ: ACCESS_TOKEN_TYPE,
     });
     if (input.endUser) {

@@ -43,6 +43,8 @@ export type Rotation =
   | { outcome: 'replayed' }
   /** A usable token, left unused: the narrower scope asked for names one never granted. */
   | { outcome: 'wider'; scope: string }
+  /** RFC 8707 §2.2: a resource the grant was not given for; nothing changes. */
+  | { outcome: 'other-target'; target: string }
   /** A DPoP-bound token without a proof by its key (RFC 9449 §5.8): nothing changes. */
   | { outcome: 'wrong-key' };
 
@@ -177,15 +179,16 @@ export class RefreshTokens {
    * yet: it then gets a fresh rotation of the same grant beside the first one, and the first of
    * these tokens to be used retires the others, so the family goes on as one chain. With
    * `narrowTo` (RFC 6749 §6 `scope`), a token whose grant does not cover it is left as it was,
-   * so the client keeps it. A token bound to a DPoP key (RFC 9449 §5.8) is used only with a
+   * so the client keeps it; likewise with `resources` (RFC 8707 §2.2) that are not all among the
+   * grant's (the client's registered audiences when the grant named none). A token bound to a DPoP key (RFC 9449 §5.8) is used only with a
    * proof by that key (`jkt`); otherwise it is left as it was. Finish a rotation with `attach`.
    */
   async rotate(
     token: unknown,
     client: Client,
-    narrowTo?: string[],
-    jkt?: string,
+    narrowing: { scope?: string[]; resources?: string[]; jkt?: string } = {},
   ): Promise<Rotation> {
+    const { scope: narrowTo, resources: targets, jkt } = narrowing;
     if (!isHandle(token)) return { outcome: 'invalid', reason: 'malformed' };
     const key = sha256(token);
     const now = this.clock.now();
@@ -213,6 +216,8 @@ export class RefreshTokens {
               AND expires_at > $1::timestamptz AND family_expires_at > $1::timestamptz
               AND ($6::text[] IS NULL OR scope @> $6::text[])
               AND (dpop_jkt IS NULL OR dpop_jkt = $7::text)
+              AND ($8::text[] IS NULL OR (CASE WHEN cardinality(resources) = 0 THEN $9::text[]
+                                               ELSE resources END) @> $8::text[])
             RETURNING *
          ), retired AS (
            -- Tokens handed out beside this one by reuses within the grace: this one goes on.
@@ -225,7 +230,15 @@ export class RefreshTokens {
            RETURNING id AS next_id, expires_at AS next_expires_at
          )
          SELECT claimed.*, child.next_id, child.next_expires_at FROM claimed, child`,
-        [...child, key, client.clientId, narrowTo ?? null, jkt ?? null],
+        [
+          ...child,
+          key,
+          client.clientId,
+          narrowTo ?? null,
+          jkt ?? null,
+          targets ?? null,
+          client.metadata.audience,
+        ],
       );
       if (claimed.length === 1)
         return { outcome: 'rotated', grant: toGrant(claimed[0]), next: pending(claimed[0]) };
@@ -246,11 +259,17 @@ export class RefreshTokens {
       if (new Date(row.family_expires_at).getTime() <= now)
         return { outcome: 'invalid', reason: 'family expired' };
       const wider = narrowTo?.find((s) => !row.scope.includes(s));
-      if (row.used_at === null)
-        // Unused and valid at this instant: only the scope kept it from rotating.
-        return wider !== undefined
+      const granted = row.resources.length > 0 ? row.resources : client.metadata.audience;
+      const otherTarget = targets?.find((t) => !granted.includes(t));
+      const narrowingRefused: Rotation | undefined =
+        wider !== undefined
           ? { outcome: 'wider', scope: wider }
-          : { outcome: 'invalid', reason: 'not rotated' };
+          : otherTarget !== undefined
+            ? { outcome: 'other-target', target: otherTarget }
+            : undefined;
+      if (row.used_at === null)
+        // Unused and valid at this instant: only the scope or resources kept it from rotating.
+        return narrowingRefused ?? { outcome: 'invalid', reason: 'not rotated' };
 
       const grace = this.config.refreshTokens.reuseGrace;
       if (
@@ -258,7 +277,7 @@ export class RefreshTokens {
         now - new Date(row.used_at).getTime() <= grace &&
         (await this.nothingRotatedFromUsed(em, row))
       ) {
-        if (wider !== undefined) return { outcome: 'wider', scope: wider };
+        if (narrowingRefused) return narrowingRefused;
         const [added]: { next_id: string; next_expires_at: Date }[] = await em.query(
           `INSERT INTO refresh_tokens (${CHILD_COLUMNS})
            SELECT ${CHILD_VALUES} FROM refresh_tokens WHERE id = $4

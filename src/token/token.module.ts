@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokens } from './access-tokens.js';
 import { BearerScopeGuard } from './bearer-auth.js';
+import { ResourcesModule } from '../resources/resources.module.js';
 import { DpopModule } from './dpop.module.js';
 import { GrantRegistry } from './grants/grant-registry.js';
 import { SERVED_GRANTS } from './grants/served-grants.js';
@@ -27,6 +28,7 @@ import { TokenService } from './token.service.js';
     AuthorizationModule,
     SessionsModule,
     DpopModule,
+    ResourcesModule,
   ],
   controllers: [TokenController],
   providers: [

@@ -3,6 +3,7 @@ import { requestedClaims, type ClaimsRequest } from '../authorization/claims-req
 import type { Client } from '../clients/client.entity.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { ResourceServers } from '../resources/resource-servers.service.js';
 import { Subjects } from '../users/subjects.js';
 import { claimsForScopes, selectClaims, userClaims } from '../users/user-claims.js';
 import type { User } from '../users/user.entity.js';
@@ -18,7 +19,10 @@ export interface UserGrant {
   user: User;
   scope: string[];
   claims: ClaimsRequest;
+  /** The resources the grant was given for (RFC 8707); none: the client's registered audiences. */
   resources: string[];
+  /** RFC 8707 §2.2: the resources this token request names, each among the grant's. */
+  targets?: string[];
   /** Seconds since the epoch. */
   authTime: number;
   amr: string[];
@@ -47,6 +51,7 @@ export class UserTokens {
     @Inject(IdTokens) private readonly idTokens: IdTokens,
     @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
     @Inject(Subjects) private readonly subjects: Subjects,
+    @Inject(ResourceServers) private readonly resourceServers: ResourceServers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -57,11 +62,15 @@ export class UserTokens {
   }> {
     const { client, user } = grant;
     const subject = this.subjects.subjectFor(user.id, client.metadata);
+    const catalog = await this.resourceServers.catalog();
+    const audience = catalog.narrow(client, grant.resources, grant.targets ?? []);
+    // The access token carries the scopes of its audience; the refresh token keeps the grant's.
+    const scope = catalog.scopesFor(grant.scope, catalog.audienceOf(client, audience));
     const access = await this.accessTokens.issue({
       client,
       subject,
-      scope: grant.scope,
-      audience: grant.resources,
+      scope,
+      audience,
       extra: { auth_time: grant.authTime, acr: grant.acr, amr: grant.amr },
       endUser: { userId: user.id, userinfoClaims: requestedClaims(grant.claims, 'userinfo') },
       dpopJkt: grant.dpop?.jkt,
@@ -71,7 +80,7 @@ export class UserTokens {
       access_token: access.token,
       token_type: grant.dpop ? 'DPoP' : 'Bearer',
       expires_in: access.expiresIn,
-      scope: grant.scope.join(' '),
+      scope: scope.join(' '),
     };
 
     // The refresh token's write (a new family's INSERT, or recording the access token beside a

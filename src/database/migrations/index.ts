@@ -12,6 +12,7 @@ import { UsersRehashedFrom1764000000024 } from './1764000000024-users-rehashed-f
 import { SessionCookieDigest1764000000025 } from './1764000000025-session-cookie-digest.js';
 import { ClientIntrospectionPolicy1764000000026 } from './1764000000026-client-introspection-policy.js';
 import { RefreshTokenDpop1764000000027 } from './1764000000027-refresh-token-dpop.js';
+import { ResourceServers1764000000028 } from './1764000000028-resource-servers.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   SessionCookieDigest1764000000025,
   ClientIntrospectionPolicy1764000000026,
   RefreshTokenDpop1764000000027,
+  ResourceServers1764000000028,
 ];

@@ -9,9 +9,11 @@ import { UsersService } from '../../users/users.service.js';
 import { AccessTokens } from '../access-tokens.js';
 import { RefreshTokens } from '../refresh-tokens.js';
 import { UserTokens } from '../user-tokens.js';
+import { resourceIndicators } from '../../common/resource-indicators.js';
+import { ResourceParameter } from './target-parameters.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
-export class AuthorizationCodeParameters {
+export class AuthorizationCodeParameters extends ResourceParameter {
   @ApiProperty({
     type: 'string',
     maxLength: 100,
@@ -54,7 +56,11 @@ const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 /** RFC 6749 §4.1.3, OpenID Connect Core §3.1.3: a code for tokens. */
 @Injectable()
-@Grant({ type: 'authorization_code', parameters: AuthorizationCodeParameters })
+@Grant({
+  type: 'authorization_code',
+  parameters: AuthorizationCodeParameters,
+  multiValued: ['resource'],
+})
 export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodeParameters> {
   constructor(
     @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
@@ -69,6 +75,8 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
     parameters: params,
     dpop,
   }: TokenRequestContext<AuthorizationCodeParameters>): Promise<TokenResponse> {
+    // Malformed targets are refused before the code is used, so the client can try again.
+    const targets = resourceIndicators(params.resource);
     // RFC 6749 §4.1.2: a code used twice takes back what it issued.
     const redemption = await this.codes.redeem(params.code, client.clientId, async (issued) => {
       await this.accessTokens.revoke({ jti: issued.accessTokenJti, exp: issued.accessTokenExp });
@@ -100,6 +108,7 @@ export class AuthorizationCodeGrant implements GrantHandler<AuthorizationCodePar
       scope: grant.scope,
       claims: grant.claims,
       resources: grant.resources,
+      targets,
       authTime: grant.authTime,
       amr: grant.amr,
       acr: grant.acr,

@@ -3,7 +3,8 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { InvalidScope, UnauthorizedClient } from '../../common/errors/oauth-error.js';
 import { ADMIN_RESOURCE_PATH, ADMIN_SCOPE } from '../../clients/client-metadata.js';
-import { checkAudiences, resourceIndicators } from '../../common/resource-indicators.js';
+import { resourceIndicators } from '../../common/resource-indicators.js';
+import { ResourceServers } from '../../resources/resource-servers.service.js';
 import { spacedList } from '../../common/scopes.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -43,6 +44,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
 
   constructor(
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
+    @Inject(ResourceServers) private readonly resourceServers: ResourceServers,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.adminResource = config.issuer + ADMIN_RESOURCE_PATH;
@@ -59,13 +61,13 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
       throw new UnauthorizedClient('This client may not use the client_credentials grant');
     }
     const allowed = spacedList(metadata.scope);
-    let scope: string[];
+    let asked: string[];
     if (params.scope === undefined) {
       // The admin scope only when asked for by name: a token for a service must not carry it.
-      scope = allowed.filter((s) => !USER_SCOPES.has(s) && s !== ADMIN_SCOPE);
+      asked = allowed.filter((s) => !USER_SCOPES.has(s) && s !== ADMIN_SCOPE);
     } else {
-      scope = spacedList(params.scope);
-      for (const s of scope) {
+      asked = spacedList(params.scope);
+      for (const s of asked) {
         if (USER_SCOPES.has(s))
           throw new InvalidScope(`${s} is for end-user sign-in, not for client_credentials`);
         if (!allowed.includes(s))
@@ -77,10 +79,10 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsPar
       ...new Set([...resourceIndicators(params.resource), ...list(params.audience)]),
     ];
     const mayAdmin = allowed.includes(ADMIN_SCOPE);
-    checkAudiences(
-      requested,
-      (a) => (a === this.adminResource && mayAdmin) || metadata.audience.includes(a),
-    );
+    const catalog = await this.resourceServers.catalog();
+    catalog.checkTargets(client, requested, (a) => a === this.adminResource && mayAdmin);
+    // A declared resource's scopes only in a token for it (RFC 6749 §3.3: the answer says which).
+    const scope = catalog.scopesFor(asked, catalog.audienceOf(client, requested));
     const { token, expiresIn } = await this.accessTokens.issue({
       client,
       subject: client.clientId,

@@ -14,9 +14,11 @@ import {
 } from '../../common/errors/oauth-error.js';
 import { UsersService } from '../../users/users.service.js';
 import { UserTokens } from '../user-tokens.js';
+import { resourceIndicators } from '../../common/resource-indicators.js';
+import { ResourceParameter } from './target-parameters.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
-export class DeviceCodeParameters {
+export class DeviceCodeParameters extends ResourceParameter {
   @ApiProperty({
     type: 'string',
     maxLength: 100,
@@ -33,7 +35,7 @@ export class DeviceCodeParameters {
  * then the tokens of a sign-in (the user's session, its authentication), once.
  */
 @Injectable()
-@Grant({ type: DEVICE_CODE_GRANT, parameters: DeviceCodeParameters })
+@Grant({ type: DEVICE_CODE_GRANT, parameters: DeviceCodeParameters, multiValued: ['resource'] })
 export class DeviceCodeGrant implements GrantHandler<DeviceCodeParameters> {
   constructor(
     @Inject(DeviceAuthorizations) private readonly devices: DeviceAuthorizations,
@@ -46,6 +48,7 @@ export class DeviceCodeGrant implements GrantHandler<DeviceCodeParameters> {
     parameters,
     dpop,
   }: TokenRequestContext<DeviceCodeParameters>): Promise<TokenResponse> {
+    const targets = resourceIndicators(parameters.resource);
     const poll = await this.devices.poll(parameters.device_code, client.clientId);
     switch (poll.outcome) {
       case 'unknown':
@@ -68,6 +71,7 @@ export class DeviceCodeGrant implements GrantHandler<DeviceCodeParameters> {
       scope: request.scope,
       claims: {},
       resources: request.resources,
+      targets,
       authTime: decision.authTime,
       amr: decision.amr,
       acr: decision.acr,

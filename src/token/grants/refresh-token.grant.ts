@@ -6,9 +6,13 @@ import { spacedList } from '../../common/scopes.js';
 import { UsersService } from '../../users/users.service.js';
 import { RefreshTokens } from '../refresh-tokens.js';
 import { UserTokens } from '../user-tokens.js';
+import { InvalidTarget } from '../../common/errors/oauth-error.js';
+import { resourceIndicators } from '../../common/resource-indicators.js';
+import { ResourceServers } from '../../resources/resource-servers.service.js';
+import { ResourceParameter } from './target-parameters.js';
 import { Grant, type GrantHandler, type TokenRequestContext, type TokenResponse } from './grant.js';
 
-export class RefreshTokenParameters {
+export class RefreshTokenParameters extends ResourceParameter {
   @ApiProperty({
     type: 'string',
     maxLength: 100,
@@ -39,12 +43,13 @@ export class RefreshTokenParameters {
  * §12.2: same `iss`, `sub`, `aud`, `azp`, `auth_time`; new `iat`; no `nonce`).
  */
 @Injectable()
-@Grant({ type: 'refresh_token', parameters: RefreshTokenParameters })
+@Grant({ type: 'refresh_token', parameters: RefreshTokenParameters, multiValued: ['resource'] })
 export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
   constructor(
     @Inject(RefreshTokens) private readonly refreshTokens: RefreshTokens,
     @Inject(UserTokens) private readonly userTokens: UserTokens,
     @Inject(UsersService) private readonly users: UsersService,
+    @Inject(ResourceServers) private readonly resourceServers: ResourceServers,
   ) {}
 
   async handle({
@@ -53,15 +58,21 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
     dpop,
   }: TokenRequestContext<RefreshTokenParameters>): Promise<TokenResponse> {
     const asked = params.scope === undefined ? undefined : spacedList(params.scope);
-    // A scope wider than granted is refused without using the token, so the client keeps it.
-    const rotation = await this.refreshTokens.rotate(
-      params.refresh_token,
-      client,
-      asked,
-      dpop?.jkt,
-    );
+    const targets = resourceIndicators(params.resource);
+    (await this.resourceServers.catalog()).checkTargets(client, targets);
+    // A scope or resource wider than granted is refused without using the token, so the
+    // client keeps it.
+    const rotation = await this.refreshTokens.rotate(params.refresh_token, client, {
+      scope: asked,
+      resources: targets.length > 0 ? targets : undefined,
+      jkt: dpop?.jkt,
+    });
     if (rotation.outcome === 'wider')
       throw new InvalidScope(`The scope ${rotation.scope.slice(0, 40)} was not granted`);
+    if (rotation.outcome === 'other-target')
+      throw new InvalidTarget(
+        `${rotation.target.slice(0, 40)} was not requested in the authorization request: ask for it there`,
+      );
     if (rotation.outcome === 'replayed')
       throw new InvalidGrant('The refresh token was already used; its grant is revoked');
     // RFC 9449 §5.8: a public client's token needs a proof by the key it is bound to.
@@ -76,20 +87,27 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenParameters> {
       await this.refreshTokens.revokeFamily(grant.familyId);
       throw new InvalidGrant('The user can no longer sign in');
     }
-    const { response } = await this.userTokens.issue({
-      client,
-      user,
-      // A narrower request narrows these tokens only; the family keeps what was granted.
-      scope: asked ?? grant.scope,
-      claims: grant.claims,
-      resources: grant.resources,
-      authTime: grant.authTime,
-      amr: grant.amr,
-      acr: grant.acr,
-      sessionId: grant.sessionId,
-      family: { id: grant.familyId, next: rotation.next },
-      dpop,
-    });
+    const { response } = await this.userTokens
+      .issue({
+        client,
+        user,
+        // A narrower request narrows these tokens only; the family keeps what was granted.
+        scope: asked ?? grant.scope,
+        claims: grant.claims,
+        resources: grant.resources,
+        targets,
+        authTime: grant.authTime,
+        amr: grant.amr,
+        acr: grant.acr,
+        sessionId: grant.sessionId,
+        family: { id: grant.familyId, next: rotation.next },
+        dpop,
+      })
+      .catch(async (e: unknown) => {
+        // A resource of the grant the client may no longer ask for: the family is over.
+        if (e instanceof InvalidTarget) await this.refreshTokens.revokeFamily(grant.familyId);
+        throw e;
+      });
     return response;
   }
 }

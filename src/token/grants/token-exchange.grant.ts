@@ -10,7 +10,8 @@ import {
   InvalidTarget,
   UnauthorizedClient,
 } from '../../common/errors/oauth-error.js';
-import { checkAudiences, resourceIndicators } from '../../common/resource-indicators.js';
+import { resourceIndicators } from '../../common/resource-indicators.js';
+import { ResourceServers } from '../../resources/resource-servers.service.js';
 import { spacedList } from '../../common/scopes.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -140,6 +141,7 @@ export class TokenExchangeGrant implements GrantHandler<TokenExchangeParameters>
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(ClientsService) private readonly clients: ClientsService,
+    @Inject(ResourceServers) private readonly resourceServers: ResourceServers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -189,7 +191,8 @@ export class TokenExchangeGrant implements GrantHandler<TokenExchangeParameters>
 
     // Target and scope are checked before any token is verified: cheap refusals first.
     const audience = requestedAudiences(params);
-    checkAudiences(audience, (a) => metadata.audience.includes(a));
+    const catalog = await this.resourceServers.catalog();
+    catalog.checkTargets(client, audience);
 
     const subject = await this.subjectToken(client, params.subject_token, subjectType);
     const actor =
@@ -201,7 +204,10 @@ export class TokenExchangeGrant implements GrantHandler<TokenExchangeParameters>
     if (subject.mayAct !== undefined)
       this.checkMayAct(subject.mayAct, actor?.sub ?? client.clientId);
 
-    const scope = narrowedScope(params.scope, subject.scope, spacedList(metadata.scope));
+    const scope = catalog.scopesFor(
+      narrowedScope(params.scope, subject.scope, spacedList(metadata.scope)),
+      catalog.audienceOf(client, audience),
+    );
 
     // §4.1: the actor of this exchange, with the chain the subject token records inside it.
     const act =
