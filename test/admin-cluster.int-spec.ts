@@ -65,6 +65,43 @@ describe('admin API across two instances', { timeout: 60_000 }, () => {
     );
   });
 
+  test('a resource server declared on A admits at B at once; removed on A, B refuses it at once', async () => {
+    const API = 'https://cluster-api.example';
+    const created = await api(`${a.url}/admin/clients`, token, {
+      method: 'POST',
+      body: { grant_types: ['client_credentials'], scope: 'api:read' },
+    });
+    const auth = {
+      authorization: basicAuth(
+        created.body.client_id as string,
+        created.body.client_secret as string,
+      ),
+    };
+    const ask = () =>
+      postForm(`${b.url}/token`, { grant_type: 'client_credentials', resource: API }, auth);
+    // B loads its catalog now, without the resource: the declaration must reach it.
+    assert.equal((await ask()).body.error, 'invalid_target');
+    const path = `${a.url}/admin/resources/${encodeURIComponent(API)}`;
+    const declared = await api(path, token, {
+      method: 'PUT',
+      body: { scopes: ['api:read'], clients: 'any' },
+    });
+    assert.equal(declared.status, 201, declared.text);
+    await eventually(
+      async () => ((await ask()).status === 200 ? true : undefined),
+      2_000,
+      'B to admit the client',
+    );
+    const granted = await ask();
+    assert.equal(granted.body.scope, 'api:read');
+    assert.equal((await api(path, token, { method: 'DELETE' })).status, 204);
+    await eventually(
+      async () => ((await ask()).body.error === 'invalid_target' ? true : undefined),
+      2_000,
+      'B to refuse the removed resource',
+    );
+  });
+
   test('a secret rotated on A: B takes the new secret at once', async () => {
     const created = await api(`${a.url}/admin/clients`, token, {
       method: 'POST',
