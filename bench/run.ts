@@ -197,6 +197,7 @@ ${machine}  - client_id: bench-exchanger
     audience: [${RESOURCE}, ${EXCHANGE_AUDIENCE}]
   - client_id: bench-introspector
     client_secret: '$plaintext$${SECRET}'
+    introspection_audiences: [${RESOURCE}]
 ${machine}  - client_id: bench-pkjwt
     token_endpoint_auth_method: private_key_jwt
     token_endpoint_auth_signing_alg: ES256
