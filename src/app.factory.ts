@@ -1,8 +1,12 @@
 import { setLogDigestKey } from './common/logging/log-digest.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { AppModule } from './app.module.js';
@@ -10,10 +14,15 @@ import type { CorsPolicy } from './common/cors.js';
 import { JsonErrorFilter } from './common/filters/json-error.filter.js';
 import { RedirectErrorFilter } from './common/filters/redirect-error.filter.js';
 import { createLogger, PinoNestLogger, requestLogger } from './common/logging/logger.js';
+import { refuseDeepJson, refuseUnsafeText } from './common/json-body.js';
+import { NO_STORE_NO_CACHE } from './common/no-store.js';
+import { toOAuthError } from './common/errors/to-oauth-error.js';
 import { issuerPath } from './common/urls.js';
 import { ProviderMetadataService } from './discovery/discovery.service.js';
 import type { AppConfig } from './config/app-config.js';
 import type { Clock } from './common/clock.js';
+import type { OutageReporter } from './common/errors/to-oauth-error.js';
+import { Outages } from './health/outages.js';
 import { DPOP_SECURITY, DPOP_SECURITY_SCHEME } from './token/dpop.openapi.js';
 
 /** Generous for OAuth forms and JWTs; anything larger is refused with 413 before parsing. */
@@ -21,12 +30,72 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The Fastify adapter with the provider's logging, request ids, limits and default headers. */
+/**
+ * Fastify's JSON parser (proto poisoning refused) inside the provider's own checks, registered
+ * as Nest's body parser for JSON so Nest does not add its default one.
+ */
+function registerJsonParser(adapter: FastifyAdapter): void {
+  const fastify = adapter.getInstance();
+  const parse = fastify.getDefaultJsonParser('error', 'error');
+  if (fastify.hasContentTypeParser('application/json')) {
+    fastify.removeContentTypeParser('application/json');
+  }
+  adapter.useBodyParser(
+    'application/json',
+    false,
+    { bodyLimit: BODY_LIMIT_BYTES },
+    (req: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void) => {
+      const text = body.toString('utf8');
+      try {
+        refuseDeepJson(text);
+      } catch (e) {
+        return done(e as Error);
+      }
+      void parse(req, text, (error: Error | null, value?: unknown) => {
+        if (error) return done(error);
+        try {
+          refuseUnsafeText(value);
+        } catch (e) {
+          return done(e as Error);
+        }
+        done(null, value);
+      });
+    },
+  );
+}
+
+/** What every answer carries, with its `x-request-id`. */
+const BASE_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+
+const frameworkLogger = new NestLogger('Errors');
+
+/** How often Node looks for requests past the read timeout (its default is 30 s). */
+const TIMEOUT_CHECK_INTERVAL_MS = 500;
+
 export function createAdapter(
   logger: Logger,
   trustProxy?: AppConfig['trustProxy'],
+  connections: AppConfig['connections'] = DEFAULT_CONNECTIONS,
 ): FastifyAdapter {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    // A request must arrive whole within the read timeout (408 otherwise, see clientError).
+    requestTimeout: connections.readTimeout,
+    keepAliveTimeout: connections.idleTimeout,
+    http: {
+      headersTimeout: connections.readTimeout,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    clientErrorHandler: answerClientError,
+    // A malformed or over-long path, refused by the router before any hook or route.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const answer = toOAuthError(error, frameworkLogger);
+      void reply
+        .status(answer.status)
+        .headers({ ...BASE_HEADERS, ...NO_STORE_NO_CACHE, 'x-request-id': request.id })
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify(answer.toJSON()));
+    },
     // Off unless TRUST_PROXY names the proxies: request.ip is then the forwarded client address.
     ...(trustProxy !== undefined && { trustProxy }),
     // Fastify's parent is this same logger; ours is typed as pino's.
@@ -44,12 +113,11 @@ export function createAdapter(
     requestIdHeader: false,
     return503OnClosing: true,
   });
+  // Beyond it, Node closes each new connection as it arrives.
+  adapter.getInstance().server.maxConnections = connections.max;
+  registerJsonParser(adapter);
   adapter.getInstance().addHook('onRequest', (req, reply, done) => {
-    void reply.headers({
-      'x-request-id': req.id,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-    });
+    void reply.headers({ ...BASE_HEADERS, 'x-request-id': req.id });
     done();
   });
   // The one place every HTML answer (pages, form_post, error pages, the Swagger UI at /docs)
@@ -66,6 +134,43 @@ export function createAdapter(
   return adapter;
 }
 
+const DEFAULT_CONNECTIONS: AppConfig['connections'] = {
+  readTimeout: 6_000,
+  idleTimeout: 30_000,
+  max: 4096,
+};
+
+/** Answers for what Node's HTTP parser refuses before any route sees it. */
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request did not arrive in time'],
+  HPE_HEADER_OVERFLOW: [431, 'The request line or headers are too large'],
+};
+
+/**
+ * Node's `clientError`: a request too slow, too large or malformed for the HTTP parser. It is
+ * answered in the provider's error format and headers, then the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const [status, description] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'Malformed request'];
+    const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      ...NO_STORE_NO_CACHE,
+      ...BASE_HEADERS,
+      'x-request-id': randomUUID(),
+      connection: 'close',
+    };
+    const head = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+  }
+  socket.destroy();
+}
+
 /**
  * For HTML that does not bring its own policy: the Swagger UI loads its scripts and styles from
  * here, sets inline styles and data: images, and calls the API from the page.
@@ -75,9 +180,12 @@ const DEFAULT_HTML_CSP =
   "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** The error surfaces every endpoint shares. */
-export function applyErrorFilters(app: NestFastifyApplication): void {
+export function applyErrorFilters(
+  app: NestFastifyApplication,
+  outages: OutageReporter = app.get(Outages),
+): void {
   // Filters are tried last-registered first: the redirect surface before the JSON default.
-  app.useGlobalFilters(new JsonErrorFilter(), new RedirectErrorFilter());
+  app.useGlobalFilters(new JsonErrorFilter(outages), new RedirectErrorFilter());
 }
 
 /** Builds and initialises the provider, ready to listen. Shared by `main` and the end-to-end tests. */
@@ -89,7 +197,7 @@ export async function createApp(
   setLogDigestKey(config.keys.encryptionSecret);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),
-    createAdapter(logger, config.trustProxy),
+    createAdapter(logger, config.trustProxy, config.connections),
     {
       logger: new PinoNestLogger(logger),
       abortOnError: false,

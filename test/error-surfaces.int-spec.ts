@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
-import { Body, Controller, Get, Module, Post, UseFilters } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Body, Controller, Get, Module, Param, Post, UseFilters } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { applyErrorFilters, createAdapter } from '../src/app.factory.js';
@@ -10,6 +12,8 @@ import {
   InvalidRequest,
   OAuthRedirectError,
 } from '../src/common/errors/oauth-error.js';
+import { DependencyUnavailable } from '../src/common/errors/unavailable.js';
+import { Outages } from '../src/health/outages.js';
 import { HtmlErrorFilter } from '../src/interaction/html-error.filter.js';
 import { defaultPages, Pages } from '../src/interaction/pages.js';
 import { createLogger, PinoNestLogger } from '../src/common/logging/logger.js';
@@ -65,6 +69,31 @@ class ProbeController {
     });
   }
 
+  @Get('item/:id')
+  item(@Param('id') id: string): unknown {
+    return { id };
+  }
+
+  @Get('cache-down')
+  cacheDown(): never {
+    throw new DependencyUnavailable('cache', new Error('The client is offline'));
+  }
+
+  @Get('database-down')
+  databaseDown(): never {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+  }
+
+  @Get('database-down-page')
+  @UseFilters(HtmlErrorFilter)
+  databaseDownPage(): never {
+    throw Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+  }
+
   @Get('page')
   @UseFilters(HtmlErrorFilter)
   page(): never {
@@ -72,12 +101,54 @@ class ProbeController {
   }
 }
 
+/** What the filters report as outages, instead of health/outages.ts. */
+const outagesSeen = {
+  reported: [] as string[],
+  report(dependency: string) {
+    this.reported.push(dependency);
+  },
+};
+
 // The HTML surface renders with the pages' default branding.
 @Module({
   controllers: [ProbeController],
-  providers: [{ provide: Pages, useValue: defaultPages() }],
+  providers: [
+    { provide: Pages, useValue: defaultPages() },
+    { provide: Outages, useValue: outagesSeen },
+  ],
 })
 class ProbeModule {}
+
+const CONNECTIONS = { readTimeout: 1_000, idleTimeout: 5_000, max: 40 };
+
+/** Raw bytes to the server, and what it answered before it closed the connection. */
+function rawExchange(
+  address: string,
+  bytes: string,
+): Promise<{ answer: string; closedAfterMs: number }> {
+  const { hostname, port } = new URL(address);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ answer, closedAfterMs: Date.now() - started }));
+  });
+}
+
+/** The status, headers (lower-cased) and JSON body of a raw HTTP/1.1 answer. */
+function parseAnswer(answer: string) {
+  const [head, body] = answer.split('\r\n\r\n');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
+    }),
+  );
+  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as unknown };
+}
 
 describe('error surfaces through the HTTP pipeline', { timeout: 30_000 }, () => {
   let app: NestFastifyApplication;
@@ -93,11 +164,13 @@ describe('error surfaces through the HTTP pipeline', { timeout: 30_000 }, () => 
     });
     // The provider's logger, writing to memory so the test can read the log.
     const logger = createLogger('info', sink);
-    app = await NestFactory.create<NestFastifyApplication>(ProbeModule, createAdapter(logger), {
+    // Short limits, so the tests of slow requests and of the connection bound are quick.
+    const adapter = createAdapter(logger, undefined, CONNECTIONS);
+    app = await NestFactory.create<NestFastifyApplication>(ProbeModule, adapter, {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
-    applyErrorFilters(app);
+    applyErrorFilters(app, outagesSeen);
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = await app.getUrl();
     url = url.replace('[::1]', '127.0.0.1');
@@ -142,6 +215,58 @@ describe('error surfaces through the HTTP pipeline', { timeout: 30_000 }, () => 
       "Body is not valid JSON but content-type is set to 'application/json'",
     ],
     [
+      'JSON nested 33 deep',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '['.repeat(33) + ']'.repeat(33),
+      },
+      400,
+      'The JSON body is nested too deeply',
+    ],
+    [
+      'JSON nested 10 000 deep',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000),
+      },
+      400,
+      'The JSON body is nested too deeply',
+    ],
+    [
+      'JSON with a lone surrogate in a string',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":"\\ud800"}' },
+      400,
+      'The JSON body holds a NUL character or a lone surrogate',
+    ],
+    [
+      'JSON with a lone surrogate in a key',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"\\udc00":1}' },
+      400,
+      'The JSON body holds a NUL character or a lone surrogate',
+    ],
+    [
+      'JSON with a NUL character',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":["x\\u0000y"]}',
+      },
+      400,
+      'The JSON body holds a NUL character or a lone surrogate',
+    ],
+    [
+      'JSON with __proto__',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"__proto__":{"admin":true}}',
+      },
+      400,
+      "Body is not valid JSON but content-type is set to 'application/json'",
+    ],
+    [
       'a body over 64 KiB',
       {
         method: 'POST',
@@ -163,6 +288,127 @@ describe('error surfaces through the HTTP pipeline', { timeout: 30_000 }, () => 
       const r = await json(await fetch(`${url}/probe/json`, init));
       assert.equal(r.status, status);
       assert.deepEqual(r.body, { error: 'invalid_request', error_description: description });
+    });
+  }
+
+  test('a surrogate pair, an escaped one and nesting 32 deep are accepted', async () => {
+    for (const body of ['{"a":"😀 \\ud83d\\ude00"}', '['.repeat(32) + ']'.repeat(32)]) {
+      const res = await fetch(`${url}/probe/json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      assert.equal(res.status, 201, body.slice(0, 40));
+    }
+  });
+
+  test('a dependency away is a 503 with Retry-After in each surface, reported once each', async () => {
+    outagesSeen.reported.length = 0;
+    for (const path of ['cache-down', 'database-down']) {
+      const r = await json(await fetch(`${url}/probe/${path}`));
+      assert.equal(r.status, 503, path);
+      assert.deepEqual(r.body, {
+        error: 'temporarily_unavailable',
+        error_description: 'The service is temporarily unavailable; try again shortly',
+      });
+      assert.equal(r.headers.get('retry-after'), '5');
+      assert.equal(r.headers.get('cache-control'), 'no-store');
+    }
+    const page = await fetch(`${url}/probe/database-down-page`, {
+      headers: { 'accept-language': 'fr' },
+    });
+    const html = await page.text();
+    assert.equal(page.status, 503);
+    assert.equal(page.headers.get('retry-after'), '5');
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(html, /momentanément indisponible/);
+    assert.doesNotMatch(html, /57P01|administrator/);
+    assert.deepEqual(outagesSeen.reported, ['cache', 'database', 'database']);
+    assert.ok(
+      !logLines.some((line) => /ECONNREFUSED|administrator command|offline/.test(line)),
+      'reported to the outage log, not logged per request',
+    );
+  });
+
+  const parserRefusals: [string, string, number, string][] = [
+    [
+      'a body that stops arriving',
+      'POST /probe/json HTTP/1.1\r\nHost: op\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+      408,
+      'The request did not arrive in time',
+    ],
+    [
+      'headers that stop arriving',
+      'GET /probe/page HTTP/1.1\r\nHost: op\r\nX-Slow: ',
+      408,
+      'The request did not arrive in time',
+    ],
+    [
+      'a request line of 20 KiB',
+      `GET /probe/page?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: op\r\n\r\n`,
+      431,
+      'The request line or headers are too large',
+    ],
+    ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 400, 'Malformed request'],
+  ];
+  for (const [name, bytes, status, description] of parserRefusals) {
+    test(`${name}: ${status} in the provider's format, and the connection closed`, async () => {
+      const { answer, closedAfterMs } = await rawExchange(url, bytes);
+      const parsed = parseAnswer(answer);
+      assert.equal(parsed.status, status, answer.slice(0, 200));
+      assert.deepEqual(parsed.body, { error: 'invalid_request', error_description: description });
+      assert.match(parsed.headers['content-type'], /^application\/json/);
+      assert.equal(parsed.headers['cache-control'], 'no-store');
+      assert.equal(parsed.headers['x-content-type-options'], 'nosniff');
+      assert.match(parsed.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+      // The read timeout (1 s here) plus at most one check interval of the server (0.5 s).
+      assert.ok(closedAfterMs < 2_500, `closed after ${closedAfterMs} ms`);
+    });
+  }
+
+  test('connections beyond SERVER_MAX_CONNECTIONS are closed as they arrive', async () => {
+    const { hostname, port } = new URL(url);
+    const sockets = Array.from({ length: CONNECTIONS.max + 10 }, () => {
+      const socket = connect(Number(port), hostname);
+      const closed = new Promise<number>((resolve) => {
+        const opened = Date.now();
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(Date.now() - opened));
+      });
+      return { socket, closed };
+    });
+    try {
+      // Well before the read timeout closes the idle ones.
+      const early = await Promise.all(
+        sockets.map(({ closed }) => Promise.race([closed, sleep(400).then(() => Infinity)])),
+      );
+      const refused = early.filter((ms) => ms < 400).length;
+      assert.ok(refused >= 10, `${refused} connections closed at once`);
+    } finally {
+      for (const { socket } of sockets) socket.destroy();
+    }
+    // Once they are gone, requests are served again.
+    await sleep(100);
+    assert.equal((await fetch(`${url}/probe/json`, { method: 'POST' })).status, 201);
+  });
+
+  const routerRefusals: [string, string, number, string][] = [
+    [
+      'a path parameter over 1024 characters',
+      `/probe/item/${'x'.repeat(1100)}`,
+      414,
+      'A path segment is too long',
+    ],
+    ['bad percent-encoding in the path', '/probe/item/%E0%A4%A', 400, 'Malformed URL'],
+  ];
+  for (const [name, path, status, description] of routerRefusals) {
+    test(`${name}: ${status} in the provider's format and headers`, async () => {
+      const r = await json(await fetch(`${url}${path}`));
+      assert.equal(r.status, status);
+      assert.deepEqual(r.body, { error: 'invalid_request', error_description: description });
+      assert.equal(r.headers.get('cache-control'), 'no-store');
+      assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+      assert.match(r.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     });
   }
 

@@ -13,12 +13,16 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiBrowserAnswers } from '../common/browser-answers.openapi.js';
 import { seeOther } from '../common/client-response.js';
+import { temporarilyUnavailable } from '../common/errors/to-oauth-error.js';
+import { outageOf } from '../common/errors/unavailable.js';
+import { Outages } from '../health/outages.js';
 import { HtmlErrorFilter } from '../interaction/html-error.filter.js';
 import { Interactions } from '../interaction/interactions.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AuthorizationParameters } from './authorization-parameters.js';
 import { AuthorizationResponder } from './authorization-responder.js';
 import { AuthorizationService } from './authorization.service.js';
+import type { AuthorizationRequest } from './authorization-request.js';
 import { ApiAuthorizationForm, ApiAuthorizationQuery } from './authorization-request.openapi.js';
 
 export const AUTHORIZATION_PATH = '/authorize';
@@ -46,6 +50,7 @@ export class AuthorizationController {
     @Inject(AuthorizationResponder) private readonly responder: AuthorizationResponder,
     @Inject(Interactions) private readonly interactions: Interactions,
     @Inject(SessionsService) private readonly sessions: SessionsService,
+    @Inject(Outages) private readonly outages: Outages,
   ) {}
 
   @Get(AUTHORIZATION_PATH)
@@ -72,6 +77,22 @@ export class AuthorizationController {
   private async authorize(req: FastifyRequest, reply: FastifyReply, body?: unknown) {
     const { params, ...how } = await this.parameters.resolve(req, body);
     const request = await this.authorization.parse(params, how);
+    try {
+      await this.decideAndAnswer(req, reply, request);
+    } catch (e) {
+      // RFC 6749 §4.1.2.1: a 503 cannot reach the client through a redirect; this code can.
+      const dependency = outageOf(e);
+      if (!dependency) throw e;
+      this.outages.report(dependency, e);
+      throw this.authorization.redirectError(request, temporarilyUnavailable());
+    }
+  }
+
+  private async decideAndAnswer(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    request: AuthorizationRequest,
+  ): Promise<void> {
     const session = await this.sessions.resolveFromHeader(req.headers.cookie);
     const progress = { freshLogin: false, consentGiven: false };
     const decision = await this.authorization.decide(request, session, progress);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, ErrorReply, type RedisClientType } from 'redis';
+import { DependencyUnavailable } from '../common/errors/unavailable.js';
 import { ShortLivedStore } from './short-lived-store.js';
 
 // INCR, and start the window only on the first increment, in one round trip and atomically.
@@ -22,10 +23,27 @@ const TAKE_SET_SCRIPT = `local members = redis.call('SMEMBERS', KEYS[1])
 redis.call('DEL', KEYS[1])
 return members`;
 
+/** Replies of a server that cannot serve now (loading, a replica cut off), not of a bad command. */
+const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
+/** A failure of the connection (or of a server that cannot serve) as an outage; others as they are. */
+function asOutage(error: unknown): unknown {
+  if (error instanceof ErrorReply && !UNAVAILABLE_REPLIES.test(error.message)) return error;
+  return new DependencyUnavailable('cache', error);
+}
+
+async function command<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw asOutage(e);
+  }
+}
+
 /**
  * Redis (`redis` v6 client). Keys carry a prefix so several deployments can share a server.
  * The offline queue is off: while Redis is away, calls fail at once instead of piling up,
- * and readiness reports it.
+ * with `DependencyUnavailable` (a 503 to the client), and readiness reports it.
  */
 export class RedisStore extends ShortLivedStore {
   private readonly logger = new Logger('Redis');
@@ -92,58 +110,70 @@ export class RedisStore extends ShortLivedStore {
   }
 
   async put(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.set(this.prefix + key, value, {
-      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
-    });
+    await command(() =>
+      this.client.set(this.prefix + key, value, {
+        expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+      }),
+    );
   }
 
   async get(key: string): Promise<string | null> {
-    return this.client.get(this.prefix + key);
+    return command(() => this.client.get(this.prefix + key));
   }
 
   async take(key: string): Promise<string | null> {
-    return this.client.getDel(this.prefix + key);
+    return command(() => this.client.getDel(this.prefix + key));
   }
 
   async putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    const reply = await this.client.set(this.prefix + key, value, {
-      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
-      condition: 'NX',
-    });
+    const reply = await command(() =>
+      this.client.set(this.prefix + key, value, {
+        expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+        condition: 'NX',
+      }),
+    );
     return reply === 'OK';
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
-    const reply = await this.client.eval(INCREMENT_SCRIPT, {
-      keys: [this.prefix + key],
-      arguments: [String(Math.max(1, Math.ceil(ttlMs)))],
-    });
+    const reply = await command(() =>
+      this.client.eval(INCREMENT_SCRIPT, {
+        keys: [this.prefix + key],
+        arguments: [String(Math.max(1, Math.ceil(ttlMs)))],
+      }),
+    );
     return Number(reply);
   }
 
   async decrement(key: string): Promise<number> {
-    const reply = await this.client.eval(DECREMENT_SCRIPT, { keys: [this.prefix + key] });
+    const reply = await command(() =>
+      this.client.eval(DECREMENT_SCRIPT, { keys: [this.prefix + key] }),
+    );
     return Number(reply);
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.del(this.prefix + key);
+    await command(() => this.client.del(this.prefix + key));
   }
 
   async addToSet(key: string, member: string, ttlMs: number): Promise<void> {
-    await this.client.eval(ADD_TO_SET_SCRIPT, {
-      keys: [this.prefix + key],
-      arguments: [member, String(Math.max(1, Math.ceil(ttlMs)))],
-    });
+    await command(() =>
+      this.client.eval(ADD_TO_SET_SCRIPT, {
+        keys: [this.prefix + key],
+        arguments: [member, String(Math.max(1, Math.ceil(ttlMs)))],
+      }),
+    );
   }
 
   async takeSet(key: string): Promise<string[]> {
-    const reply = await this.client.eval(TAKE_SET_SCRIPT, { keys: [this.prefix + key] });
+    const reply = await command(() =>
+      this.client.eval(TAKE_SET_SCRIPT, { keys: [this.prefix + key] }),
+    );
     return (reply as string[] | null) ?? [];
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(this.prefix + channel, message);
+    await command(() => this.client.publish(this.prefix + channel, message));
   }
 
   async subscribe(
@@ -154,7 +184,7 @@ export class RedisStore extends ShortLivedStore {
     if (!subscriber) throw new Error('RedisStore.connect() was not called');
     const name = this.prefix + channel;
     const listener = (message: string) => handler(message);
-    await subscriber.subscribe(name, listener);
+    await command(() => subscriber.subscribe(name, listener));
     return async () => {
       await subscriber.unsubscribe(name, listener);
     };

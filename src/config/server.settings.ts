@@ -52,6 +52,31 @@ export const serverSettings = defineSettings({
         'A comma-separated list of addresses, CIDR ranges (`10.0.0.0/8`, `fd00::/8`) or `loopback`, `linklocal`, `uniquelocal`. Trusting every peer (`*`, `0.0.0.0/0`) or a hop count is refused: any client could then choose its own address.',
       shownDefault: 'none',
     }),
+    // Authelia's server.timeouts.read and .idle, by their names.
+    SERVER_TIMEOUTS_READ: duration({
+      default: '6s',
+      description:
+        'How long a client may take to send a whole request, headers and body. A request that has not arrived by then is answered 408 and its connection closed, so a client that stops sending mid-body cannot hold a connection.',
+      summary:
+        'How long a client may take to send a whole request (headers and body) before it is answered 408 and cut.',
+      checks: 'A duration of at least 1s.',
+    }),
+    SERVER_TIMEOUTS_IDLE: duration({
+      default: '30s',
+      description:
+        'How long a kept-alive connection may sit idle between requests before the server closes it. Keep it longer than the idle timeout of a load balancer in front, so the balancer closes first.',
+      summary: 'How long a kept-alive connection may sit idle before the server closes it.',
+      checks: 'A duration of at least 1s.',
+    }),
+    SERVER_MAX_CONNECTIONS: integer({
+      min: 1,
+      max: 1_000_000,
+      default: 4096,
+      description:
+        'Open connections one instance accepts at once; beyond it, new connections are closed as they arrive, so a flood of clients cannot exhaust the process. Scale out with more instances rather than raising it far.',
+      summary: 'Open connections one instance accepts at once; more are closed as they arrive.',
+      checks: 'Integer 1–1000000.',
+    }),
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       default: 'info',
       description: 'Lowest level written to the log. The CLI uses `warn` when it is unset.',
@@ -69,6 +94,9 @@ export const serverSettings = defineSettings({
   *check(v) {
     const proxy = parseTrustProxy(v.TRUST_PROXY ?? '');
     if ('problem' in proxy) yield proxy.problem;
+    for (const name of ['SERVER_TIMEOUTS_READ', 'SERVER_TIMEOUTS_IDLE'] as const) {
+      if (v[name] < 1_000) yield `${name}: must be at least 1s`;
+    }
   },
   config: (v) => {
     const proxy = parseTrustProxy(v.TRUST_PROXY ?? '');
@@ -78,6 +106,11 @@ export const serverSettings = defineSettings({
       trustProxy: 'trustProxy' in proxy ? proxy.trustProxy : undefined,
       logLevel: v.LOG_LEVEL,
       shutdownTimeout: v.SHUTDOWN_TIMEOUT,
+      connections: {
+        readTimeout: v.SERVER_TIMEOUTS_READ,
+        idleTimeout: v.SERVER_TIMEOUTS_IDLE,
+        max: v.SERVER_MAX_CONNECTIONS,
+      },
     };
   },
 });

@@ -10,18 +10,9 @@ import { DataSource } from 'typeorm';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { NoStore } from '../common/no-store.js';
 import { Liveness, Readiness } from './health.openapi.js';
+import { within } from './outages.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
-
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 @ApiTags('operations')
 @Controller('health')

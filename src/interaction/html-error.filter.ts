@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendErrorToClient } from '../common/client-response.js';
 import { OAuthRedirectError } from '../common/errors/oauth-error.js';
 import { toOAuthError } from '../common/errors/to-oauth-error.js';
+import { Outages } from '../health/outages.js';
 import { pickLocale } from './i18n.js';
 import { Pages, sendPage } from './pages.js';
 
@@ -17,20 +18,25 @@ import { Pages, sendPage } from './pages.js';
 export class HtmlErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  constructor(@Inject(Pages) private readonly pages: Pages) {}
+  constructor(
+    @Inject(Pages) private readonly pages: Pages,
+    @Inject(Outages) private readonly outages: Outages,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     if (exception instanceof OAuthRedirectError) return sendErrorToClient(reply, exception);
     const req = http.getRequest<FastifyRequest>();
-    const error = toOAuthError(exception, this.logger);
+    const error = toOAuthError(exception, this.logger, this.outages);
     const locale = pickLocale(uiLocales(req), req.headers['accept-language']);
+    const retryAfter = error.headers['retry-after'];
     // A page has no authentication challenge to make: 401 (invalid_client) shows as 400.
     sendPage(
       reply,
       this.pages.error(locale, error.error, error.description),
       error.status === 401 ? 400 : error.status,
+      retryAfter ? { 'retry-after': retryAfter } : {},
     );
   }
 }

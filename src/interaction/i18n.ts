@@ -45,6 +45,8 @@ const en = {
   'error.title': 'Something went wrong',
   'error.back':
     'Return to the application and start again. If this keeps happening, contact your IT support and give them the error code below.',
+  'error.retry':
+    'The service is briefly unavailable. Wait a few seconds, then go back and try again.',
   'error.code': 'Error code:',
   'signedOut.title': 'Signed out',
   'signedOut.body': 'You are signed out.',
@@ -119,6 +121,8 @@ const fr: Record<MessageKey, string> = {
   'error.title': 'Une erreur est survenue',
   'error.back':
     'Revenez à l’application et recommencez. Si le problème persiste, contactez votre support informatique en indiquant le code d’erreur ci-dessous.',
+  'error.retry':
+    'Le service est momentanément indisponible. Patientez quelques secondes, puis revenez en arrière et réessayez.',
   'error.code': 'Code d’erreur :',
   'signedOut.title': 'Déconnecté',
   'signedOut.body': 'Vous êtes déconnecté.',

@@ -168,7 +168,7 @@ ${CSRF}
 <%~ include('@links', it) %>`,
   error: `<h1><%= it.t('error.title') %></h1>
 <% if (it.description) { %><p><%= it.description %></p><% } %>
-<p class="lead"><%= it.t('error.back') %></p>
+<p class="lead"><%= it.t(it.error === 'temporarily_unavailable' ? 'error.retry' : 'error.back') %></p>
 <p class="error-code"><%= it.t('error.code') %> <code><%= it.error %></code></p>`,
   'signed-out': `<h1><%= it.t('signedOut.title') %></h1>
 <p class="lead"><%= it.t('signedOut.body') %></p>
@@ -318,10 +318,16 @@ export function defaultPages(): Pages {
 }
 
 /** Sends a page: never cached, with its own CSP (the adapter forbids framing every HTML answer). */
-export function sendPage(reply: FastifyReply, page: RenderedPage, status = 200): void {
+export function sendPage(
+  reply: FastifyReply,
+  page: RenderedPage,
+  status = 200,
+  headers: Record<string, string> = {},
+): void {
   void reply
     .status(status)
     .headers({
+      ...headers,
       'cache-control': 'no-store',
       'content-security-policy': page.csp,
     })

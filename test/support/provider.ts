@@ -123,7 +123,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(
-  check: () => Promise<T | undefined>,
+  check: () => T | undefined | Promise<T | undefined>,
   timeoutMs: number,
   what: string,
 ): Promise<T> {

@@ -1,5 +1,17 @@
 import { HttpException, type Logger } from '@nestjs/common';
-import { InvalidRequest, NotFound, OAuthError, ServerError } from './oauth-error.js';
+import {
+  InvalidRequest,
+  NotFound,
+  OAuthError,
+  ServerError,
+  TemporarilyUnavailable,
+} from './oauth-error.js';
+import { outageOf, RETRY_AFTER_SECONDS, type Dependency } from './unavailable.js';
+
+/** Told of each request that found a dependency away (health/outages.ts). */
+export interface OutageReporter {
+  report(dependency: Dependency, error: unknown): void;
+}
 
 /** Messages for the framework's own 4xx errors; the parser's text is never echoed. */
 const FRAMEWORK_ERRORS: Record<string, string> = {
@@ -10,17 +22,34 @@ const FRAMEWORK_ERRORS: Record<string, string> = {
   FST_ERR_CTP_EMPTY_TYPE: 'Content type is missing',
   FST_ERR_CTP_INVALID_TYPE: 'Content type is invalid',
   FST_ERR_BAD_URL: 'Malformed URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment is too long',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The body is not valid JSON',
+  OP_ERR_JSON_TOO_DEEP: 'The JSON body is nested too deeply',
+  OP_ERR_JSON_UNSAFE_TEXT: 'The JSON body holds a NUL character or a lone surrogate',
 };
 
 function isClientStatus(status: unknown): status is number {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/** The answer while Postgres or the short-lived store is away: 503 and when to try again. */
+export function temporarilyUnavailable(): TemporarilyUnavailable {
+  return new TemporarilyUnavailable(
+    'The service is temporarily unavailable; try again shortly',
+  ).withHeader('retry-after', String(RETRY_AFTER_SECONDS));
+}
+
 /**
  * Maps anything thrown into the OAuth error family. Client errors keep their status with a
- * safe description; anything else is logged and becomes `server_error`, without details.
+ * safe description; a dependency that is away is 503 with `Retry-After`, reported to
+ * `outages` rather than logged per request; anything else is logged and becomes
+ * `server_error`, without details.
  */
-export function toOAuthError(exception: unknown, logger: Logger): OAuthError {
+export function toOAuthError(
+  exception: unknown,
+  logger: Logger,
+  outages?: OutageReporter,
+): OAuthError {
   if (exception instanceof OAuthError) {
     if (exception.status >= 500) logger.error(exception);
     return exception;
@@ -49,6 +78,12 @@ export function toOAuthError(exception: unknown, logger: Logger): OAuthError {
   // input carried it.
   if (e && typeof e.code === 'string' && UNSTORABLE_INPUT.has(e.code)) {
     return new InvalidRequest('The request contains a value that cannot be stored');
+  }
+  const dependency = outageOf(exception);
+  if (dependency) {
+    if (outages) outages.report(dependency, exception);
+    else logger.warn(`${dependency} unavailable: ${loggable(exception).message}`);
+    return temporarilyUnavailable();
   }
   logger.error(loggable(exception));
   return new ServerError('An unexpected error occurred');

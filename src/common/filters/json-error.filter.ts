@@ -1,7 +1,7 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { allowErrorReading } from '../cors.js';
-import { toOAuthError } from '../errors/to-oauth-error.js';
+import { toOAuthError, type OutageReporter } from '../errors/to-oauth-error.js';
 import { NO_STORE_NO_CACHE } from '../no-store.js';
 
 /**
@@ -12,10 +12,12 @@ import { NO_STORE_NO_CACHE } from '../no-store.js';
 export class JsonErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly outages?: OutageReporter) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    const error = toOAuthError(exception, this.logger);
+    const error = toOAuthError(exception, this.logger, this.outages);
     if (reply.sent) return;
     allowErrorReading(http.getRequest<FastifyRequest>(), reply, exception);
     void reply
