@@ -109,6 +109,8 @@ export interface AppConfig {
   };
   logLevel: string;
   shutdownTimeout: number;
+  /** PRUNING_* (ms, and rows per statement). */
+  pruning: { interval: number; retention: number; batchSize: number };
   /** SERVER_TIMEOUTS_READ, SERVER_TIMEOUTS_IDLE (ms) and SERVER_MAX_CONNECTIONS. */
   connections: { readTimeout: number; idleTimeout: number; max: number };
   /** Settings that took a development default; logged as warnings at boot. */

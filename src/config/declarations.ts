@@ -4,6 +4,7 @@ import { cacheSettings } from '../cache/cache.settings.js';
 import { clientAuthSettings } from '../clients/auth/client-auth.settings.js';
 import { clientsSettings } from '../clients/clients.settings.js';
 import { databaseSettings } from '../database/database.settings.js';
+import { pruningSettings } from '../database/pruning.settings.js';
 import { demoSettings } from '../demo/demo.settings.js';
 import { pagesSettings } from '../interaction/pages.settings.js';
 import { keysSettings } from '../keys/keys.settings.js';
@@ -24,6 +25,7 @@ import { composeSettings, type ValuesOf } from './settings.js';
 export const SETTINGS = composeSettings([
   serverSettings,
   databaseSettings,
+  pruningSettings,
   cacheSettings,
   demoSettings,
   clientsSettings,

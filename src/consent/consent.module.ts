@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
+import { PruningModule } from '../database/pruning.module.js';
+import { ConsentPruning } from './consent-pruning.js';
 import { ConsentService } from './consent.service.js';
 
 /** Remembered consents per (user, client). */
 @Module({
-  providers: [ConsentService],
+  imports: [PruningModule],
+  providers: [ConsentService, ConsentPruning],
   exports: [ConsentService],
 })
 export class ConsentModule {}

@@ -12,6 +12,11 @@ export const ADVISORY_LOCKS = {
   keyRotation: 7_301_002,
   /** Held by the scheduled rotation pass, so instances firing together do not queue. */
   keyRotationJob: 7_301_003,
+  /** One per pruning job (pruning.ts), so each table is pruned by one instance at a time. */
+  pruneRefreshTokens: 7_301_004,
+  pruneConsents: 7_301_005,
+  pruneSessions: 7_301_006,
+  pruneBackchannelDeliveries: 7_301_007,
 } as const;
 
 /** The provider's database: a TypeORM data source and, on the embedded default, its server. */

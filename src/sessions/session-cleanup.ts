@@ -1,41 +1,51 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { PeriodicJobs, type PeriodicJob } from '../common/periodic-jobs.js';
-import { SessionsService } from './sessions.service.js';
-
-/** How often each instance deletes expired and idle sessions. */
-export const SESSION_CLEANUP_INTERVAL_MS = 10 * 60_000;
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { PeriodicJob } from '../common/periodic-jobs.js';
+import { ADVISORY_LOCKS } from '../database/database.js';
+import { Pruning } from '../database/pruning.js';
+import { SESSION_OVER, SessionsService } from './sessions.service.js';
 
 /**
- * Deletes expired and idle sessions from time to time. Every instance runs it; batches skip
- * rows another instance is deleting, so running it on several at once is harmless. Expired
- * sessions are refused anyway: this only keeps the table small.
+ * Prunes the tables of this module every PRUNING_INTERVAL: sessions as soon as they are over
+ * (expired or idle; they are refused anyway, this keeps the table small), and back-channel
+ * deliveries PRUNING_RETENTION after they were queued (the worker deletes each once delivered
+ * or given up; this catches what an outage kept it from deleting).
  */
 @Injectable()
 export class SessionCleanup implements OnModuleInit {
-  private readonly logger = new Logger('Sessions');
-  private readonly job: PeriodicJob<number>;
+  private readonly sessionsJob: PeriodicJob<number>;
+  private readonly deliveriesJob: PeriodicJob<number>;
 
   constructor(
-    @Inject(SessionsService) private readonly sessions: SessionsService,
-    @Inject(PeriodicJobs) jobs: PeriodicJobs,
+    @Inject(SessionsService) sessions: SessionsService,
+    @Inject(Pruning) pruning: Pruning,
   ) {
-    this.job = jobs.create({
-      name: 'session-cleanup',
-      schedule: { every: SESSION_CLEANUP_INTERVAL_MS },
-      run: async () => {
-        const deleted = await this.sessions.deleteExpired();
-        if (deleted > 0) this.logger.log(`Deleted ${deleted} expired or idle sessions`);
-        return deleted;
-      },
+    this.sessionsJob = pruning.job({
+      name: 'sessions',
+      table: 'sessions',
+      where: SESSION_OVER,
+      parameters: (now) => sessions.overParameters(now),
+      advisoryLock: ADVISORY_LOCKS.pruneSessions,
+    });
+    this.deliveriesJob = pruning.job({
+      name: 'backchannel_deliveries',
+      table: 'backchannel_deliveries',
+      where: 'created_at <= $1',
+      parameters: (_now, retainedSince) => [retainedSince],
+      advisoryLock: ADVISORY_LOCKS.pruneBackchannelDeliveries,
     });
   }
 
   onModuleInit(): void {
-    this.job.start();
+    this.sessionsJob.start();
+    this.deliveriesJob.start();
   }
 
-  /** One pass; how many sessions it deleted (undefined when one was under way, or it failed). */
-  run(): Promise<number | undefined> {
-    return this.job.run();
+  /** One pass of each now: the sessions and deliveries deleted (undefined: not run). */
+  async run(): Promise<{ sessions?: number; deliveries?: number }> {
+    const [sessions, deliveries] = await Promise.all([
+      this.sessionsJob.run(),
+      this.deliveriesJob.run(),
+    ]);
+    return { sessions, deliveries };
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module.js';
 import { PeriodicJobsModule } from '../common/periodic-jobs.module.js';
+import { PruningModule } from '../database/pruning.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { BackchannelLogout } from './backchannel-logout.js';
 import { LogoutEvents } from './logout-events.js';
@@ -13,7 +14,7 @@ import { SessionsService } from './sessions.service.js';
  * (signing) is global.
  */
 @Module({
-  imports: [PeriodicJobsModule, ClientsModule, UsersModule],
+  imports: [PeriodicJobsModule, PruningModule, ClientsModule, UsersModule],
   providers: [SessionsService, SessionCleanup, BackchannelLogout, LogoutEvents],
   exports: [SessionsService, BackchannelLogout, LogoutEvents],
 })

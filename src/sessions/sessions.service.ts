@@ -34,6 +34,12 @@ const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
 /** Rows deleted per statement by the clean-up, so no statement holds many locks for long. */
 const CLEANUP_BATCH = 1_000;
 
+/**
+ * Sessions past their absolute end, or idle past SESSION_INACTIVITY (unless remembered):
+ * `$1` now, `$2` the idle cutoff, `$3` whether inactivity ends sessions (`overParameters`).
+ */
+export const SESSION_OVER = `expires_at <= $1 OR ($3 AND NOT remember_me AND last_seen_at <= $2)`;
+
 interface SessionRow {
   id: string;
   user_id: string;
@@ -268,20 +274,22 @@ export class SessionsService {
    * each batch skips rows another instance has locked.
    */
   async deleteExpired(): Promise<number> {
-    const now = new Date(this.clock.now());
-    const idleBefore = new Date(now.getTime() - this.inactivity);
     let total = 0;
     for (;;) {
       const [, deleted]: [unknown, number] = await this.dataSource.query(
         `DELETE FROM sessions WHERE id IN (
-           SELECT id FROM sessions
-            WHERE expires_at <= $1 OR ($3 AND NOT remember_me AND last_seen_at <= $2)
+           SELECT id FROM sessions WHERE ${SESSION_OVER}
             LIMIT ${CLEANUP_BATCH} FOR UPDATE SKIP LOCKED)`,
-        [now, idleBefore, this.inactivity > 0],
+        this.overParameters(new Date(this.clock.now())),
       );
       total += deleted;
       if (deleted < CLEANUP_BATCH) return total;
     }
+  }
+
+  /** The parameters of SESSION_OVER at `now`. */
+  overParameters(now: Date): unknown[] {
+    return [now, new Date(now.getTime() - this.inactivity), this.inactivity > 0];
   }
 
   /** Deletes a session only if it is still over its time when the statement runs. */

@@ -19,6 +19,8 @@ import { IdTokens } from './id-tokens.js';
 import { TokenController } from './token.controller.js';
 import { TokenMetadata } from './token.metadata.js';
 import { TokenService } from './token.service.js';
+import { RefreshTokenPruning } from './refresh-token-pruning.js';
+import { PruningModule } from '../database/pruning.module.js';
 
 @Module({
   imports: [
@@ -29,6 +31,7 @@ import { TokenService } from './token.service.js';
     SessionsModule,
     DpopModule,
     ResourcesModule,
+    PruningModule,
   ],
   controllers: [TokenController],
   providers: [
@@ -39,6 +42,7 @@ import { TokenService } from './token.service.js';
     IdTokens,
     TokenMetadata,
     RefreshTokens,
+    RefreshTokenPruning,
     IntrospectionService,
     RevocationService,
     SessionEndRevocation,

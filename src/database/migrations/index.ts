@@ -13,6 +13,7 @@ import { SessionCookieDigest1764000000025 } from './1764000000025-session-cookie
 import { ClientIntrospectionPolicy1764000000026 } from './1764000000026-client-introspection-policy.js';
 import { RefreshTokenDpop1764000000027 } from './1764000000027-refresh-token-dpop.js';
 import { ResourceServers1764000000028 } from './1764000000028-resource-servers.js';
+import { PruningIndexes1764000000029 } from './1764000000029-pruning-indexes.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   ClientIntrospectionPolicy1764000000026,
   RefreshTokenDpop1764000000027,
   ResourceServers1764000000028,
+  PruningIndexes1764000000029,
 ];
