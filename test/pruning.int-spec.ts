@@ -121,7 +121,7 @@ describe('pruning keeps the tables bounded, two instances', { timeout: 120_000 }
         authTime: new Date(clock.now()),
         amr: ['pwd'],
         acr: '',
-      } as never);
+      });
       await a.app.get(ConsentService).remember({
         userId: user.id,
         client,
