@@ -11,6 +11,7 @@ import { SessionCleanup } from '../src/sessions/session-cleanup.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
 import { RefreshTokenPruning } from '../src/token/refresh-token-pruning.js';
 import { RefreshTokens } from '../src/token/refresh-tokens.js';
+import { authenticationContext } from '../src/users/authentication-context.js';
 import { UsersService } from '../src/users/users.service.js';
 import { registerClient } from './support/clients.js';
 import { MovableClock } from './support/clock.js';
