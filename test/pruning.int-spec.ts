@@ -120,8 +120,7 @@ describe('pruning keeps the tables bounded, two instances', { timeout: 120_000 }
       await a.app.get(SessionsService).create({
         userId: user.id,
         authTime: new Date(clock.now()),
-        amr: ['pwd'],
-        acr: '',
+        ...authenticationContext(['password']),
       });
       await a.app.get(ConsentService).remember({
         userId: user.id,
