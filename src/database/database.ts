@@ -17,6 +17,7 @@ export const ADVISORY_LOCKS = {
   pruneConsents: 7_301_005,
   pruneSessions: 7_301_006,
   pruneBackchannelDeliveries: 7_301_007,
+  pruneAccessTokenDenials: 7_301_008,
 } as const;
 
 /** The provider's database: a TypeORM data source and, on the embedded default, its server. */

@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SigningService } from '../keys/signing.service.js';
 import { ResourceServers } from '../resources/resource-servers.service.js';
+import { DenyList } from './deny-list.js';
 
 /** The end user a token was issued for, kept beside it for UserInfo (its `sub` may be pairwise). */
 export interface EndUserOfToken {
@@ -38,13 +39,14 @@ const VERIFIED_CACHE_SIZE = 10_000;
 
 /**
  * JWT access tokens after RFC 9068, so resource servers can verify them offline against the
- * JWKS; revocation puts the `jti` on a deny list in the shared store until the token's `exp`.
+ * JWKS; revocation puts the `jti` on the deny list (deny-list.ts) until the token's `exp`.
  */
 @Injectable()
 export class AccessTokens {
   constructor(
     @Inject(SigningService) private readonly signing: SigningService,
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Inject(DenyList) private readonly denyList: DenyList,
     @Inject(ResourceServers) private readonly resourceServers: ResourceServers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
@@ -127,7 +129,7 @@ export class AccessTokens {
   async inspect(token: string): Promise<AccessTokenClaims | undefined> {
     const claims = await this.verify(token);
     if (!claims) return undefined;
-    if ((await this.store.get(deniedKey(claims.jti))) !== null) return undefined;
+    if (await this.denyList.isDenied(claims.jti)) return undefined;
     return claims;
   }
 
@@ -141,10 +143,10 @@ export class AccessTokens {
     const claims = await this.verify(token);
     if (!claims) return undefined;
     const [denied, endUser] = await Promise.all([
-      this.store.get(deniedKey(claims.jti)),
+      this.denyList.isDenied(claims.jti),
       this.store.get(endUserKey(claims.jti)),
     ]);
-    if (denied !== null) return undefined;
+    if (denied) return undefined;
     return {
       claims,
       endUser: endUser === null ? undefined : (JSON.parse(endUser) as EndUserOfToken),
@@ -203,8 +205,7 @@ export class AccessTokens {
    * taken, so an exchange finishing meanwhile sees one or the other (`recordExchange`).
    */
   async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
-    const ttlMs = claims.exp * 1000 - this.clock.now();
-    if (ttlMs > 0) await this.store.put(deniedKey(claims.jti), '1', ttlMs + 1000);
+    await this.denyList.deny(claims.jti, claims.exp);
     const exchanged = await this.store.takeSet(exchangedKey(claims.jti));
     await Promise.all(exchanged.map((member) => this.revoke(parseMember(member))));
   }
@@ -225,7 +226,7 @@ export class AccessTokens {
       `${exchanged.jti}.${exchanged.exp}`,
       ttlMs + 1000,
     );
-    if ((await this.store.get(deniedKey(subject.jti))) !== null) await this.revoke(exchanged);
+    if (await this.denyList.isDenied(subject.jti)) await this.revoke(exchanged);
   }
 }
 
@@ -234,7 +235,6 @@ function parseMember(member: string): Pick<AccessTokenClaims, 'jti' | 'exp'> {
   return { jti: member.slice(0, dot), exp: Number(member.slice(dot + 1)) };
 }
 
-const deniedKey = (jti: string) => `revoked-at:${jti}`;
 const endUserKey = (jti: string) => `at-user:${jti}`;
 const userTokensKey = (userId: string) => `user-ats:${userId}`;
 /** The tokens exchanged from an access token (RFC 8693), as `jti.exp` members. */

@@ -20,7 +20,9 @@ import { TokenController } from './token.controller.js';
 import { TokenMetadata } from './token.metadata.js';
 import { TokenService } from './token.service.js';
 import { RefreshTokenPruning } from './refresh-token-pruning.js';
+import { DenyList } from './deny-list.js';
 import { PruningModule } from '../database/pruning.module.js';
+import { PeriodicJobsModule } from '../common/periodic-jobs.module.js';
 
 @Module({
   imports: [
@@ -32,6 +34,7 @@ import { PruningModule } from '../database/pruning.module.js';
     DpopModule,
     ResourcesModule,
     PruningModule,
+    PeriodicJobsModule,
   ],
   controllers: [TokenController],
   providers: [
@@ -39,6 +42,7 @@ import { PruningModule } from '../database/pruning.module.js';
     GrantRegistry,
     ...SERVED_GRANTS,
     AccessTokens,
+    DenyList,
     IdTokens,
     TokenMetadata,
     RefreshTokens,

@@ -14,6 +14,7 @@ import { ClientIntrospectionPolicy1764000000026 } from './1764000000026-client-i
 import { RefreshTokenDpop1764000000027 } from './1764000000027-refresh-token-dpop.js';
 import { ResourceServers1764000000028 } from './1764000000028-resource-servers.js';
 import { PruningIndexes1764000000029 } from './1764000000029-pruning-indexes.js';
+import { AccessTokenDenials1764000000030 } from './1764000000030-access-token-denials.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   RefreshTokenDpop1764000000027,
   ResourceServers1764000000028,
   PruningIndexes1764000000029,
+  AccessTokenDenials1764000000030,
 ];
