@@ -1,4 +1,5 @@
 import { ResourcesModule } from '../resources/resources.module.js';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module.js';
 import { InteractionModule } from '../interaction/interaction.module.js';
@@ -22,6 +23,7 @@ import { DpopModule } from '../token/dpop.module.js';
     ClientsModule,
     DpopModule,
     ResourcesModule,
+    RateLimitsModule,
   ],
   controllers: [
     AuthorizationController,

@@ -16,6 +16,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { readScope } from './authorization-request.js';
 import { DeviceAuthorizationDocs } from './device-authorization.openapi.js';
 import { DEVICE_CODE_GRANT, DeviceAuthorizations } from './device-authorizations.js';
+import { RateLimited } from '../rate-limits/rate-limits.js';
 
 export const DEVICE_AUTHORIZATION_PATH = '/device_authorization';
 /** The verification page of the interaction module (RFC 8628 §3.3). */
@@ -38,6 +39,7 @@ export class DeviceAuthorizationController {
   @Post(DEVICE_AUTHORIZATION_PATH)
   @HttpCode(200)
   @ClientAuthenticated()
+  @RateLimited('device_authorization')
   @MultiValued(['resource'])
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 8628 §3.1 device authorization endpoint' })

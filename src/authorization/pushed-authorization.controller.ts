@@ -29,6 +29,7 @@ import { AuthorizationService } from './authorization.service.js';
 import { PushedAuthorizationDocs } from './pushed-authorization.openapi.js';
 import { PushedRequests } from './pushed-requests.js';
 import { RequestObjects } from './request-objects.js';
+import { RateLimited } from '../rate-limits/rate-limits.js';
 
 export const PUSHED_AUTHORIZATION_PATH = '/par';
 
@@ -51,6 +52,7 @@ export class PushedAuthorizationController {
   @Post(PUSHED_AUTHORIZATION_PATH)
   @HttpCode(201)
   @ClientAuthenticated()
+  @RateLimited('par')
   @MultiValued(['resource'])
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 9126 pushed authorization request endpoint' })

@@ -1,4 +1,6 @@
 import { SETTINGS, type DeclaredSections, type EnvironmentVariables } from './declarations.js';
+import type { Bucket } from '../rate-limits/buckets.js';
+import type { LimitedEndpoint } from '../rate-limits/rate-limits.settings.js';
 import type { SigningAlg, TotpAlgorithm } from './environment.js';
 import {
   DEVELOPMENT_KEYS_ENCRYPTION_SECRET,
@@ -109,6 +111,8 @@ export interface AppConfig {
   };
   logLevel: string;
   shutdownTimeout: number;
+  /** RATE_LIMITS_*: the buckets per endpoint, per client and per client address. */
+  rateLimits: Record<LimitedEndpoint, { client: Bucket[]; address: Bucket[] }>;
   /** PRUNING_* (ms, and rows per statement). */
   pruning: { interval: number; retention: number; batchSize: number };
   /** SERVER_TIMEOUTS_READ, SERVER_TIMEOUTS_IDLE (ms) and SERVER_MAX_CONNECTIONS. */

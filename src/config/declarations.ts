@@ -5,6 +5,7 @@ import { clientAuthSettings } from '../clients/auth/client-auth.settings.js';
 import { clientsSettings } from '../clients/clients.settings.js';
 import { databaseSettings } from '../database/database.settings.js';
 import { pruningSettings } from '../database/pruning.settings.js';
+import { rateLimitSettings } from '../rate-limits/rate-limits.settings.js';
 import { demoSettings } from '../demo/demo.settings.js';
 import { pagesSettings } from '../interaction/pages.settings.js';
 import { keysSettings } from '../keys/keys.settings.js';
@@ -41,6 +42,7 @@ export const SETTINGS = composeSettings([
   backchannelLogoutSettings,
   regulationSettings,
   clientAuthSettings,
+  rateLimitSettings,
   totpSettings,
   pagesSettings,
 ]);

@@ -36,6 +36,7 @@ import {
 } from './introspection.service.js';
 import { RevocationService } from './revocation.service.js';
 import { DpopProofs } from './dpop.js';
+import { RateLimited } from '../rate-limits/rate-limits.js';
 
 export const TOKEN_PATH = '/token';
 export const INTROSPECTION_PATH = '/introspect';
@@ -60,6 +61,7 @@ export class TokenController {
   @Post(TOKEN_PATH)
   @HttpCode(200)
   @ClientAuthenticated()
+  @RateLimited('token')
   @MultiValued(multiValuedGrantParameters)
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 6749 §3.2 token endpoint: one handler per grant_type' })
@@ -79,6 +81,7 @@ export class TokenController {
   @Post(INTROSPECTION_PATH)
   @HttpCode(200)
   @ClientAuthenticated()
+  @RateLimited('introspection')
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7662 token introspection' })
   @IntrospectionEndpointDocs()
@@ -99,6 +102,7 @@ export class TokenController {
   @Post(REVOCATION_PATH)
   @HttpCode(200)
   @ClientAuthenticated()
+  @RateLimited('revocation')
   @NoStore()
   @ApiOperation({ summary: 'RFC 7009 token revocation' })
   @RevocationEndpointDocs()

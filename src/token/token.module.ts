@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
@@ -34,6 +35,7 @@ import { PeriodicJobsModule } from '../common/periodic-jobs.module.js';
     DpopModule,
     ResourcesModule,
     PruningModule,
+    RateLimitsModule,
     PeriodicJobsModule,
   ],
   controllers: [TokenController],
