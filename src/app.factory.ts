@@ -1,3 +1,4 @@
+import { Metrics } from './metrics/metrics.js';
 import { setLogDigestKey } from './common/logging/log-digest.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -183,9 +184,10 @@ const DEFAULT_HTML_CSP =
 export function applyErrorFilters(
   app: NestFastifyApplication,
   outages: OutageReporter = app.get(Outages),
+  metrics: Metrics | undefined = app.get(Metrics),
 ): void {
   // Filters are tried last-registered first: the redirect surface before the JSON default.
-  app.useGlobalFilters(new JsonErrorFilter(outages), new RedirectErrorFilter());
+  app.useGlobalFilters(new JsonErrorFilter(outages, metrics), new RedirectErrorFilter(metrics));
 }
 
 /** Builds and initialises the provider, ready to listen. Shared by `main` and the end-to-end tests. */

@@ -7,6 +7,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { TokenModule } from './token/token.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         ClockModule.forRoot(options.clock),
+        MetricsModule,
         PagesModule,
         DatabaseModule,
         CacheModule,

@@ -14,6 +14,7 @@ import {
 } from '../src/common/errors/oauth-error.js';
 import { DependencyUnavailable } from '../src/common/errors/unavailable.js';
 import { Outages } from '../src/health/outages.js';
+import { Metrics } from '../src/metrics/metrics.js';
 import { HtmlErrorFilter } from '../src/interaction/html-error.filter.js';
 import { defaultPages, Pages } from '../src/interaction/pages.js';
 import { createLogger, PinoNestLogger } from '../src/common/logging/logger.js';
@@ -115,6 +116,7 @@ const outagesSeen = {
   providers: [
     { provide: Pages, useValue: defaultPages() },
     { provide: Outages, useValue: outagesSeen },
+    Metrics,
   ],
 })
 class ProbeModule {}

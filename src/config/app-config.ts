@@ -113,6 +113,8 @@ export interface AppConfig {
   shutdownTimeout: number;
   /** RATE_LIMITS_*: the buckets per endpoint, per client and per client address. */
   rateLimits: Record<LimitedEndpoint, { client: Bucket[]; address: Bucket[] }>;
+  /** METRICS_PORT (undefined: no metrics listener) and METRICS_HOST. */
+  metrics: { port?: number; host: string };
   /** PRUNING_* (ms, and rows per statement). */
   pruning: { interval: number; retention: number; batchSize: number };
   /** SERVER_TIMEOUTS_READ, SERVER_TIMEOUTS_IDLE (ms) and SERVER_MAX_CONNECTIONS. */

@@ -6,6 +6,7 @@ import { clientsSettings } from '../clients/clients.settings.js';
 import { databaseSettings } from '../database/database.settings.js';
 import { pruningSettings } from '../database/pruning.settings.js';
 import { rateLimitSettings } from '../rate-limits/rate-limits.settings.js';
+import { metricsSettings } from '../metrics/metrics.settings.js';
 import { demoSettings } from '../demo/demo.settings.js';
 import { pagesSettings } from '../interaction/pages.settings.js';
 import { keysSettings } from '../keys/keys.settings.js';
@@ -27,6 +28,7 @@ export const SETTINGS = composeSettings([
   serverSettings,
   databaseSettings,
   pruningSettings,
+  metricsSettings,
   cacheSettings,
   demoSettings,
   clientsSettings,

@@ -1,3 +1,4 @@
+import { Metrics } from '../metrics/metrics.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
@@ -36,7 +37,12 @@ export class Pruning {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
-  ) {}
+    @Optional() @Inject(Metrics) metrics?: Metrics,
+  ) {
+    metrics?.onScrape(() => {
+      for (const [table, rows] of this.totals) metrics.pruned.set({ table }, rows);
+    });
+  }
 
   /** Rows deleted since start, by rule name. */
   get pruned(): ReadonlyMap<string, number> {

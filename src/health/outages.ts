@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics.js';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import type { Dependency } from '../common/errors/unavailable.js';
@@ -23,6 +24,7 @@ export class Outages implements OnApplicationShutdown {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
   /** Whether a request has found this dependency away and it has not answered since. */
@@ -31,6 +33,7 @@ export class Outages implements OnApplicationShutdown {
   }
 
   report(dependency: Dependency, error: unknown): void {
+    this.metrics?.storeErrors.inc({ dependency });
     if (this.probes.has(dependency)) return;
     const reason = error instanceof Error ? error.message : String(error);
     this.logger.warn(

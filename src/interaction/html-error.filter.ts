@@ -1,4 +1,12 @@
-import { Catch, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics.js';
+import {
+  Catch,
+  Inject,
+  Logger,
+  Optional,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendErrorToClient } from '../common/client-response.js';
 import { OAuthRedirectError } from '../common/errors/oauth-error.js';
@@ -21,14 +29,19 @@ export class HtmlErrorFilter implements ExceptionFilter {
   constructor(
     @Inject(Pages) private readonly pages: Pages,
     @Inject(Outages) private readonly outages: Outages,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    if (exception instanceof OAuthRedirectError) return sendErrorToClient(reply, exception);
+    if (exception instanceof OAuthRedirectError) {
+      this.metrics?.oauthErrors.inc({ error: exception.oauthError.error, status: '303' });
+      return sendErrorToClient(reply, exception);
+    }
     const req = http.getRequest<FastifyRequest>();
     const error = toOAuthError(exception, this.logger, this.outages);
+    this.metrics?.oauthErrors.inc({ error: error.error, status: String(error.status) });
     const locale = pickLocale(uiLocales(req), req.headers['accept-language']);
     const retryAfter = error.headers['retry-after'];
     // A page has no authentication challenge to make: 401 (invalid_client) shows as 400.

@@ -1,7 +1,9 @@
+import { Metrics } from '../metrics/metrics.js';
 import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -31,6 +33,7 @@ export interface KeysOptions {
 @Injectable()
 export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Keys');
+  private readonly metrics?: Metrics;
   private current: KeyRing = KeyRing.empty;
   private reloading?: Promise<void>;
   private reloadAgain = false;
@@ -45,7 +48,11 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     @Inject(PeriodicJobs) jobs: PeriodicJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(KEYS_OPTIONS) private readonly options: KeysOptions,
+    // The CLI has no metrics.
+    @Optional() @Inject(Metrics) metrics?: Metrics,
   ) {
+    this.metrics = metrics;
+    metrics?.onScrape(() => this.measureKeys());
     this.rotationJob = jobs.create({
       name: 'key-rotation',
       schedule: { cron: config.keys.rotationCron },
@@ -154,7 +161,25 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return this.reloading;
   }
 
+  /** The age of each key that is not revoked, for the scrape. */
+  private async measureKeys(): Promise<void> {
+    const keys = await this.store.listAll();
+    const gauge = this.metrics!.keyAge;
+    gauge.reset();
+    const now = Date.now();
+    for (const key of keys) {
+      if (key.status === 'revoked') continue;
+      gauge.set(
+        { alg: key.alg, kid: key.kid, status: key.status },
+        (now - new Date(key.createdAt).getTime()) / 1000,
+      );
+    }
+  }
+
   private async afterChange(outcome: RotationOutcome, what: string): Promise<void> {
+    for (const [event, kids] of Object.entries(outcome) as [string, string[]][]) {
+      if (kids.length > 0) this.metrics?.keyEvents.inc({ event }, kids.length);
+    }
     if (!noChange(outcome)) {
       this.logger.log({ ...outcome, msg: what });
       // Every instance reloads; this one at once, so the caller sees the change.

@@ -1,3 +1,4 @@
+import { Metrics } from '../metrics/metrics.js';
 import {
   applyDecorators,
   type CallHandler,
@@ -39,6 +40,7 @@ export class RateLimits {
     @Inject(ShortLivedStore) private readonly store: ShortLivedStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
   /** Counts one request of `subject` (a digest) at `endpoint`; throws past a bucket. */
@@ -69,6 +71,7 @@ export class RateLimits {
     });
     const over = windows.filter((w, i) => counts[i] > w.requests);
     if (over.length === 0) return;
+    this.metrics?.rateLimited.inc({ endpoint, per });
     const retryAfter = Math.ceil((Math.max(...over.map((w) => w.endsAt)) - now) / 1000);
     throw new TooManyRequests(
       per === 'client'

@@ -1,3 +1,4 @@
+import { Metrics } from '../metrics/metrics.js';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -78,6 +79,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
     @Inject(PeriodicJobs) jobs: PeriodicJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {
     this.worker = jobs.create({
       name: 'backchannel-logout',
@@ -195,6 +197,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
       const uri = client?.metadata.backchannel_logout_uri;
       if (!client || !uri) {
         this.logger.warn(`${what}: dropped, the client or its backchannel_logout_uri is gone`);
+        this.metrics?.backchannelDeliveries.inc({ outcome: 'dropped' });
         await this.remove(row.id);
         return;
       }
@@ -208,6 +211,7 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
       );
       if ('status' in outcome && (outcome.status === 200 || outcome.status === 204)) {
         this.logger.log(`${what}: delivered (HTTP ${outcome.status})`);
+        this.metrics?.backchannelDeliveries.inc({ outcome: 'delivered' });
         await this.remove(row.id);
         return;
       }
@@ -224,11 +228,13 @@ export class BackchannelLogout implements OnModuleInit, BeforeApplicationShutdow
     const { maxAttempts, retryDelay: base } = this.config.backchannelLogout;
     if (row.attempts >= maxAttempts) {
       this.logger.error(`${what}: ${reason}; given up`);
+      this.metrics?.backchannelDeliveries.inc({ outcome: 'given_up' });
       await this.remove(row.id);
       return;
     }
     const wait = retryDelay(base, row.attempts);
     this.logger.warn(`${what}: ${reason}; next attempt in ${formatDuration(wait)}`);
+    this.metrics?.backchannelDeliveries.inc({ outcome: 'retry' });
     await this.dataSource.query(
       `UPDATE backchannel_deliveries SET next_attempt_at = $2 WHERE id = $1`,
       [row.id, new Date(this.clock.now() + wait)],

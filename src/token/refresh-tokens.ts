@@ -1,3 +1,4 @@
+import { Metrics } from '../metrics/metrics.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ClaimsRequest } from '../authorization/claims-request.js';
@@ -121,6 +122,7 @@ export class RefreshTokens {
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
   /** The first token of a new family (`grant.familyId` from `newFamilyId`). */
@@ -288,6 +290,7 @@ export class RefreshTokens {
         return { outcome: 'rotated', grant: toGrant(row), next: pending(added) };
       }
       this.logger.warn(`Refresh token of ${client.clientId} replayed: its family is revoked`);
+      this.metrics?.refreshReuse.inc();
       denials = await this.revokeIn(em, `family_id = $1`, [row.family_id], now);
       return { outcome: 'replayed' };
     });

@@ -1,3 +1,4 @@
+import { Metrics } from '../metrics/metrics.js';
 import {
   Body,
   Controller,
@@ -21,7 +22,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import { MultiValued } from '../common/form-body.guard.js';
-import { InvalidRequest, MethodNotAllowed } from '../common/errors/oauth-error.js';
+import { InvalidRequest, MethodNotAllowed, OAuthError } from '../common/errors/oauth-error.js';
+import { outageOf } from '../common/errors/unavailable.js';
 import { multiValuedGrantParameters, type TokenResponse } from './grants/grant.js';
 import {
   IntrospectionEndpointDocs,
@@ -56,6 +58,7 @@ export class TokenController {
     @Inject(IntrospectionService) private readonly introspection: IntrospectionService,
     @Inject(RevocationService) private readonly revocation: RevocationService,
     @Inject(DpopProofs) private readonly dpop: DpopProofs,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   @Post(TOKEN_PATH)
@@ -66,7 +69,7 @@ export class TokenController {
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 6749 §3.2 token endpoint: one handler per grant_type' })
   @TokenEndpointDocs()
-  token(
+  async token(
     @CurrentClient() client: AuthenticatedClient,
     @Body() body: Record<string, unknown>,
     @Req() req: FastifyRequest,
@@ -75,7 +78,32 @@ export class TokenController {
     // RFC 9449 §8.2: with DPOP_NONCE, every answer tells the client the nonce to use next.
     const nonce = this.dpop.currentNonce();
     if (nonce !== undefined) void reply.header('dpop-nonce', nonce);
-    return this.tokens.exchange({ client, body, headers: req.headers, url: requestUrl(req) });
+    const grantType = this.tokens.knownGrantType(body.grant_type);
+    const count = (outcome: string) =>
+      this.metrics.grants.inc({
+        grant_type: grantType,
+        client_id: client.client.clientId,
+        outcome,
+      });
+    try {
+      const answer = await this.tokens.exchange({
+        client,
+        body,
+        headers: req.headers,
+        url: requestUrl(req),
+      });
+      count('success');
+      return answer;
+    } catch (e) {
+      count(
+        e instanceof OAuthError
+          ? e.error
+          : outageOf(e)
+            ? 'temporarily_unavailable'
+            : 'server_error',
+      );
+      throw e;
+    }
   }
 
   @Post(INTROSPECTION_PATH)

@@ -34,6 +34,11 @@ export class TokenService {
     @Inject(DpopProofs) private readonly dpop: DpopProofs,
   ) {}
 
+  /** `grant_type` as a metric label: one this provider serves, else `unsupported`. */
+  knownGrantType(grantType: unknown): string {
+    return typeof grantType === 'string' && this.grants.find(grantType) ? grantType : 'unsupported';
+  }
+
   async exchange({ client, body, headers, url }: TokenRequest): Promise<TokenResponse> {
     const grantType = body.grant_type;
     if (grantType === undefined) throw new InvalidRequest('grant_type is required');

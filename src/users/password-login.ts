@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics.js';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { authenticationContext, type Acr } from './authentication-context.js';
 import { addressUnit } from '../common/client-address.js';
 import { logDigest } from '../common/logging/log-digest.js';
@@ -31,6 +32,9 @@ export type LoginFailure = { ok: false; reason: 'invalid_credentials' };
 export type LoginResult = LoginSuccess | LoginFailure;
 
 /** Why a login was refused; logged, never returned. */
+/** Refusals by the login regulation, not by the credentials. */
+const LOCKED = new Set<InternalReason>(['user_banned', 'address_banned', 'too_many_attempts']);
+
 type InternalReason =
   | 'malformed_input'
   | 'user_banned'
@@ -56,6 +60,7 @@ export class PasswordLogin {
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(LoginRegulation) private readonly regulation: LoginRegulation,
+    @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
   /** `address`: the client's IP address as the server sees it (behind a proxy, the forwarded one). */
@@ -94,6 +99,7 @@ export class PasswordLogin {
     );
     if (typeof outcome === 'string')
       return this.refuse(outcome, username, address, user ?? undefined);
+    this.metrics?.logins.inc({ outcome: 'success' });
     await this.rehash(outcome, password);
     this.logger.log(
       `Password accepted for ${quoted(outcome.username)} from ${addressUnit(address)}`,
@@ -137,6 +143,7 @@ export class PasswordLogin {
         ? `name ${logDigest(username)}`
         : 'no name';
     this.logger.warn(`Login refused (${reason}) for ${who} from ${addressUnit(address)}`);
+    this.metrics?.logins.inc({ outcome: LOCKED.has(reason) ? 'locked' : 'failure' });
     return REFUSED;
   }
 }

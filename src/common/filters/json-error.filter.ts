@@ -1,3 +1,4 @@
+import type { Metrics } from '../../metrics/metrics.js';
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { allowErrorReading } from '../cors.js';
@@ -12,12 +13,16 @@ import { NO_STORE_NO_CACHE } from '../no-store.js';
 export class JsonErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  constructor(private readonly outages?: OutageReporter) {}
+  constructor(
+    private readonly outages?: OutageReporter,
+    private readonly metrics?: Metrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const error = toOAuthError(exception, this.logger, this.outages);
+    this.metrics?.oauthErrors.inc({ error: error.error, status: String(error.status) });
     if (reply.sent) return;
     allowErrorReading(http.getRequest<FastifyRequest>(), reply, exception);
     void reply
