@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { TokenModule } from './token/token.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ClockModule.forRoot(options.clock),
         MetricsModule,
+        AuditModule,
         PagesModule,
         DatabaseModule,
         CacheModule,

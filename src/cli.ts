@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { AuditModule } from './audit/audit.module.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,6 +57,8 @@ class CliModule {
         DatabaseModule,
         CacheModule,
         KeysModule.forRoot({ serve: false }),
+        // Key changes made here are audit events too.
+        AuditModule,
         CliUsersModule,
       ],
     };

@@ -11,6 +11,7 @@ import { AdminUsersController } from './admin-users.controller.js';
 import { AdminConsentsController } from './admin-consents.controller.js';
 import { ResourcesModule } from '../resources/resources.module.js';
 import { AdminResourcesController } from './admin-resources.controller.js';
+import { AdminAuditController } from './admin-audit.controller.js';
 import { ConsentModule } from '../consent/consent.module.js';
 
 /** The admin API under /admin, for bearer tokens of this provider with the admin scope. */
@@ -30,6 +31,7 @@ import { ConsentModule } from '../consent/consent.module.js';
     AdminConsentsController,
     AdminSessionsController,
     AdminResourcesController,
+    AdminAuditController,
   ],
   providers: [AdminClientBootstrap],
 })

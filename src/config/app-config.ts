@@ -113,6 +113,8 @@ export interface AppConfig {
   shutdownTimeout: number;
   /** RATE_LIMITS_*: the buckets per endpoint, per client and per client address. */
   rateLimits: Record<LimitedEndpoint, { client: Bucket[]; address: Bucket[] }>;
+  /** AUDIT_RETENTION (ms). */
+  audit: { retention: number };
   /** METRICS_PORT (undefined: no metrics listener) and METRICS_HOST. */
   metrics: { port?: number; host: string };
   /** PRUNING_* (ms, and rows per statement). */

@@ -7,6 +7,7 @@ import { databaseSettings } from '../database/database.settings.js';
 import { pruningSettings } from '../database/pruning.settings.js';
 import { rateLimitSettings } from '../rate-limits/rate-limits.settings.js';
 import { metricsSettings } from '../metrics/metrics.settings.js';
+import { auditSettings } from '../audit/audit.settings.js';
 import { demoSettings } from '../demo/demo.settings.js';
 import { pagesSettings } from '../interaction/pages.settings.js';
 import { keysSettings } from '../keys/keys.settings.js';
@@ -29,6 +30,7 @@ export const SETTINGS = composeSettings([
   databaseSettings,
   pruningSettings,
   metricsSettings,
+  auditSettings,
   cacheSettings,
   demoSettings,
   clientsSettings,

@@ -1,3 +1,4 @@
+import { AuditLog } from '../audit/audit-log.js';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
@@ -29,6 +30,7 @@ export class ConsentService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(AuditLog) private readonly audit?: AuditLog,
   ) {}
 
   private get repository(): Repository<Consent> {
@@ -76,6 +78,13 @@ export class ConsentService {
         new Date(now.getTime() + duration),
       ],
     );
+    await this.audit?.record({
+      type: 'consent.granted',
+      actor: 'user',
+      userId: request.userId,
+      clientId: request.client.clientId,
+      detail: { scopes: dedupe(request.scopes), claims: dedupe(request.claims) },
+    });
   }
 
   /** The user's consents still in force. */
@@ -93,7 +102,9 @@ export class ConsentService {
   /** Forgets a consent; true if there was one. */
   async revoke(userId: string, clientId: string): Promise<boolean> {
     const result = await this.repository.delete({ userId, clientId });
-    return (result.affected ?? 0) > 0;
+    const revoked = (result.affected ?? 0) > 0;
+    if (revoked) await this.audit?.record({ type: 'consent.revoked', userId, clientId });
+    return revoked;
   }
 
   private async current(userId: string, clientId: string): Promise<Consent | undefined> {

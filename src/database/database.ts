@@ -18,6 +18,7 @@ export const ADVISORY_LOCKS = {
   pruneSessions: 7_301_006,
   pruneBackchannelDeliveries: 7_301_007,
   pruneAccessTokenDenials: 7_301_008,
+  pruneAuditEvents: 7_301_009,
 } as const;
 
 /** The provider's database: a TypeORM data source and, on the embedded default, its server. */

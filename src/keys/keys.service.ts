@@ -1,3 +1,4 @@
+import { AuditLog, type AuditType } from '../audit/audit-log.js';
 import { Metrics } from '../metrics/metrics.js';
 import {
   Inject,
@@ -50,6 +51,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     @Inject(KEYS_OPTIONS) private readonly options: KeysOptions,
     // The CLI has no metrics.
     @Optional() @Inject(Metrics) metrics?: Metrics,
+    @Optional() @Inject(AuditLog) private readonly audit?: AuditLog,
   ) {
     this.metrics = metrics;
     metrics?.onScrape(() => this.measureKeys());
@@ -179,6 +181,13 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private async afterChange(outcome: RotationOutcome, what: string): Promise<void> {
     for (const [event, kids] of Object.entries(outcome) as [string, string[]][]) {
       if (kids.length > 0) this.metrics?.keyEvents.inc({ event }, kids.length);
+      for (const kid of kids) {
+        await this.audit?.record({
+          type: `key.${event}` as AuditType,
+          actor: 'system',
+          detail: { kid, why: what },
+        });
+      }
     }
     if (!noChange(outcome)) {
       this.logger.log({ ...outcome, msg: what });

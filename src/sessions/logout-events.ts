@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditLog } from '../audit/audit-log.js';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { BackchannelLogout } from './backchannel-logout.js';
 import type { Session } from './session.entity.js';
 
@@ -16,7 +17,10 @@ export class LogoutEvents {
   private readonly logger = new Logger('LogoutEvents');
   private readonly listeners: SessionEndedListener[] = [];
 
-  constructor(@Inject(BackchannelLogout) private readonly backchannel: BackchannelLogout) {}
+  constructor(
+    @Inject(BackchannelLogout) private readonly backchannel: BackchannelLogout,
+    @Optional() @Inject(AuditLog) private readonly audit?: AuditLog,
+  ) {}
 
   onEnded(listener: SessionEndedListener): void {
     this.listeners.push(listener);
@@ -27,6 +31,11 @@ export class LogoutEvents {
     for (const session of Array.isArray(sessions) ? sessions : [sessions]) {
       const outcomes = await Promise.allSettled([
         this.backchannel.notify(session),
+        this.audit?.record({
+          type: 'logout',
+          userId: session.userId,
+          detail: { sid: session.id, clients: session.clients },
+        }),
         ...this.listeners.map((listener) => listener(session)),
       ]);
       for (const outcome of outcomes)

@@ -1,3 +1,4 @@
+import { AdminAudit } from '../audit/admin-audit.interceptor.js';
 import {
   applyDecorators,
   createParamDecorator,
@@ -5,6 +6,7 @@ import {
   Injectable,
   SetMetadata,
   UseGuards,
+  UseInterceptors,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
@@ -58,7 +60,7 @@ export class BearerScopeGuard implements CanActivate {
     ]);
     const req = context
       .switchToHttp()
-      .getRequest<FastifyRequest & { [CLAIMS]?: AccessTokenClaims }>();
+      .getRequest<FastifyRequest & { [CLAIMS]?: AccessTokenClaims; adminClientId?: string }>();
     const presented = presentedAccessToken({ authorization: req.headers.authorization });
     if (presented.kind === 'absent') throw accessTokenRequired('A bearer access token is required');
     const claims =
@@ -94,6 +96,8 @@ export class BearerScopeGuard implements CanActivate {
       throw accessTokenInvalid(`The access token is not meant for ${audience}`);
     }
     req[CLAIMS] = claims;
+    // For the audit of what this client changes (AdminAudit).
+    req.adminClientId = claims.client_id;
     return true;
   }
 
@@ -111,11 +115,13 @@ export class BearerScopeGuard implements CanActivate {
  * Guards a controller or route with a bearer access token holding `scope`; with `audience` (a
  * path under the issuer, its resource identifier), also meant for that resource.
  */
+/** Bearer access for the admin API; every change through it is an audit event (AdminAudit). */
 export const RequireScope = (scope: string, options: { audience?: string } = {}) =>
   applyDecorators(
     SetMetadata(REQUIRED_SCOPE, scope),
     SetMetadata(REQUIRED_AUDIENCE, options.audience),
     UseGuards(BearerScopeGuard),
+    UseInterceptors(AdminAudit),
     ApiBearerAuth(),
     ApiSecurity(DPOP_SECURITY),
     ApiUnauthorizedResponse({

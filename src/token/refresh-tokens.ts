@@ -1,3 +1,4 @@
+import { AuditLog } from '../audit/audit-log.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -123,6 +124,7 @@ export class RefreshTokens {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
     @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
+    @Optional() @Inject(AuditLog) private readonly audit?: AuditLog,
   ) {}
 
   /** The first token of a new family (`grant.familyId` from `newFamilyId`). */
@@ -203,6 +205,7 @@ export class RefreshTokens {
       expiresIn: Math.floor((new Date(row.next_expires_at).getTime() - now) / 1000),
     });
     let denials: Denial[] = [];
+    let reused: { userId: string; clientId: string; familyId: string } | undefined;
     const rotation = await this.dataSource.transaction(async (em): Promise<Rotation> => {
       const found: unknown[] = await em.query(
         `SELECT pg_advisory_xact_lock($1, hashtext(family_id::text))
@@ -291,10 +294,19 @@ export class RefreshTokens {
       }
       this.logger.warn(`Refresh token of ${client.clientId} replayed: its family is revoked`);
       this.metrics?.refreshReuse.inc();
+      reused = { userId: row.user_id, clientId: client.clientId, familyId: row.family_id };
       denials = await this.revokeIn(em, `family_id = $1`, [row.family_id], now);
       return { outcome: 'replayed' };
     });
     await this.deny(denials);
+    if (reused) {
+      await this.audit?.record({
+        type: 'refresh_token.reuse',
+        userId: reused.userId,
+        clientId: reused.clientId,
+        detail: { family: reused.familyId },
+      });
+    }
     return rotation;
   }
 

@@ -1,3 +1,4 @@
+import { AuditLog } from '../audit/audit-log.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { authenticationContext, type Acr } from './authentication-context.js';
@@ -61,6 +62,7 @@ export class PasswordLogin {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(LoginRegulation) private readonly regulation: LoginRegulation,
     @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
+    @Optional() @Inject(AuditLog) private readonly audit?: AuditLog,
   ) {}
 
   /** `address`: the client's IP address as the server sees it (behind a proxy, the forwarded one). */
@@ -100,6 +102,13 @@ export class PasswordLogin {
     if (typeof outcome === 'string')
       return this.refuse(outcome, username, address, user ?? undefined);
     this.metrics?.logins.inc({ outcome: 'success' });
+    await this.audit?.record({
+      type: 'login.success',
+      actor: 'user',
+      userId: outcome.id,
+      address: addressUnit(address),
+      detail: { method: 'password' },
+    });
     await this.rehash(outcome, password);
     this.logger.log(
       `Password accepted for ${quoted(outcome.username)} from ${addressUnit(address)}`,
@@ -131,19 +140,32 @@ export class PasswordLogin {
    * Logs the account's id when the name found one, else the typed name's keyed digest: what
    * was typed may be a password typed into the wrong field (issue 12, finding 13).
    */
-  private refuse(
+  private async refuse(
     reason: InternalReason,
     username: unknown,
     address: unknown,
     user?: User,
-  ): LoginFailure {
+  ): Promise<LoginFailure> {
     const who = user
       ? `user ${user.id}`
       : typeof username === 'string'
         ? `name ${logDigest(username)}`
         : 'no name';
     this.logger.warn(`Login refused (${reason}) for ${who} from ${addressUnit(address)}`);
-    this.metrics?.logins.inc({ outcome: LOCKED.has(reason) ? 'locked' : 'failure' });
+    const locked = LOCKED.has(reason);
+    this.metrics?.logins.inc({ outcome: locked ? 'locked' : 'failure' });
+    // What was typed is never kept: a password typed as the name would be in the log.
+    await this.audit?.record({
+      type: locked ? 'login.locked' : 'login.failure',
+      actor: 'user',
+      userId: user?.id,
+      address: addressUnit(address),
+      detail: {
+        method: 'password',
+        reason,
+        ...(!user && typeof username === 'string' && { name: logDigest(username) }),
+      },
+    });
     return REFUSED;
   }
 }

@@ -15,6 +15,7 @@ import { RefreshTokenDpop1764000000027 } from './1764000000027-refresh-token-dpo
 import { ResourceServers1764000000028 } from './1764000000028-resource-servers.js';
 import { PruningIndexes1764000000029 } from './1764000000029-pruning-indexes.js';
 import { AccessTokenDenials1764000000030 } from './1764000000030-access-token-denials.js';
+import { AuditEvents1764000000031 } from './1764000000031-audit-events.js';
 
 /** Migrations in order; listed explicitly so the build needs no file globbing at run time. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   ResourceServers1764000000028,
   PruningIndexes1764000000029,
   AccessTokenDenials1764000000030,
+  AuditEvents1764000000031,
 ];
