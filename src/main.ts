@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigurationError, loadConfig } from './config/app-config.js';
 import { createApp } from './app.factory.js';
-import { createLogger } from './common/logging/logger.js';
+import { createLogger, logDestination } from './common/logging/logger.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,7 +14,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(
+    config.logLevel,
+    logDestination({
+      production: config.production,
+      terminal: process.stdout.isTTY === true,
+      format: process.env.LOG_FORMAT,
+    }),
+  );
   for (const warning of config.warnings) logger.warn(warning);
 
   let app;

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigurationError, loadConfig } from './app-config.js';
 import { environmentVariableNames } from './environment.js';
 
@@ -418,4 +420,29 @@ test("the pages' branding: defaults, and each bad PAGES_* setting named", () => 
     problemsOf({ PAGES_TEMPLATES_DIR: 'package.json' }),
     /PAGES_TEMPLATES_DIR must name an existing folder/,
   );
+});
+
+test('secrets from files: NAME_FILE, its final line break dropped; both set or unreadable is named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'op-secret-'));
+  try {
+    const file = join(dir, 'keys-secret');
+    writeFileSync(file, 'a-secret-from-a-docker-secret-file-0123456789\n');
+    const config = loadConfig({ KEYS_ENCRYPTION_SECRET_FILE: file });
+    assert.equal(config.keys.encryptionSecret, 'a-secret-from-a-docker-secret-file-0123456789');
+    assert.match(
+      problemsOf({ KEYS_ENCRYPTION_SECRET_FILE: file, KEYS_ENCRYPTION_SECRET: 'x'.repeat(40) }),
+      /KEYS_ENCRYPTION_SECRET and KEYS_ENCRYPTION_SECRET_FILE are both set/,
+    );
+    const missing = problemsOf({ DATABASE_URL_FILE: join(dir, 'nothing-here') });
+    assert.match(missing, /DATABASE_URL_FILE: cannot read ".*nothing-here" \(ENOENT\)/);
+    // Only secrets have a _FILE form: anything else is read as it is.
+    assert.equal(loadConfig({ PORT_FILE: file }).port, 8080);
+    // A file's content is checked like the variable, and never quoted in the message.
+    writeFileSync(file, 'mysql://not-postgres');
+    const wrong = problemsOf({ DATABASE_URL_FILE: file });
+    assert.match(wrong, /DATABASE_URL/);
+    assert.doesNotMatch(wrong, /not-postgres/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

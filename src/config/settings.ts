@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { CronTime } from 'cron';
 import { parseDuration } from '../common/duration.js';
 import type { AppConfig } from './app-config.js';
@@ -293,6 +294,32 @@ export type GroupValues = Map<SettingsGroup<Settings, unknown>, Record<string, u
  * Reads the raw environment into typed values. Format problems of every variable are thrown
  * together, in declaration order, as a `ConfigurationError`.
  */
+/**
+ * A secret's value from `NAME`, or from the file `NAME_FILE` names (Docker and Kubernetes
+ * secrets), without its final line break. Null, with the problem noted, when both are set or
+ * the file cannot be read; the file's content never reaches a message.
+ */
+function secretValue(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): string | null | undefined {
+  const fileName = `${name}_FILE`;
+  const file = env[fileName];
+  if (file === undefined || file === '') return env[name];
+  if (env[name] !== undefined && env[name] !== '') {
+    problems.push(`${name} and ${fileName} are both set: set one of them`);
+    return null;
+  }
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+    problems.push(`${fileName}: cannot read ${JSON.stringify(file.slice(0, 200))} (${code})`);
+    return null;
+  }
+}
+
 export function readSettings(
   groups: readonly SettingsGroup<Settings, unknown>[],
   env: NodeJS.ProcessEnv,
@@ -302,13 +329,19 @@ export function readSettings(
   for (const group of groups) {
     const own: Record<string, unknown> = {};
     for (const [name, declared] of Object.entries(group.settings)) {
-      const given = env[name];
+      const given = declared.secret ? secretValue(name, env, problems) : env[name];
+      if (given === null) continue;
       const raw = given === undefined || given === '' ? declared.default : given;
       if (raw === undefined) {
         own[name] = undefined;
         continue;
       }
-      const wrong = declared.problems(name, raw);
+      // A secret's value is never quoted back, whether it came from the variable or a file.
+      const wrong = declared
+        .problems(name, raw)
+        .map((problem) =>
+          declared.secret && raw.length >= 4 ? problem.split(raw).join('[redacted]') : problem,
+        );
       if (wrong.length > 0) problems.push(...wrong);
       else own[name] = declared.parse(raw);
     }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { REDACT_PATHS, redactUrl, requestLogger } from './logger.js';
+import { logDestination, REDACT_PATHS, redactUrl, requestLogger } from './logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -75,4 +75,13 @@ test('the per-request logger makes its child only when it writes, with the bindi
   assert.equal(first.msg, 'slow client');
   assert.deepEqual(first.body, { client_secret: '[Redacted]' });
   assert.equal(second.reqId, 'req-2');
+});
+
+test('readable lines in a terminal outside production; JSON for collectors and in production', () => {
+  assert.equal(logDestination({ production: true, terminal: true }), undefined);
+  assert.equal(logDestination({ production: false, terminal: false }), undefined);
+  assert.equal(logDestination({ production: false, terminal: true, format: 'json' }), undefined);
+  const pretty = logDestination({ production: false, terminal: true });
+  assert.ok(pretty, 'pino-pretty, a development dependency, is installed here');
+  (pretty as unknown as { end(): void }).end();
 });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { FastifyBaseLogger } from 'fastify';
 import {
@@ -75,6 +76,33 @@ export function redactUrl(url: string): string {
     }
   }
   return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
+}
+
+/**
+ * Where a server's log goes: readable lines through pino-pretty when a person is watching (a
+ * terminal, outside production, with pino-pretty installed: it is a development dependency),
+ * JSON on stdout otherwise, as log collectors expect. `LOG_FORMAT=json` keeps JSON anyway.
+ */
+export function logDestination(options: {
+  production: boolean;
+  terminal: boolean;
+  format?: string;
+}): DestinationStream | undefined {
+  if (options.production || !options.terminal || options.format === 'json') return undefined;
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+  } catch {
+    return undefined;
+  }
+  return pino.transport({
+    target: 'pino-pretty',
+    options: {
+      colorize: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,service,context',
+      messageFormat: '{if context}[{context}] {end}{msg}',
+    },
+  });
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
