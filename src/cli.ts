@@ -25,7 +25,9 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 
 Keys
   keys:list [--json]                      every key with its state and dates
-  keys:rotate [--alg ALG]                 promote the next key now (all algorithms, or one)
+  keys:rotate [--alg ALG] [--emergency]   promote the next key now (all algorithms, or one), once
+                                          it has been published for the JWKS cache lifetime;
+                                          --emergency promotes it anyway
   keys:import --key FILE [--chain FILE] [--alg ALG] [--activate]
                                           store a PEM private key (RSA >= 2048, EC P-256, Ed25519);
                                           the chain (PEM, leaf first) is published as x5c/x5t#S256.
@@ -137,6 +139,7 @@ async function run(argv: string[]): Promise<void> {
       key: { type: 'string' },
       chain: { type: 'string' },
       activate: { type: 'boolean' },
+      emergency: { type: 'boolean' },
       email: { type: 'string' },
       name: { type: 'string' },
       group: { type: 'string', multiple: true },
@@ -179,7 +182,10 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'keys:rotate': {
       const alg = algOption(values.alg);
-      printOutcome(await withKeys(config, (k) => k.rotateNow(alg ? [alg] : undefined)));
+      const emergency = values.emergency === true;
+      printOutcome(
+        await withKeys(config, (k) => k.rotateNow(alg ? [alg] : undefined, { emergency })),
+      );
       return;
     }
     case 'keys:import': {

@@ -148,7 +148,7 @@ describe('admin API across two instances', { timeout: 60_000 }, () => {
   test("a key rotated through A's admin API is in B's JWKS within seconds", async () => {
     const rotated = await api(`${a.url}/admin/keys/rotate`, token, {
       method: 'POST',
-      body: { algorithms: ['RS256'] },
+      body: { algorithms: ['RS256'], emergency: true },
     });
     assert.equal(rotated.status, 200);
     const created = (rotated.body.created as string[])[0];

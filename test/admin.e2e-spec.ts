@@ -557,9 +557,24 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
     assert.ok(keys.some((k) => k.status === 'active' && k.alg === 'RS256'));
     assert.doesNotMatch(listed.text, /private|"d":/);
 
-    const rotated = await api(`${base}/keys/rotate`, token, {
+    // The next key was published at boot, moments ago: relying parties may not have it yet.
+    const early = await api(`${base}/keys/rotate`, token, {
       method: 'POST',
       body: { algorithms: ['ES256'] },
+    });
+    assert.equal(early.status, 400, early.text);
+    assert.match(
+      String(early.body.error_description),
+      /has been published for \d+ s, less than the JWKS cache lifetime \(600 s\).*"emergency": true/,
+    );
+    assert.deepEqual(
+      ((await api(`${base}/keys`, token)).body.keys as typeof keys).map((k) => [k.kid, k.status]),
+      keys.map((k) => [k.kid, k.status]),
+      'a refused rotation changes nothing',
+    );
+    const rotated = await api(`${base}/keys/rotate`, token, {
+      method: 'POST',
+      body: { algorithms: ['ES256'], emergency: true },
     });
     assert.equal(rotated.status, 200, rotated.text);
     assert.equal((rotated.body.promoted as string[]).length, 1);
@@ -588,6 +603,7 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
       ['/keys/import', { private_key_pem: pem }, 400, /already stored/],
       ['/keys/import', {}, 400, /private_key_pem must be/],
       ['/keys/rotate', { algorithms: ['HS256'] }, 400, /algorithms\[0\] must be one of/],
+      ['/keys/rotate', { emergency: 'yes' }, 400, /emergency must be true or false/],
     ] as const) {
       const res = await api(base + path, token, { method: 'POST', body });
       assert.equal(res.status, status, `${path}: ${res.text}`);
@@ -606,7 +622,7 @@ describe(`admin API on ${target}`, { timeout: 120_000 }, () => {
 
     const rotated = await api(`${base}/keys/rotate`, token, {
       method: 'POST',
-      body: { algorithms: ['RS256'] },
+      body: { algorithms: ['RS256'], emergency: true },
     });
     assert.equal(rotated.status, 200, rotated.text);
     assert.equal(await introspect(signedBefore), true, 'a retired key still verifies');

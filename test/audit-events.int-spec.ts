@@ -116,7 +116,7 @@ describe('audit events through the admin API', { timeout: 120_000 }, () => {
     assert.equal((await api(`${base}/sessions`, token, { method: 'DELETE' })).status, 204);
     const rotated = await api(`${provider.url}/admin/keys/rotate`, token, {
       method: 'POST',
-      body: { algorithms: ['RS256'] },
+      body: { algorithms: ['RS256'], emergency: true },
     });
     assert.equal(rotated.status, 200, rotated.text);
 

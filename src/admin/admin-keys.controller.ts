@@ -74,15 +74,18 @@ export class AdminKeysController {
     @Body() body: unknown,
     @BearerClaims() admin: AccessTokenClaims,
   ): Promise<RotationOutcome> {
-    const { algorithms } = optionalJsonObject(body);
+    const { algorithms, emergency } = optionalJsonObject(body);
+    if (emergency !== undefined && typeof emergency !== 'boolean') {
+      throw new InvalidRequest('emergency must be true or false');
+    }
     if (algorithms !== undefined && (!Array.isArray(algorithms) || algorithms.length === 0)) {
       throw new InvalidRequest('algorithms must be a non-empty list');
     }
     const algs = (algorithms as unknown[] | undefined)?.map((a, i) =>
       algorithm(a, `algorithms[${i}]`),
     );
-    const outcome = await keyOperation(() => this.keys.rotateNow(algs));
-    this.logger.log(`Keys rotated by ${admin.client_id}`);
+    const outcome = await keyOperation(() => this.keys.rotateNow(algs, { emergency }));
+    this.logger.log(`Keys rotated by ${admin.client_id}${emergency ? ' (emergency)' : ''}`);
     return outcome;
   }
 

@@ -96,6 +96,13 @@ export class KeyRotationInput {
     example: ['RS256'],
   })
   algorithms?: string[];
+
+  @ApiPropertyOptional({
+    description:
+      'Promote `next` even if it has been published for less than the JWKS cache lifetime (relying parties with a cached JWKS may then meet an unknown kid). Without it such a rotation is refused with 400.',
+    default: false,
+  })
+  emergency?: boolean;
 }
 
 /** The body of `POST /admin/keys/import`; the controller checks it. */

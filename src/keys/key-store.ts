@@ -18,6 +18,17 @@ export interface RotationOutcome {
   revoked: string[];
 }
 
+/** A manual rotation this soon after a promotion is taken as the same request again. */
+const REPEATED_ROTATION_MS = 60_000;
+
+/**
+ * How long relying parties may cache the JWKS (its `Cache-Control: max-age`, seconds): half
+ * the pre-publication period, at most ten minutes.
+ */
+export function jwksMaxAgeSeconds(config: AppConfig): number {
+  return Math.min(600, Math.floor(config.keys.prepublishPeriod / 2_000));
+}
+
 const emptyOutcome = (): RotationOutcome => ({
   created: [],
   promoted: [],
@@ -77,7 +88,7 @@ export class KeyStore {
    * has been published long enough, keep one `next`, and remove retired keys past retention.
    */
   async rotate(
-    options: { force?: boolean; algorithms?: SigningAlg[] } = {},
+    options: { force?: boolean; emergency?: boolean; algorithms?: SigningAlg[] } = {},
   ): Promise<RotationOutcome> {
     const configured = this.config.keys.algorithms;
     const algorithms = options.algorithms ?? configured;
@@ -104,10 +115,20 @@ export class KeyStore {
             await this.insert(em, await this.material(alg), 'active', now, outcome);
           }
         } else if (next) {
-          const due =
-            now.getTime() - active.activatedAt!.getTime() >= this.config.keys.rotationPeriod;
+          const since = now.getTime() - active.activatedAt!.getTime();
+          const due = since >= this.config.keys.rotationPeriod;
           const published =
             now.getTime() - next.createdAt.getTime() >= this.config.keys.prepublishPeriod;
+          // A manual rotation asked again (on another instance, by a retry) while one has just
+          // promoted this key is the same rotation: nothing more happens. "Just": within a
+          // minute, and within the JWKS max-age (past it, rotating again is safe anyway).
+          const promoted = active.createdAt.getTime() < active.activatedAt!.getTime();
+          const repeatWindow = Math.min(
+            REPEATED_ROTATION_MS,
+            jwksMaxAgeSeconds(this.config) * 1000,
+          );
+          if (options.force && promoted && since < repeatWindow) continue;
+          if (options.force && !options.emergency) this.checkPublished(next, now);
           if (options.force || (due && published)) {
             await this.retire(em, active, now, outcome);
             await this.promote(em, next, now, outcome);
@@ -130,6 +151,20 @@ export class KeyStore {
       }
       return outcome;
     });
+  }
+
+  /**
+   * A manual rotation promotes `next` only once every JWKS a relying party may have cached
+   * before it was published has expired; otherwise it refuses, and the transaction (every
+   * algorithm of the request) changes nothing.
+   */
+  private checkPublished(next: SigningKey, now: Date): void {
+    const published = Math.floor((now.getTime() - next.createdAt.getTime()) / 1000);
+    const needed = jwksMaxAgeSeconds(this.config);
+    if (published >= needed) return;
+    throw new KeyOperationError(
+      `The next ${next.alg} key ${next.kid} has been published for ${published} s, less than the JWKS cache lifetime (${needed} s): relying parties may not know it yet. Rotate again in ${needed - published} s, or as an emergency (admin API "emergency": true, CLI --emergency) to promote it anyway`,
+    );
   }
 
   /**

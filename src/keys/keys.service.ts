@@ -16,7 +16,7 @@ import type { SigningAlg } from '../config/environment.js';
 import { ADVISORY_LOCKS } from '../database/database.js';
 import { importKeyMaterial } from './key-material.js';
 import { KeyRing } from './key-ring.js';
-import { KeyStore, noChange, type RotationOutcome } from './key-store.js';
+import { jwksMaxAgeSeconds, KeyStore, noChange, type RotationOutcome } from './key-store.js';
 import type { SigningKey } from './signing-key.entity.js';
 
 const CHANGED_CHANNEL = 'keys:changed';
@@ -80,7 +80,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
 
   /** Seconds a JWKS may be cached: shorter than the pre-publication period, at most 10 min. */
   get jwksMaxAge(): number {
-    return Math.min(600, Math.floor(this.config.keys.prepublishPeriod / 2_000));
+    return jwksMaxAgeSeconds(this.config);
   }
 
   async onModuleInit(): Promise<void> {
@@ -109,9 +109,20 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return this.rotationJob.run();
   }
 
-  /** Operator action: promote `next` now (for the given algorithms, or all). */
-  async rotateNow(algorithms?: SigningAlg[]): Promise<RotationOutcome> {
-    const outcome = await this.store.rotate({ force: true, algorithms });
+  /**
+   * Operator action: promote `next` now (for the given algorithms, or all), once it has been
+   * published for the JWKS cache lifetime; `emergency` promotes it anyway. Asked again within
+   * a minute of a promotion (another instance, a retry), it changes nothing.
+   */
+  async rotateNow(
+    algorithms?: SigningAlg[],
+    options: { emergency?: boolean } = {},
+  ): Promise<RotationOutcome> {
+    const outcome = await this.store.rotate({
+      force: true,
+      emergency: options.emergency,
+      algorithms,
+    });
     await this.afterChange(outcome, 'Rotation requested by an operator');
     return outcome;
   }
