@@ -363,8 +363,9 @@ describe('error surfaces through the HTTP pipeline', { timeout: 30_000 }, () => 
       assert.equal(parsed.headers['cache-control'], 'no-store');
       assert.equal(parsed.headers['x-content-type-options'], 'nosniff');
       assert.match(parsed.headers['x-request-id'], /^[0-9a-f-]{36}$/);
-      // The read timeout (1 s here) plus at most one check interval of the server (0.5 s).
-      assert.ok(closedAfterMs < 2_500, `closed after ${closedAfterMs} ms`);
+      // The read timeout (1 s here) plus at most one check interval of the server (0.5 s),
+      // with room for a loaded machine.
+      assert.ok(closedAfterMs < 4_000, `closed after ${closedAfterMs} ms`);
     });
   }
 
@@ -382,9 +383,9 @@ describe('error surfaces through the HTTP pipeline', { timeout: 30_000 }, () => 
     try {
       // Well before the read timeout closes the idle ones.
       const early = await Promise.all(
-        sockets.map(({ closed }) => Promise.race([closed, sleep(400).then(() => Infinity)])),
+        sockets.map(({ closed }) => Promise.race([closed, sleep(800).then(() => Infinity)])),
       );
-      const refused = early.filter((ms) => ms < 400).length;
+      const refused = early.filter((ms) => ms < 800).length;
       assert.ok(refused >= 10, `${refused} connections closed at once`);
     } finally {
       for (const { socket } of sockets) socket.destroy();
