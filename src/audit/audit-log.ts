@@ -6,6 +6,8 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ADVISORY_LOCKS } from '../database/database.js';
 import { Pruning } from '../database/pruning.js';
+import { outageOf } from '../common/errors/unavailable.js';
+import { Outages } from '../health/outages.js';
 
 /** What happened. Types are stable names: filters and alerts use them. */
 export type AuditType =
@@ -71,6 +73,7 @@ export class AuditLog implements OnModuleInit {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(Pruning) pruning: Pruning,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(Outages) private readonly outages?: Outages,
   ) {
     this.pruning = pruning.job({
       name: 'audit_events',
@@ -106,7 +109,10 @@ export class AuditLog implements OnModuleInit {
         ],
       );
     } catch (e) {
-      this.logger.warn(`Audit event ${event.type} not recorded: ${(e as Error).message}`);
+      // While Postgres is away the outage log speaks for it, once, not a line per event.
+      const dependency = outageOf(e);
+      if (dependency && this.outages) this.outages.report(dependency, e);
+      else this.logger.warn(`Audit event ${event.type} not recorded: ${(e as Error).message}`);
     }
   }
 
