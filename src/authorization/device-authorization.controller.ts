@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Inject, Options, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
+import { CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import { answerPreflight } from '../common/cors.js';
 import { ApiPreflight } from '../common/cors.openapi.js';
@@ -16,7 +16,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { readScope } from './authorization-request.js';
 import { DeviceAuthorizationDocs } from './device-authorization.openapi.js';
 import { DEVICE_CODE_GRANT, DeviceAuthorizations } from './device-authorizations.js';
-import { RateLimited } from '../rate-limits/rate-limits.js';
+import { RateLimitedClientAuthentication } from '../rate-limits/rate-limits.js';
 
 export const DEVICE_AUTHORIZATION_PATH = '/device_authorization';
 /** The verification page of the interaction module (RFC 8628 §3.3). */
@@ -38,8 +38,7 @@ export class DeviceAuthorizationController {
 
   @Post(DEVICE_AUTHORIZATION_PATH)
   @HttpCode(200)
-  @ClientAuthenticated()
-  @RateLimited('device_authorization')
+  @RateLimitedClientAuthentication('device_authorization')
   @MultiValued(['resource'])
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 8628 §3.1 device authorization endpoint' })

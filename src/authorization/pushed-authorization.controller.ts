@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
+import { CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import {
   InvalidDpopProof,
@@ -29,7 +29,7 @@ import { AuthorizationService } from './authorization.service.js';
 import { PushedAuthorizationDocs } from './pushed-authorization.openapi.js';
 import { PushedRequests } from './pushed-requests.js';
 import { RequestObjects } from './request-objects.js';
-import { RateLimited } from '../rate-limits/rate-limits.js';
+import { RateLimitedClientAuthentication } from '../rate-limits/rate-limits.js';
 
 export const PUSHED_AUTHORIZATION_PATH = '/par';
 
@@ -51,8 +51,7 @@ export class PushedAuthorizationController {
 
   @Post(PUSHED_AUTHORIZATION_PATH)
   @HttpCode(201)
-  @ClientAuthenticated()
-  @RateLimited('par')
+  @RateLimitedClientAuthentication('par')
   @MultiValued(['resource'])
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 9126 pushed authorization request endpoint' })

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AddressRateLimitGuard, ClientRateLimitInterceptor, RateLimits } from './rate-limits.js';
+import { AddressRateLimitGuard, ClientRateLimitGuard, RateLimits } from './rate-limits.js';
 
 /** RATE_LIMITS_* for the endpoints that import it (`@RateLimited`). */
 @Module({
-  providers: [RateLimits, AddressRateLimitGuard, ClientRateLimitInterceptor],
-  exports: [RateLimits, AddressRateLimitGuard, ClientRateLimitInterceptor],
+  providers: [RateLimits, AddressRateLimitGuard, ClientRateLimitGuard],
+  exports: [RateLimits, AddressRateLimitGuard, ClientRateLimitGuard],
 })
 export class RateLimitsModule {}

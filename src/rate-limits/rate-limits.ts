@@ -1,21 +1,18 @@
 import { Metrics } from '../metrics/metrics.js';
 import {
   applyDecorators,
-  type CallHandler,
   type CanActivate,
   type ExecutionContext,
   Inject,
   Injectable,
-  type NestInterceptor,
   Optional,
   SetMetadata,
   UseGuards,
-  UseInterceptors,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ClientAuthenticated } from '../clients/auth/client-auth.guard.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
 import { ShortLivedStore } from '../cache/short-lived-store.js';
 import { addressKey } from '../common/client-address.js';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
@@ -43,15 +40,17 @@ export class RateLimits {
     @Optional() @Inject(Metrics) private readonly metrics?: Metrics,
   ) {}
 
-  /** Counts one request of `subject` (a digest) at `endpoint`; throws past a bucket. */
+  /** Counts one request of `who` (a client id or an address) at `endpoint`; throws past a bucket. */
   async count(
     endpoint: LimitedEndpoint,
     per: 'client' | 'address',
-    subject: string,
+    who: unknown,
     reply: FastifyReply,
   ): Promise<void> {
     const buckets: Bucket[] = this.config.rateLimits[endpoint][per];
     if (buckets.length === 0) return;
+    // Digests: the store never holds an address or a client id as such.
+    const subject = per === 'address' ? addressKey(who) : sha256(String(who));
     const now = this.clock.now();
     const windows = buckets.map(({ requests, periodMs }) => {
       const window = Math.floor(now / periodMs);
@@ -100,41 +99,42 @@ export class AddressRateLimitGuard implements CanActivate {
     const endpoint = this.reflector.get<LimitedEndpoint>(LIMITED_ENDPOINT, context.getHandler());
     const http = context.switchToHttp();
     const req = http.getRequest<FastifyRequest>();
-    await this.limits.count(endpoint, 'address', addressKey(req.ip), http.getResponse());
+    await this.limits.count(endpoint, 'address', req.ip, http.getResponse());
     return true;
   }
 }
 
-/** Counts the request against the client it authenticated as. */
+/** Counts the request against the client it authenticated as (a guard: no interceptor cost). */
 @Injectable()
-export class ClientRateLimitInterceptor implements NestInterceptor {
+export class ClientRateLimitGuard implements CanActivate {
   constructor(
     @Inject(RateLimits) private readonly limits: RateLimits,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const endpoint = this.reflector.get<LimitedEndpoint>(LIMITED_ENDPOINT, context.getHandler());
     const http = context.switchToHttp();
     const req = http.getRequest<FastifyRequest & { user?: { client: { clientId: string } } }>();
     const clientId = req.user?.client.clientId;
     if (clientId !== undefined) {
-      await this.limits.count(endpoint, 'client', sha256(clientId), http.getResponse());
+      await this.limits.count(endpoint, 'client', clientId, http.getResponse());
     }
-    return next.handle();
+    return true;
   }
 }
 
 /**
- * Rate limits of an endpoint (RATE_LIMITS_*). Put it below `@ClientAuthenticated()`: guards
- * run in the order the decorators are applied, bottom first, so the address is counted before
- * the client authenticates and the client after.
+ * Client authentication (`ClientAuthenticated`) with the endpoint's rate limits
+ * (RATE_LIMITS_*) around it: guards run in the order given, so the address is counted before
+ * the client authenticates and the client once it has.
  */
-export const RateLimited = (endpoint: LimitedEndpoint) =>
+export const RateLimitedClientAuthentication = (endpoint: LimitedEndpoint) =>
   applyDecorators(
     SetMetadata(LIMITED_ENDPOINT, endpoint),
     UseGuards(AddressRateLimitGuard),
-    UseInterceptors(ClientRateLimitInterceptor),
+    ClientAuthenticated(),
+    UseGuards(ClientRateLimitGuard),
     ApiTooManyRequestsResponse({
       description:
         'Rate limited (RATE_LIMITS_*), per client or per client address: `Retry-After` says when to try again',

@@ -19,7 +19,7 @@ import { ApiPreflight } from '../common/cors.openapi.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClientAuthenticated, CurrentClient } from '../clients/auth/client-auth.guard.js';
+import { CurrentClient } from '../clients/auth/client-auth.guard.js';
 import type { AuthenticatedClient } from '../clients/auth/client-authenticator.js';
 import { MultiValued } from '../common/form-body.guard.js';
 import { InvalidRequest, MethodNotAllowed, OAuthError } from '../common/errors/oauth-error.js';
@@ -38,7 +38,7 @@ import {
 } from './introspection.service.js';
 import { RevocationService } from './revocation.service.js';
 import { DpopProofs } from './dpop.js';
-import { RateLimited } from '../rate-limits/rate-limits.js';
+import { RateLimitedClientAuthentication } from '../rate-limits/rate-limits.js';
 
 export const TOKEN_PATH = '/token';
 export const INTROSPECTION_PATH = '/introspect';
@@ -63,8 +63,7 @@ export class TokenController {
 
   @Post(TOKEN_PATH)
   @HttpCode(200)
-  @ClientAuthenticated()
-  @RateLimited('token')
+  @RateLimitedClientAuthentication('token')
   @MultiValued(multiValuedGrantParameters)
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 6749 §3.2 token endpoint: one handler per grant_type' })
@@ -108,8 +107,7 @@ export class TokenController {
 
   @Post(INTROSPECTION_PATH)
   @HttpCode(200)
-  @ClientAuthenticated()
-  @RateLimited('introspection')
+  @RateLimitedClientAuthentication('introspection')
   @NoStore({ pragma: true })
   @ApiOperation({ summary: 'RFC 7662 token introspection' })
   @IntrospectionEndpointDocs()
@@ -129,8 +127,7 @@ export class TokenController {
 
   @Post(REVOCATION_PATH)
   @HttpCode(200)
-  @ClientAuthenticated()
-  @RateLimited('revocation')
+  @RateLimitedClientAuthentication('revocation')
   @NoStore()
   @ApiOperation({ summary: 'RFC 7009 token revocation' })
   @RevocationEndpointDocs()
