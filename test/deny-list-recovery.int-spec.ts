@@ -11,7 +11,6 @@ import {
   createStorage,
   eventually,
   freePort,
-  sleep,
   startProvider,
   type RunningProvider,
   type Storage,
@@ -127,11 +126,14 @@ describe(
         for (let i = 0; watching; i++) {
           const answer = await introspect(i % 2 ? b : a, revoked()[i % 3]).catch(() => undefined);
           if (answer) seen.push(answer);
-          await sleep(5);
         }
       })();
       await redis.down();
-      await sleep(300);
+      await eventually(
+        () => (seen.some((answer) => answer.status === 503) ? true : undefined),
+        10_000,
+        'a 503 while Redis is away',
+      );
       await redis.up();
       for (const on of [a, b]) {
         await eventually(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort, sleep } from './provider.js';
+import { freePort } from './provider.js';
 
 const run = promisify(execFile);
 
@@ -71,11 +71,8 @@ export class PrivatePostgres {
       '-o',
       `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
     ]);
-    for (let i = 0; i < 100; i++) {
-      if (await this.accepts()) return;
-      await sleep(50);
-    }
-    throw new Error(`postgres did not start on port ${this.port}`);
+    // `pg_ctl start -w` returns once the server accepts connections.
+    if (!(await this.accepts())) throw new Error(`postgres did not start on port ${this.port}`);
   }
 
   /** Stops the server at once, as a crash would: open connections are cut. */
