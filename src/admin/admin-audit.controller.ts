@@ -17,10 +17,39 @@ const TYPE = /^[a-z_]{1,40}(\.[a-z_]{1,40})?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CURSOR = /^\d{1,19}$/;
 
+/** The filters and paging of `GET /admin/audit-events`; the controller checks them. */
+class AuditEventsQuery {
+  @ApiPropertyOptional({ description: 'One event type', example: 'login.failure' })
+  type?: string;
+  @ApiPropertyOptional({ format: 'uuid', example: 'aa5243d5-0f1e-4a3b-9c1d-2e3f4a5b6c7d' })
+  user_id?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'billing-service' })
+  client_id?: string;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Events at or after it (ISO 8601)',
+    example: '2026-12-01T00:00:00Z',
+  })
+  since?: string;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Events before it (ISO 8601)',
+    example: '2026-12-06T00:00:00Z',
+  })
+  until?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, example: 50 })
+  limit?: number;
+  @ApiPropertyOptional({
+    description: 'The `next` of the previous page: older events',
+    example: '1042',
+  })
+  after?: string;
+}
+
 class AdminAuditEvent {
   @ApiProperty({ description: 'Increasing; newer events have higher ids', example: '1042' })
   id!: string;
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-12-06T09:14:03.120Z' })
   at!: string;
   @ApiProperty({
     example: 'login.failure',
@@ -28,22 +57,40 @@ class AdminAuditEvent {
       'login.success, login.failure, login.locked, logout, consent.granted, consent.revoked, refresh_token.reuse, admin.action, key.created, key.promoted, key.retired, key.removed, key.revoked',
   })
   type!: string;
-  @ApiPropertyOptional({ description: 'An admin client id, `user` or `system`', nullable: true })
+  @ApiPropertyOptional({
+    description: 'An admin client id, `user` or `system`',
+    nullable: true,
+    example: 'user',
+  })
   actor!: string | null;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    example: 'aa5243d5-0f1e-4a3b-9c1d-2e3f4a5b6c7d',
+  })
   user_id!: string | null;
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ nullable: true, example: null })
   client_id!: string | null;
-  @ApiPropertyOptional({ description: 'IPv4 address or IPv6 /64', nullable: true })
+  @ApiPropertyOptional({
+    description: 'IPv4 address or IPv6 /64',
+    nullable: true,
+    example: '203.0.113.7',
+  })
   address!: string | null;
-  @ApiProperty({ description: 'Per type: reason, scopes, route and status, kid, …' })
+  @ApiProperty({
+    description: 'Per type: reason, scopes, route and status, kid, …',
+    example: { method: 'password', reason: 'wrong_password' },
+  })
   detail!: Record<string, unknown>;
 }
 
 class AdminAuditPage {
   @ApiProperty({ type: [AdminAuditEvent] })
   events!: AdminAuditEvent[];
-  @ApiPropertyOptional({ description: 'The cursor of the next (older) page; absent on the last' })
+  @ApiPropertyOptional({
+    description: 'The cursor of the next (older) page; absent on the last',
+    example: '1042',
+  })
   next?: string;
 }
 
@@ -73,13 +120,7 @@ export class AdminAuditController {
 
   @Get()
   @ApiOperation({ summary: 'List audit events, newest first, a page at a time, with filters' })
-  @ApiQuery({ name: 'type', required: false, example: 'login.failure' })
-  @ApiQuery({ name: 'user_id', required: false })
-  @ApiQuery({ name: 'client_id', required: false })
-  @ApiQuery({ name: 'since', required: false, description: 'ISO 8601; events at or after it' })
-  @ApiQuery({ name: 'until', required: false, description: 'ISO 8601; events before it' })
-  @ApiQuery({ name: 'limit', required: false, description: '1–200, 50 by default' })
-  @ApiQuery({ name: 'after', required: false, description: 'The `next` of the previous page' })
+  @ApiQuery({ type: AuditEventsQuery })
   @ApiOkResponse({ description: 'A page of events', type: AdminAuditPage })
   list(@Query() query: Record<string, unknown>): Promise<{
     events: StoredAuditEvent[];
