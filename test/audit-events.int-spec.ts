@@ -227,6 +227,7 @@ describe('audit events through the admin API', { timeout: 120_000 }, () => {
       ['?since=yesterday', 'since'],
       ['?until=2026-13-45T99:00:00Z', 'until'],
       ['?after=abc', 'after'],
+      ['?after=9999999999999999999', 'after'],
       ['?limit=0', 'limit'],
       ['?limit=1000', 'limit'],
     ]) {

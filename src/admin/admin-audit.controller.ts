@@ -15,7 +15,8 @@ import { paging } from './admin-input.js';
 
 const TYPE = /^[a-z_]{1,40}(\.[a-z_]{1,40})?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CURSOR = /^\d{1,19}$/;
+// Below bigint's maximum (9223372036854775807, 19 digits): a longer cursor is refused, not a 500.
+const CURSOR = /^\d{1,18}$/;
 
 /** The filters and paging of `GET /admin/audit-events`; the controller checks them. */
 class AuditEventsQuery {
